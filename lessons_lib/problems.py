@@ -1,0 +1,317 @@
+"""Training problems: a dataset, a model and a loss, with hand-written gradients.
+
+Every problem follows one protocol, which is all the training loop needs:
+
+    problem.n_samples             number of training examples
+    problem.loss(theta, idx=None) loss on the examples ``idx`` (an integer array), or on all
+    problem.grad(theta, idx=None) its gradient with respect to theta, same shape as theta
+
+``theta`` is always one flat float64 vector. The toy neuron sums its loss over the
+batch, exactly as the lecture's code does; the other problems average (the
+mini-batch gradient is then an estimate of the full gradient that does not grow
+with the batch size). Every gradient is checked against finite differences in
+the tests with :func:`lessons_lib.gradcheck.gradcheck`.
+"""
+import numpy as np
+
+from . import _checks
+
+__all__ = ["Problem", "SigmoidNeuron", "LinearRegression", "LogisticRegression", "MLP", "sigmoid"]
+
+
+def sigmoid(z):
+    """1 / (1 + exp(-z)), written as the lecture writes it."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+class Problem:
+    """Base class for data problems: stores X and y and selects mini-batches."""
+
+    def __init__(self, X, y):
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y)
+        if X.ndim == 1:
+            X = X[:, None]
+        if X.ndim != 2 or y.ndim != 1 or len(X) != len(y) or len(X) == 0:
+            raise ValueError(f"X must be (n, d) and y (n,) with n >= 1, got X {X.shape} and y {y.shape}")
+        if not np.all(np.isfinite(X)):
+            raise ValueError("X must be finite")
+        self.X, self.y = X, y
+
+    @property
+    def n_samples(self):
+        return len(self.X)
+
+    def batch(self, idx):
+        """The examples (X, y) selected by idx (None: all of them)."""
+        if idx is None:
+            return self.X, self.y
+        idx = np.asarray(idx)
+        if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"idx must be a 1-D integer array, got {idx!r}")
+        return self.X[idx], self.y[idx]
+
+    def _theta(self, theta):
+        return _checks.vector("theta", theta, self.n_params)
+
+
+class SigmoidNeuron(Problem):
+    """The lectures' toy: one sigmoid neuron, two examples, squared error summed.
+
+        f(x)  = sigmoid(w*x + b)          theta = [w, b]
+        loss  = sum over the batch of 0.5 * (f(x) - y)^2
+        dL/dw = sum (f(x) - y) * f(x) * (1 - f(x)) * x
+        dL/db = sum (f(x) - y) * f(x) * (1 - f(x))
+
+    X = [0.5, 2.5], Y = [0.2, 0.9]. The loss is exactly zero at the minimum
+    (two points, two parameters). ``loss`` and ``grad`` also accept a stacked
+    grid of shape (2, ...) when idx is None, so the neuron is a surface too:
+    ``value``, ``minima``, ``start`` = (-2, -2) and ``window`` serve the plots.
+    """
+
+    name = "toy sigmoid neuron"
+    n_params = 2
+    start = np.array([-2.0, -2.0])
+    window = ((-6.0, 6.0), (-6.0, 6.0))
+
+    def __init__(self, X=(0.5, 2.5), Y=(0.2, 0.9)):
+        super().__init__(np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64))
+        self.X = self.X[:, 0]
+        logit = np.log(self.y / (1 - self.y))
+        if len(self.X) == 2:
+            w = (logit[1] - logit[0]) / (self.X[1] - self.X[0])
+            self.minima = np.array([[w, logit[0] - w * self.X[0]]])
+        else:
+            self.minima = np.empty((0, 2))
+
+    def f(self, theta, x):
+        w, b = theta[0], theta[1]
+        return sigmoid(w * x + b)
+
+    def _parts(self, theta, idx):
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.shape[:1] != (2,) or (idx is not None and theta.ndim != 1):
+            raise ValueError(f"theta must have shape (2,) (or (2, ...) for a grid), got {theta.shape}")
+        x, y = self.batch(idx)
+        w, b = theta[0][..., None], theta[1][..., None]  # grids: one row of examples per point
+        return sigmoid(w * x + b), x, y
+
+    def loss(self, theta, idx=None):
+        fx, x, y = self._parts(theta, idx)
+        return np.sum(0.5 * (fx - y) ** 2, axis=-1)
+
+    def grad(self, theta, idx=None):
+        fx, x, y = self._parts(theta, idx)
+        delta = (fx - y) * fx * (1 - fx)
+        return np.stack([np.sum(delta * x, axis=-1), np.sum(delta, axis=-1)])
+
+    value = loss
+
+    def __repr__(self):
+        return "SigmoidNeuron()"
+
+
+class LinearRegression(Problem):
+    """Linear regression with the mean squared error.
+
+        y_hat = X w + b                       theta = [w_1 .. w_d, b]
+        loss  = mean over the batch of (y_hat - y)^2
+        grad  = 2/m [X^T r, sum r]            r = y_hat - y
+    """
+
+    name = "linear regression"
+
+    def __init__(self, X, y):
+        super().__init__(X, y)
+        self.y = self.y.astype(np.float64)
+        self.n_params = self.X.shape[1] + 1
+
+    def _residual(self, theta, idx):
+        theta = self._theta(theta)
+        X, y = self.batch(idx)
+        return X, X @ theta[:-1] + theta[-1] - y
+
+    def loss(self, theta, idx=None):
+        _, r = self._residual(theta, idx)
+        return float(np.mean(r * r))
+
+    def grad(self, theta, idx=None):
+        X, r = self._residual(theta, idx)
+        m = len(r)
+        return np.concatenate([2 / m * (X.T @ r), [2 / m * np.sum(r)]])
+
+    def hessian(self):
+        """The (constant) Hessian of the full-data loss, 2/n [X 1]^T [X 1]."""
+        Xb = np.hstack([self.X, np.ones((self.n_samples, 1))])
+        return 2 / self.n_samples * Xb.T @ Xb
+
+    def solution(self):
+        """The least-squares minimizer (what GD should converge to)."""
+        Xb = np.hstack([self.X, np.ones((self.n_samples, 1))])
+        return np.linalg.lstsq(Xb, self.y, rcond=None)[0]
+
+    def __repr__(self):
+        return f"LinearRegression(n_samples={self.n_samples}, d={self.X.shape[1]})"
+
+
+class LogisticRegression(Problem):
+    """Binary logistic regression with the cross-entropy (negative log-likelihood).
+
+        p    = sigmoid(X w + b)               theta = [w_1 .. w_d, b]
+        loss = mean of -[y log p + (1 - y) log(1 - p)]  =  mean of log(1 + e^z) - y z
+        grad = 1/m [X^T (p - y), sum (p - y)]
+
+    The log undoes the sigmoid's exponential: the gradient is p - y, which
+    does not vanish when the neuron saturates on a wrong answer (MSE's does).
+    """
+
+    name = "logistic regression"
+
+    def __init__(self, X, y):
+        super().__init__(X, y)
+        if not np.all(np.isin(self.y, (0, 1))):
+            raise ValueError("y must contain only the labels 0 and 1")
+        self.y = self.y.astype(np.float64)
+        self.n_params = self.X.shape[1] + 1
+
+    def _z(self, theta, idx):
+        theta = self._theta(theta)
+        X, y = self.batch(idx)
+        return X, y, X @ theta[:-1] + theta[-1]
+
+    def loss(self, theta, idx=None):
+        _, y, z = self._z(theta, idx)
+        return float(np.mean(np.logaddexp(0.0, z) - y * z))  # stable form of the NLL
+
+    def grad(self, theta, idx=None):
+        X, y, z = self._z(theta, idx)
+        r = sigmoid(z) - y
+        m = len(r)
+        return np.concatenate([X.T @ r / m, [np.sum(r) / m]])
+
+    def predict_proba(self, theta, X=None):
+        X = self.X if X is None else np.asarray(X, dtype=np.float64)
+        theta = self._theta(theta)
+        return sigmoid(X @ theta[:-1] + theta[-1])
+
+    def accuracy(self, theta, X=None, y=None):
+        y = self.y if y is None else np.asarray(y)
+        return float(np.mean((self.predict_proba(theta, X) > 0.5) == y))
+
+    def __repr__(self):
+        return f"LogisticRegression(n_samples={self.n_samples}, d={self.X.shape[1]})"
+
+
+_ACTIVATIONS = {
+    # name: (function, derivative written in terms of the activation's output a)
+    "tanh": (np.tanh, lambda z, a: 1 - a * a),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(np.float64)),
+}
+
+
+class MLP(Problem):
+    """A multi-layer perceptron for classification, on one flat parameter vector.
+
+        a_0 = x
+        a_l = act(a_{l-1} W_l + b_l)          hidden layers (tanh or relu)
+        p   = softmax(a_{L-1} W_L + b_L)      output layer
+        loss = mean over the batch of -log p[y]
+
+    Backpropagation (written out in ``grad``): delta_L = (p - onehot(y)) / m,
+    dW_l = a_{l-1}^T delta_l, db_l = sum of delta_l, delta_{l-1} =
+    (delta_l W_l^T) * act'(z_{l-1}). ``theta`` stacks W_1, b_1, W_2, b_2, ...
+    row-major; ``unflatten`` gives them back as matrices.
+    """
+
+    name = "MLP"
+
+    def __init__(self, X, y, hidden=(16,), activation="tanh", n_classes=None):
+        super().__init__(X, y)
+        if not np.issubdtype(self.y.dtype, np.integer) or self.y.min() < 0:
+            raise ValueError("y must hold integer class labels 0, 1, ..., n_classes-1")
+        if activation not in _ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+        hidden = tuple(hidden)
+        if not 1 <= len(hidden) <= 2:
+            raise ValueError(f"hidden must list one or two layer widths, got {hidden!r}")
+        for h in hidden:
+            _checks.positive_int("hidden layer width", h)
+        self.n_classes = int(n_classes or self.y.max() + 1)
+        if self.y.max() >= self.n_classes:
+            raise ValueError(f"labels go up to {self.y.max()} but n_classes={self.n_classes}")
+        self.hidden, self.activation = hidden, activation
+        self.sizes = (self.X.shape[1], *hidden, self.n_classes)
+        self.shapes = [((a, b), (b,)) for a, b in zip(self.sizes[:-1], self.sizes[1:])]
+        self.n_params = sum(a * b + b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
+
+    def unflatten(self, theta):
+        """[(W_1, b_1), (W_2, b_2), ...] as views into theta."""
+        layers, i = [], 0
+        for (a, b), _ in self.shapes:
+            W = theta[i:i + a * b].reshape(a, b)
+            i += a * b
+            layers.append((W, theta[i:i + b]))
+            i += b
+        return layers
+
+    def init(self, seed=0):
+        """Glorot-uniform weights (He for relu) and zero biases, seeded."""
+        rng = np.random.default_rng(seed)
+        parts = []
+        for (a, b), _ in self.shapes:
+            gain = 6.0 if self.activation == "tanh" else 12.0
+            limit = np.sqrt(gain / (a + b))
+            parts += [rng.uniform(-limit, limit, size=a * b), np.zeros(b)]
+        return np.concatenate(parts)
+
+    def _forward(self, theta, X):
+        act, _ = _ACTIVATIONS[self.activation]
+        layers = self.unflatten(theta)
+        a, cache = X, []
+        for W, b in layers[:-1]:
+            z = a @ W + b
+            cache.append((a, z))
+            a = act(z)
+        W, b = layers[-1]
+        cache.append((a, None))
+        logits = a @ W + b
+        logits = logits - logits.max(axis=1, keepdims=True)  # softmax is shift-invariant; avoids overflow
+        log_p = logits - np.log(np.sum(np.exp(logits), axis=1, keepdims=True))
+        return log_p, cache, layers
+
+    def loss(self, theta, idx=None):
+        theta = self._theta(theta)
+        X, y = self.batch(idx)
+        log_p, _, _ = self._forward(theta, X)
+        return float(-np.mean(log_p[np.arange(len(y)), y]))
+
+    def grad(self, theta, idx=None):
+        theta = self._theta(theta)
+        X, y = self.batch(idx)
+        act, act_prime = _ACTIVATIONS[self.activation]
+        log_p, cache, layers = self._forward(theta, X)
+        m = len(y)
+        delta = np.exp(log_p)
+        delta[np.arange(m), y] -= 1.0
+        delta /= m  # dloss/dlogits for the mean cross-entropy
+        grads = []
+        for l in range(len(layers) - 1, -1, -1):
+            a_prev, _ = cache[l]
+            W, _ = layers[l]
+            grads.append((a_prev.T @ delta, delta.sum(axis=0)))
+            if l > 0:
+                _, z_prev = cache[l - 1]
+                delta = (delta @ W.T) * act_prime(z_prev, a_prev)
+        return np.concatenate([part.ravel() for dW_db in reversed(grads) for part in dW_db])
+
+    def predict(self, theta, X=None):
+        X = self.X if X is None else np.asarray(X, dtype=np.float64)
+        log_p, _, _ = self._forward(self._theta(theta), X)
+        return np.argmax(log_p, axis=1)
+
+    def accuracy(self, theta, X=None, y=None):
+        y = self.y if y is None else np.asarray(y)
+        return float(np.mean(self.predict(theta, X) == y))
+
+    def __repr__(self):
+        return f"MLP(sizes={self.sizes}, activation={self.activation!r})"

@@ -1,0 +1,16 @@
+"""The math modules never import plotting or widget libraries (they must run headless and fast)."""
+import subprocess
+import sys
+
+import pytest
+
+MATH_MODULES = ["optimizers", "schedules", "problems", "surfaces", "loops", "gradcheck", "datasets"]
+
+
+@pytest.mark.parametrize("module", MATH_MODULES)
+def test_math_module_imports_no_plotting(module):
+    code = (f"import sys, lessons_lib.{module}; "
+            "bad = [m for m in ('matplotlib', 'ipywidgets', 'IPython') if m in sys.modules]; "
+            "print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "", f"lessons_lib.{module} imports {out.strip()}"
