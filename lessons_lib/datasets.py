@@ -11,9 +11,22 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["two_moons", "spirals", "sparse_regression", "load_digits", "train_test_split", "standardize"]
+__all__ = ["linear_data", "two_moons", "spirals", "sparse_regression", "load_digits", "train_test_split", "standardize"]
 
 DATA_DIR = Path(__file__).with_name("data")
+
+
+def linear_data(n=32, seed=0):
+    """A seeded one-feature regression set: x uniform on [0, 2], y = 2x - 1 + noise (sd 0.3).
+
+    The feature is not centred, so w and b are correlated: the loss contours are
+    tilted ellipses and a noisy path is easy to tell from a clean one.
+    """
+    n = _checks.positive_int("n", n, minimum=2)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.0, 2.0, size=n)
+    y = 2.0 * x - 1.0 + 0.3 * rng.standard_normal(n)
+    return x[:, None], y
 
 
 def two_moons(n=200, noise=0.1, seed=0):
@@ -61,8 +74,9 @@ def sparse_regression(n=500, densities=(1.0, 1.0, 0.5, 0.1, 0.05, 0.02), noise=0
     n = _checks.positive_int("n", n)
     noise = _checks.non_negative("noise", noise)
     densities = np.asarray(densities, dtype=float)
-    if densities.ndim != 1 or np.any(densities <= 0) or np.any(densities > 1):
-        raise ValueError(f"densities must be a list of numbers in (0, 1], got {densities!r}")
+    if densities.ndim != 1 or densities.size == 0 or not np.all((densities > 0) & (densities <= 1)):
+        # written as "not all inside" so that nan is refused too
+        raise ValueError(f"densities must be a non-empty list of numbers in (0, 1], got {densities!r}")
     rng = np.random.default_rng(seed)
     d = len(densities)
     present = rng.random((n, d)) < densities
@@ -84,14 +98,19 @@ def train_test_split(X, y, test_fraction=0.25, seed=0):
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must satisfy 0 < test_fraction < 1, got {test_fraction!r}")
     X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y) or len(y) < 2:
+        raise ValueError(f"X and y must hold the same number (>= 2) of examples, got {len(X)} and {len(y)}")
     order = np.random.default_rng(seed).permutation(len(y))
-    n_test = max(1, int(round(test_fraction * len(y))))
+    n_test = min(max(1, int(round(test_fraction * len(y)))), len(y) - 1)  # both parts non-empty
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 
 
 def standardize(X_train, *others):
     """Scale every feature to mean 0 and std 1 using the training set's statistics only."""
+    X_train = np.asarray(X_train, dtype=np.float64)
+    if X_train.ndim != 2:
+        raise ValueError(f"X_train must be a 2-D array (n, d), got shape {X_train.shape}")
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)
     std[std == 0] = 1.0  # constant features (blank pixels) stay 0

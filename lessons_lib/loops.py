@@ -104,6 +104,9 @@ class _Counted:
         return g if self.clip is None else clip_by_norm(np.asarray(g, dtype=np.float64), self.clip)
 
 
+# A diverging run overflows before it is caught; the History's message reports it, so
+# numpy's overflow warnings would only repeat it in red.
+@np.errstate(over="ignore", invalid="ignore")
 def minibatch_gd(problem, optimizer, theta0, *, batch_size, epochs, shuffle=True, seed=0,
                  clip=None, callback=None, record_path=True):
     """Train ``problem`` with ``optimizer`` on mini-batches; return a History.
@@ -128,6 +131,7 @@ def minibatch_gd(problem, optimizer, theta0, *, batch_size, epochs, shuffle=True
         raise ValueError(f"batch_size must be between 1 and n = {n}, got {batch_size}")
     epochs = _checks.positive_int("epochs", epochs)
     clip = None if clip is None else _checks.positive("clip", clip)
+    seed = _checks.positive_int("seed", seed, minimum=0)
     theta = _start(problem, theta0)
     spe = math.ceil(n / batch_size)
     rng = np.random.default_rng(seed)
@@ -173,6 +177,7 @@ def sgd(problem, optimizer, theta0, *, epochs, **kwargs):
     return minibatch_gd(problem, optimizer, theta0, batch_size=1, epochs=epochs, **kwargs)
 
 
+@np.errstate(over="ignore", invalid="ignore")
 def minimize(surface, optimizer, theta0=None, *, steps, clip=None):
     """Run ``optimizer`` for ``steps`` steps on a 2-D surface (or any f with loss and grad).
 

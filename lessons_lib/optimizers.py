@@ -11,19 +11,37 @@ the look-ahead point), never modifies the array it is given and returns a new
 float64 array of the same shape. State starts at zero on the first step and has
 the shape of theta; ``t`` counts the steps taken (1 on the first step). ``lr`` is a
 number > 0 or a schedule from :mod:`lessons_lib.schedules` (a callable of t);
-``lr_t`` is the rate the last step used.
+``lr_t`` is the rate the last step used. A step whose ``grad_fn`` fails (raises,
+or returns the wrong shape) is not counted: ``t``, ``lr_t`` and the state stay as
+they were.
 
 The rules are written as in the lectures (the overview by Ruder, 2016, "An
 overview of gradient descent optimization algorithms", arXiv:1609.04747): ``v`` is
 a velocity that already contains the learning rate, and epsilon sits *under* the
 square root for Adagrad and RMSProp. Each docstring shows the rule as pseudocode
-and says where torch.optim and Keras write it differently; the tests check each
-against torch.optim to 1e-10.
+and says where torch.optim and Keras write it differently. The tests check every
+rule but Nadam against torch.optim to 1e-10; torch's NAdam schedules its momentum
+coefficient, so Nadam is checked against an independent implementation of the
+rule instead.
 
-State arrays are updated in place (``v *= gamma; v += lr * g``): it is the same
-rule, written without allocating a new array every step, which keeps a million-
-parameter step fast.
+How a step is organised: ``step`` computes the gradient (at the point the rule
+names) and hands it to ``_apply``, which counts the step and calls ``_rule``, the
+update written line by line like the pseudocode. ``_rule`` updates the state
+arrays in place (``v *= gamma; v += lr * g``: the same rule, without a new array
+every step) and writes the new theta into ``out``, a fresh array that is the
+step's result; until its last line it uses ``out`` as scratch space. Every
+operation in a rule is elementwise, so a rule may run on whole arrays or on
+slices of them: for a million parameters ``_apply`` cuts the arrays into one
+contiguous slice per CPU core and runs ``_rule`` on the slices in parallel (numpy
+releases the GIL inside its loops), which gives bit-for-bit the same numbers. Below
+``_PARALLEL_MIN_SIZE`` elements everything runs in the calling thread.
 """
+import concurrent.futures
+import contextvars
+import math
+import os
+import threading
+
 import numpy as np
 
 from . import _checks
@@ -31,16 +49,25 @@ from . import _checks
 __all__ = ["Optimizer", "GD", "Momentum", "Nesterov", "Adagrad", "RMSProp",
            "Adadelta", "Adam", "Adamax", "Nadam", "AMSGrad", "ALL_OPTIMIZERS"]
 
+# Arrays with fewer elements than this are updated in the calling thread. Measured on
+# a 2-core VM (benchmarks/README.md): below ~50k elements handing half of the work to
+# another thread costs more than it saves; at 1e6 it makes a step ~1.7x faster.
+_PARALLEL_MIN_SIZE = 100_000
+
 
 class Optimizer:
     """Base class: hyperparameter checks, state on the first step, ``repr``.
 
     A subclass names its hyperparameters (in the order ``repr`` shows them) and
-    its state arrays, and writes ``step`` as its rule.
+    its state arrays, writes ``step`` (the gradient, then ``self._apply(theta, g,
+    *state)``) and writes ``_rule(out, theta, g, lr, t, *state)``, the update
+    itself. ``_rule`` must be elementwise: it may be called on whole arrays or on
+    matching slices of them (see ``_apply``).
     """
 
     hyperparameters = ("lr",)
     state_names = ()
+    scratch = False   # True: the rule needs a second scratch array (``tmp``) besides ``out``
 
     def __init__(self, lr):
         self.lr = _checks.learning_rate(lr)
@@ -52,6 +79,7 @@ class Optimizer:
         self.lr_t = None
         for name in self.state_names:
             setattr(self, name, None)
+        self._tmp = None
 
     def step(self, theta, grad_fn):  # pragma: no cover - every subclass writes its rule
         raise NotImplementedError
@@ -62,28 +90,24 @@ class Optimizer:
 
     # -- helpers used by every step -------------------------------------------------
     def _begin(self, theta):
-        """Start step t: theta as float64 (never written to), state, this step's lr."""
+        """theta as float64 (never written to); zero state before the first step.
+
+        Nothing is counted here: a step counts only once its gradient is known (in
+        ``_apply``). State made here for a first step whose gradient then fails is
+        made again, at zero, by the next call.
+        """
         theta = np.asarray(theta, dtype=np.float64)
         if self.t == 0:
+            shape = self._shape = theta.shape
             for name in self.state_names:
-                setattr(self, name, np.zeros_like(theta))
+                setattr(self, name, np.zeros(shape))
+            # scratch is written before it is read: it carries nothing from step to step
+            self._tmp = np.empty(shape) if self.scratch else None
         elif theta.shape != self._shape:
             raise ValueError(
                 f"theta has shape {theta.shape} but this optimizer's state has shape "
                 f"{self._shape}; call reset() before optimizing a different model")
-        self._shape = theta.shape
-        self.t += 1
-        self.lr_t = self._lr_at(self.t)
-        return theta, self.lr_t
-
-    def _lr_at(self, t):
-        if not callable(self.lr):
-            return self.lr
-        lr = self.lr(t)
-        if not (lr >= 0 and np.isfinite(lr)):
-            raise ValueError(f"lr schedule {self.lr!r} returned {lr!r} at step t={t}; "
-                             "a learning rate must be finite and >= 0")
-        return float(lr)
+        return theta
 
     @staticmethod
     def _grad(grad_fn, x):
@@ -91,6 +115,31 @@ class Optimizer:
         if g.shape != x.shape:
             raise ValueError(f"grad_fn returned shape {g.shape} for a point of shape {x.shape}")
         return g
+
+    def _apply(self, theta, g, *arrays):
+        """Count the step (the gradient is fine), then run ``_rule``; return the new theta.
+
+        ``arrays`` are the state arrays (and the scratch array), in ``_rule``'s order.
+        Small arrays go to ``_rule`` whole; large ones in slices, one per core.
+        """
+        t = self.t + 1
+        lr = self.lr
+        if callable(lr):
+            lr = self._lr_at(t)
+        self.t, self.lr_t = t, lr
+        out = np.empty(theta.shape)
+        if out.size < _PARALLEL_MIN_SIZE:
+            self._rule(out, theta, g, lr, t, *arrays)
+        else:
+            _run_in_slices(self._rule, out, theta, g, lr, t, arrays)
+        return out
+
+    def _lr_at(self, t):
+        lr = self.lr(t)
+        if not (lr >= 0 and np.isfinite(lr)):
+            raise ValueError(f"lr schedule {self.lr!r} returned {lr!r} at step t={t}; "
+                             "a learning rate must be finite and >= 0")
+        return float(lr)
 
 
 def _set(self, **values):
@@ -105,8 +154,13 @@ class GD(Optimizer):
         g     <- grad(theta)
         theta <- theta - lr * g
 
-    The same class is batch, stochastic or mini-batch GD: that depends only on
-    which examples ``grad_fn`` averages over (see ``lessons_lib.loops``).
+    The gradient is the direction of steepest ascent, so a small enough step
+    against it lowers the loss: Cauchy (1847), the method of steepest descent;
+    Ruder (2016), section 2. The same class is batch, stochastic or mini-batch
+    GD: that depends only on which examples ``grad_fn`` averages over (see
+    ``lessons_lib.loops``); the stochastic version goes back to Robbins & Monro
+    (1951).
+
     torch.optim.SGD(lr=lr) is the same rule.
     """
 
@@ -114,9 +168,14 @@ class GD(Optimizer):
         super().__init__(lr)
 
     def step(self, theta, grad_fn):
-        theta, lr = self._begin(theta)
-        g = self._grad(grad_fn, theta)
-        return theta - lr * g
+        theta = self._begin(theta)
+        g = self._grad(grad_fn, theta)                  # g <- grad(theta)
+        return self._apply(theta, g)
+
+    def _rule(self, out, theta, g, lr, t):
+        # theta <- theta - lr * g
+        np.multiply(lr, g, out=out)
+        np.subtract(theta, out, out=out)
 
 
 class Momentum(Optimizer):
@@ -144,12 +203,16 @@ class Momentum(Optimizer):
         super().__init__(lr)
 
     def step(self, theta, grad_fn):
-        theta, lr = self._begin(theta)
-        g = self._grad(grad_fn, theta)
-        v = self.v
+        theta = self._begin(theta)
+        g = self._grad(grad_fn, theta)                  # g <- grad(theta)
+        return self._apply(theta, g, self.v)
+
+    def _rule(self, out, theta, g, lr, t, v):
+        # v <- gamma * v + lr * g
         v *= self.gamma
-        v += lr * g
-        return theta - v
+        v += np.multiply(lr, g, out=out)                # (out: scratch until the last line)
+        # theta <- theta - v
+        np.subtract(theta, v, out=out)
 
 
 class Nesterov(Optimizer):
@@ -175,12 +238,17 @@ class Nesterov(Optimizer):
         super().__init__(lr)
 
     def step(self, theta, grad_fn):
-        theta, lr = self._begin(theta)
+        theta = self._begin(theta)
         v = self.v
-        g = self._grad(grad_fn, theta - self.gamma * v)
+        g = self._grad(grad_fn, theta - self.gamma * v)  # g <- grad(theta - gamma * v)
+        return self._apply(theta, g, v)
+
+    def _rule(self, out, theta, g, lr, t, v):
+        # v <- gamma * v + lr * g
         v *= self.gamma
-        v += lr * g
-        return theta - v
+        v += np.multiply(lr, g, out=out)                # (out: scratch until the last line)
+        # theta <- theta - v
+        np.subtract(theta, v, out=out)
 
 
 class Adagrad(Optimizer):
@@ -195,8 +263,11 @@ class Adagrad(Optimizer):
     Hazan & Singer (2011); Ruder (2016), 4.3.
 
     Other conventions: torch.optim.Adagrad puts eps outside the root,
-    lr * g / (sqrt(G) + eps) (Keras likewise); torch with eps=0 and
-    initial_accumulator_value=eps is exactly this rule.
+    lr * g / (sqrt(G) + eps), and lets G start at initial_accumulator_value
+    (default 0); torch with eps=0 and initial_accumulator_value=eps is exactly
+    this rule. Keras 3 (keras.optimizers.Adagrad) puts eps under the root as
+    here, lr * g / sqrt(G + eps), but starts G at initial_accumulator_value=0.1;
+    only tf.keras 2 put eps outside, like torch.
     """
 
     hyperparameters = ("lr", "eps")
@@ -207,11 +278,18 @@ class Adagrad(Optimizer):
         super().__init__(lr)
 
     def step(self, theta, grad_fn):
-        theta, lr = self._begin(theta)
-        g = self._grad(grad_fn, theta)
-        G = self.G
-        G += g * g
-        return theta - lr * g / np.sqrt(G + self.eps)
+        theta = self._begin(theta)
+        g = self._grad(grad_fn, theta)                  # g <- grad(theta)
+        return self._apply(theta, g, self.G)
+
+    def _rule(self, out, theta, g, lr, t, G):
+        # G <- G + g^2
+        G += np.multiply(g, g, out=out)                 # (out: scratch until the last line)
+        # theta <- theta - lr * g / sqrt(G + eps)
+        root = np.sqrt(np.add(G, self.eps, out=out), out=out)
+        np.divide(g, root, out=out)
+        out *= -lr
+        out += theta
 
 
 class RMSProp(Optimizer):
@@ -238,12 +316,22 @@ class RMSProp(Optimizer):
         super().__init__(lr)
 
     def step(self, theta, grad_fn):
-        theta, lr = self._begin(theta)
-        g = self._grad(grad_fn, theta)
-        E = self.E
-        E *= self.beta
-        E += (1 - self.beta) * g * g
-        return theta - lr * g / np.sqrt(E + self.eps)
+        theta = self._begin(theta)
+        g = self._grad(grad_fn, theta)                  # g <- grad(theta)
+        return self._apply(theta, g, self.E)
+
+    def _rule(self, out, theta, g, lr, t, E):
+        beta = self.beta
+        # E <- beta * E + (1 - beta) * g^2
+        E *= beta
+        sq = np.multiply(1 - beta, g, out=out)          # (out: scratch until the last line)
+        sq *= g
+        E += sq
+        # theta <- theta - lr * g / sqrt(E + eps)
+        root = np.sqrt(np.add(E, self.eps, out=out), out=out)
+        np.divide(g, root, out=out)
+        out *= -lr
+        out += theta
 
 
 class Adadelta(Optimizer):
@@ -266,21 +354,39 @@ class Adadelta(Optimizer):
 
     hyperparameters = ("lr", "rho", "eps")
     state_names = ("Eg", "Ed")
+    scratch = True
 
     def __init__(self, *, rho=0.9, eps=1e-6, lr=1.0):
         _set(self, rho=_checks.unit_interval("rho", rho), eps=_checks.positive("eps", eps))
         super().__init__(lr)
 
     def step(self, theta, grad_fn):
-        theta, lr = self._begin(theta)
-        g = self._grad(grad_fn, theta)
-        rho, eps, Eg, Ed = self.rho, self.eps, self.Eg, self.Ed
+        theta = self._begin(theta)
+        g = self._grad(grad_fn, theta)                  # g <- grad(theta)
+        return self._apply(theta, g, self.Eg, self.Ed, self._tmp)
+
+    def _rule(self, out, theta, g, lr, t, Eg, Ed, tmp):
+        rho, eps = self.rho, self.eps
+        # Eg <- rho * Eg + (1 - rho) * g^2
         Eg *= rho
-        Eg += (1 - rho) * g * g
-        d = -np.sqrt(Ed + eps) / np.sqrt(Eg + eps) * g
+        sq = np.multiply(1 - rho, g, out=tmp)           # (tmp: scratch)
+        sq *= g
+        Eg += sq
+        # d <- -sqrt(Ed + eps) / sqrt(Eg + eps) * g, as -sqrt((Ed + eps) / (Eg + eps)) * g:
+        # one square root instead of two (the same number to the last bit or two)
+        d = np.add(Ed, eps, out=out)                    # (d lives in out until the last line)
+        d /= np.add(Eg, eps, out=tmp)
+        np.sqrt(d, out=d)
+        d *= g
+        np.negative(d, out=d)
+        # Ed <- rho * Ed + (1 - rho) * d^2
         Ed *= rho
-        Ed += (1 - rho) * d * d
-        return theta + lr * d
+        sq = np.multiply(1 - rho, d, out=tmp)
+        sq *= d
+        Ed += sq
+        # theta <- theta + lr * d
+        d *= lr
+        d += theta
 
 
 class Adam(Optimizer):
@@ -298,8 +404,11 @@ class Adam(Optimizer):
     first step moves every coordinate by about lr. Defaults from Kingma & Ba
     (2015), arXiv:1412.6980; Ruder (2016), 4.6.
 
-    torch.optim.Adam is the same rule (eps outside the root, as here); Keras
-    puts eps in the "epsilon hat" form, eps * sqrt(1 - beta2^t).
+    torch.optim.Adam is the same rule (eps outside the root, as here). Keras's
+    ``epsilon`` is Kingma & Ba's "epsilon hat": Keras computes
+    theta - lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + epsilon),
+    which is this rule with eps = epsilon / sqrt(1 - beta2^t), an eps that
+    shrinks towards Keras's epsilon as t grows.
     """
 
     hyperparameters = ("lr", "beta1", "beta2", "eps")
@@ -311,16 +420,31 @@ class Adam(Optimizer):
         super().__init__(lr)
 
     def step(self, theta, grad_fn):
-        theta, lr = self._begin(theta)
-        g = self._grad(grad_fn, theta)
-        beta1, beta2, t, m, v = self.beta1, self.beta2, self.t, self.m, self.v
+        theta = self._begin(theta)
+        g = self._grad(grad_fn, theta)                  # g <- grad(theta)
+        return self._apply(theta, g, self.m, self.v)
+
+    def _rule(self, out, theta, g, lr, t, m, v):
+        beta1, beta2 = self.beta1, self.beta2
+        # m <- beta1 * m + (1 - beta1) * g
         m *= beta1
-        m += (1 - beta1) * g
+        m += np.multiply(1 - beta1, g, out=out)         # (out: scratch until the last line)
+        # v <- beta2 * v + (1 - beta2) * g^2
         v *= beta2
-        v += (1 - beta2) * g * g
-        m_hat = m / (1 - beta1**t)
-        v_hat = v / (1 - beta2**t)
-        return theta - lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        sq = np.multiply(1 - beta2, g, out=out)
+        sq *= g
+        v += sq
+        # m_hat = m / (1 - beta1^t) ;  v_hat = v / (1 - beta2^t)
+        # theta <- theta - lr * m_hat / (sqrt(v_hat) + eps), with the bias corrections folded
+        # into two numbers (Kingma & Ba, end of section 2): the same value, two passes fewer
+        #     theta <- theta - step * m / (sqrt(v) + eps_hat)
+        root_bc2 = math.sqrt(1 - beta2**t)
+        step, eps_hat = lr * root_bc2 / (1 - beta1**t), self.eps * root_bc2
+        denom = np.sqrt(v, out=out)
+        denom += eps_hat
+        np.divide(m, denom, out=out)
+        out *= -step
+        out += theta
 
 
 class AMSGrad(Adam):
@@ -340,16 +464,32 @@ class AMSGrad(Adam):
     state_names = ("m", "v", "v_max")
 
     def step(self, theta, grad_fn):
-        theta, lr = self._begin(theta)
-        g = self._grad(grad_fn, theta)
-        beta1, beta2, t, m, v = self.beta1, self.beta2, self.t, self.m, self.v
+        theta = self._begin(theta)
+        g = self._grad(grad_fn, theta)                  # g <- grad(theta)
+        return self._apply(theta, g, self.m, self.v, self.v_max)
+
+    def _rule(self, out, theta, g, lr, t, m, v, v_max):
+        beta1, beta2 = self.beta1, self.beta2
+        # m <- beta1 * m + (1 - beta1) * g
         m *= beta1
-        m += (1 - beta1) * g
+        m += np.multiply(1 - beta1, g, out=out)         # (out: scratch until the last line)
+        # v <- beta2 * v + (1 - beta2) * g^2
         v *= beta2
-        v += (1 - beta2) * g * g
-        np.maximum(self.v_max, v, out=self.v_max)
-        m_hat = m / (1 - beta1**t)
-        return theta - lr * m_hat / (np.sqrt(self.v_max / (1 - beta2**t)) + self.eps)
+        sq = np.multiply(1 - beta2, g, out=out)
+        sq *= g
+        v += sq
+        # v_max <- max(v_max, v)
+        np.maximum(v_max, v, out=v_max)
+        # m_hat = m / (1 - beta1^t)
+        # theta <- theta - lr * m_hat / (sqrt(v_max / (1 - beta2^t)) + eps), folded as Adam's:
+        #     theta <- theta - step * m / (sqrt(v_max) + eps_hat)
+        root_bc2 = math.sqrt(1 - beta2**t)
+        step, eps_hat = lr * root_bc2 / (1 - beta1**t), self.eps * root_bc2
+        denom = np.sqrt(v_max, out=out)
+        denom += eps_hat
+        np.divide(m, denom, out=out)
+        out *= -step
+        out += theta
 
 
 class Adamax(Optimizer):
@@ -361,12 +501,13 @@ class Adamax(Optimizer):
         theta <- theta - lr / (1 - beta1^t) * m / u
 
     u is a decaying maximum of |g|; it needs no bias correction. eps inside the
-    max keeps u > 0 where the gradient is exactly zero. Kingma & Ba (2015),
-    section 7.1; Ruder (2016), 4.7.
+    max keeps u > 0 where the gradient has always been exactly zero. Kingma &
+    Ba (2015), section 7.1; Ruder (2016), 4.7.
 
-    torch.optim.Adamax is this rule (eps inside the max). Kingma & Ba and Keras
-    write u <- max(beta2*u, |g|) and add eps to the denominator instead:
-    m / (u + eps).
+    Other conventions: Kingma & Ba's AdaMax has no eps at all,
+    u <- max(beta2*u, |g|) and theta <- theta - lr/(1 - beta1^t) * m/u.
+    torch.optim.Adamax puts eps inside the max, as here (the same rule). Keras
+    keeps the paper's u and adds eps to the denominator instead: m / (u + eps).
     """
 
     hyperparameters = ("lr", "beta1", "beta2", "eps")
@@ -378,14 +519,24 @@ class Adamax(Optimizer):
         super().__init__(lr)
 
     def step(self, theta, grad_fn):
-        theta, lr = self._begin(theta)
-        g = self._grad(grad_fn, theta)
-        beta1, m, u = self.beta1, self.m, self.u
+        theta = self._begin(theta)
+        g = self._grad(grad_fn, theta)                  # g <- grad(theta)
+        return self._apply(theta, g, self.m, self.u)
+
+    def _rule(self, out, theta, g, lr, t, m, u):
+        beta1 = self.beta1
+        # m <- beta1 * m + (1 - beta1) * g
         m *= beta1
-        m += (1 - beta1) * g
+        m += np.multiply(1 - beta1, g, out=out)         # (out: scratch until the last line)
+        # u <- max(beta2 * u, |g| + eps)
         u *= self.beta2
-        np.maximum(u, np.abs(g) + self.eps, out=u)
-        return theta - lr / (1 - beta1**self.t) * m / u
+        abs_g = np.abs(g, out=out)
+        abs_g += self.eps
+        np.maximum(u, abs_g, out=u)
+        # theta <- theta - lr / (1 - beta1^t) * m / u
+        np.divide(m, u, out=out)
+        out *= -lr / (1 - beta1**t)
+        out += theta
 
 
 class Nadam(Optimizer):
@@ -410,6 +561,7 @@ class Nadam(Optimizer):
 
     hyperparameters = ("lr", "beta1", "beta2", "eps")
     state_names = ("m", "v")
+    scratch = True
 
     def __init__(self, lr=0.002, *, beta1=0.9, beta2=0.999, eps=1e-8):
         _set(self, beta1=_checks.unit_interval("beta1", beta1),
@@ -417,16 +569,123 @@ class Nadam(Optimizer):
         super().__init__(lr)
 
     def step(self, theta, grad_fn):
-        theta, lr = self._begin(theta)
-        g = self._grad(grad_fn, theta)
-        beta1, beta2, t, m, v = self.beta1, self.beta2, self.t, self.m, self.v
-        m *= beta1
-        m += (1 - beta1) * g
+        theta = self._begin(theta)
+        g = self._grad(grad_fn, theta)                  # g <- grad(theta)
+        return self._apply(theta, g, self.m, self.v, self._tmp)
+
+    def _rule(self, out, theta, g, lr, t, m, v, tmp):
+        beta1, beta2 = self.beta1, self.beta2
+        # v <- beta2 * v + (1 - beta2) * g^2
         v *= beta2
-        v += (1 - beta2) * g * g
-        m_hat = m / (1 - beta1**t)
-        v_hat = v / (1 - beta2**t)
-        return theta - lr / (np.sqrt(v_hat) + self.eps) * (beta1 * m_hat + (1 - beta1) * g / (1 - beta1**t))
+        sq = np.multiply(1 - beta2, g, out=out)         # (out: scratch until the last line)
+        sq *= g
+        v += sq
+        # m <- beta1 * m + (1 - beta1) * g
+        g_term = np.multiply(1 - beta1, g, out=tmp)     # (tmp: kept, the bracket uses it again)
+        m *= beta1
+        m += g_term
+        # m_hat = m / (1 - beta1^t) ;  v_hat = v / (1 - beta2^t)
+        # theta <- theta - lr / (sqrt(v_hat) + eps) * (beta1 * m_hat + (1 - beta1) * g / (1 - beta1^t)),
+        # with the bias corrections folded into two numbers, as in Adam:
+        #     theta <- theta - step * (beta1 * m + (1 - beta1) * g) / (sqrt(v) + eps_hat)
+        root_bc2 = math.sqrt(1 - beta2**t)
+        step, eps_hat = lr * root_bc2 / (1 - beta1**t), self.eps * root_bc2
+        bracket = np.multiply(beta1, m, out=out)
+        bracket += g_term
+        denom = np.sqrt(v, out=tmp)
+        denom += eps_hat
+        bracket /= denom
+        bracket *= -step
+        bracket += theta
 
 
 ALL_OPTIMIZERS = (GD, Momentum, Nesterov, Adagrad, RMSProp, Adadelta, Adam, Adamax, Nadam, AMSGrad)
+
+
+# -- large arrays: the rule on one slice per core, in parallel ----------------------------
+class _Workers:
+    """The thread pool that runs slices of large steps, made on first use.
+
+    One pool for all optimizers, with one thread fewer than the cores this process
+    may use: the calling thread takes the first slice itself. A forked child gets a
+    pool of its own on first use (the parent's threads do not exist there).
+    """
+
+    def __init__(self):
+        self._reinit()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reinit)
+
+    def _reinit(self):
+        self.lock = threading.Lock()
+        self.pool, self.pid, self.cores = None, None, 1
+
+    def get(self):
+        """(pool, number of slices); pool None where there is a single core."""
+        pid = os.getpid()
+        if self.pid != pid:                      # first use, or first use after a fork
+            with self.lock:
+                if self.pid != pid:
+                    cores = _usable_cores()
+                    self.pool = (concurrent.futures.ThreadPoolExecutor(
+                        max_workers=cores - 1, thread_name_prefix="lessons_lib.optimizers")
+                        if cores > 1 else None)
+                    self.cores, self.pid = cores, pid
+        return self.pool, self.cores
+
+
+def _usable_cores():
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):            # not on every platform
+        return max(1, os.cpu_count() or 1)
+
+
+_workers = _Workers()
+_MIN_SLICE = 50_000        # elements; a slice smaller than this is not worth a thread
+_ALIGN = 64                # slice boundaries on multiples of 64 elements (512 bytes)
+
+
+def _run_in_slices(rule, out, theta, g, lr, t, arrays):
+    """rule(out, theta, g, lr, t, *arrays) as one call per contiguous slice, in parallel.
+
+    Every rule is elementwise, so the slices' results are bit for bit those of one
+    call on the whole arrays. The calling thread runs the first slice; it returns
+    only when every slice is done (also when one raised: then it re-raises).
+    Floating-point settings (np.errstate) are the caller's in every thread.
+    """
+    pool, cores = _workers.get()
+    n = out.size
+    k = min(cores, n // _MIN_SLICE)
+    # out, the state and the scratch are this optimizer's own C-ordered arrays; theta and
+    # g are only read, so where they are not contiguous reshape's copy is as good
+    writable = (out, *arrays)
+    if pool is None or k < 2 or not all(a.flags.c_contiguous for a in writable):
+        rule(out, theta, g, lr, t, *arrays)
+        return
+    flat = [a.reshape(-1) for a in (out, theta, g, *arrays)]
+    size = -(-n // k)
+    size += -size % _ALIGN
+    bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+
+    def views(lo, hi):
+        out_, theta_, g_, *rest = (a[lo:hi] for a in flat)
+        return (out_, theta_, g_, lr, t, *rest)
+
+    futures = []
+    try:
+        for lo, hi in bounds[1:]:
+            ctx = contextvars.copy_context()      # np.errstate lives in a context variable
+            futures.append(pool.submit(ctx.run, rule, *views(lo, hi)))
+    except RuntimeError:                          # the interpreter is shutting down
+        concurrent.futures.wait(futures)
+        for f in futures:
+            f.result()
+        for lo, hi in bounds[1 + len(futures):]:
+            rule(*views(lo, hi))
+    try:
+        rule(*views(*bounds[0]))
+    finally:
+        concurrent.futures.wait(futures)
+    for f in futures:
+        f.result()

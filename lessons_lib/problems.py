@@ -21,7 +21,8 @@ __all__ = ["Problem", "SigmoidNeuron", "LinearRegression", "LogisticRegression",
 
 def sigmoid(z):
     """1 / (1 + exp(-z)), written as the lecture writes it."""
-    return 1.0 / (1.0 + np.exp(-z))
+    with np.errstate(over="ignore"):  # exp(-z) = inf for z < -709, and 1 / (1 + inf) = 0 is the right limit
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 class Problem:
@@ -49,6 +50,10 @@ class Problem:
         idx = np.asarray(idx)
         if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
             raise ValueError(f"idx must be a 1-D integer array, got {idx!r}")
+        # numpy would wrap negative indices round and report others as IndexError
+        if idx.size == 0 or idx.min() < 0 or idx.max() >= self.n_samples:
+            raise ValueError(f"idx must select at least one example, each in 0..{self.n_samples - 1}, "
+                             f"got {idx!r}")
         return self.X[idx], self.y[idx]
 
     def _theta(self, theta):
@@ -70,6 +75,7 @@ class SigmoidNeuron(Problem):
     """
 
     name = "toy sigmoid neuron"
+    parameter_names = ("w (weight)", "b (bias)")
     n_params = 2
     start = np.array([-2.0, -2.0])
     window = ((-6.0, 6.0), (-6.0, 6.0))
@@ -124,6 +130,8 @@ class LinearRegression(Problem):
     def __init__(self, X, y):
         super().__init__(X, y)
         self.y = self.y.astype(np.float64)
+        if not np.all(np.isfinite(self.y)):
+            raise ValueError("y must be finite")
         self.n_params = self.X.shape[1] + 1
 
     def _residual(self, theta, idx):
@@ -236,7 +244,8 @@ class MLP(Problem):
             raise ValueError(f"hidden must list one or two layer widths, got {hidden!r}")
         for h in hidden:
             _checks.positive_int("hidden layer width", h)
-        self.n_classes = int(n_classes or self.y.max() + 1)
+        # n_classes=0 is an error (refused below), not "unset"
+        self.n_classes = int(self.y.max() + 1 if n_classes is None else n_classes)
         if self.y.max() >= self.n_classes:
             raise ValueError(f"labels go up to {self.y.max()} but n_classes={self.n_classes}")
         self.hidden, self.activation = hidden, activation

@@ -14,6 +14,7 @@ and sum(lr_k^2) < infinity. InverseTime (lr0 / (1 + decay*k)) satisfies both;
 a constant rate fails the second, Exponential fails the first.
 """
 import math
+import numbers
 
 from . import _checks
 
@@ -84,9 +85,7 @@ class StepDecay(Schedule):
 
     def __init__(self, lr0, drop=0.5, every=100):
         self.lr0 = _checks.positive("lr0", lr0)
-        if not (isinstance(drop, (int, float)) and 0 < drop <= 1):
-            raise ValueError(f"drop must satisfy 0 < drop <= 1, got {drop!r}")
-        self.drop = float(drop)
+        self.drop = _factor("drop", drop)
         self.every = _checks.positive_int("every", every)
 
     def rate(self, k):
@@ -103,9 +102,7 @@ class Exponential(Schedule):
 
     def __init__(self, lr0, decay=0.99):
         self.lr0 = _checks.positive("lr0", lr0)
-        if not (isinstance(decay, (int, float)) and 0 < decay <= 1):
-            raise ValueError(f"decay must satisfy 0 < decay <= 1, got {decay!r}")
-        self.decay = float(decay)
+        self.decay = _factor("decay", decay)
 
     def rate(self, k):
         return self.lr0 * self.decay ** k
@@ -171,6 +168,13 @@ class Warmup(Schedule):
         if t <= self.steps:
             return self.after(1) * t / self.steps
         return self.after(t - self.steps)
+
+
+def _factor(name, value):
+    """A shrink factor: a real number with 0 < value <= 1 (numpy scalars welcome, bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 1:
+        raise ValueError(f"{name} must satisfy 0 < {name} <= 1, got {value!r}")
+    return float(value)
 
 
 def as_schedule(lr, name="lr"):

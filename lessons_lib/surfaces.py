@@ -9,11 +9,13 @@ code draws a contour map and runs an optimizer. Each carries, as data, its
 ``loss(theta)`` and ``grad(theta)`` are the same functions under the names the
 training loop uses.
 """
+import numbers
+
 import numpy as np
 
 from . import _checks
 
-__all__ = ["Surface", "Quadratic", "Rosenbrock", "Beale", "Saddle", "MonkeySaddle",
+__all__ = ["Surface", "Parabola", "Quadratic", "Rosenbrock", "Beale", "Saddle", "MonkeySaddle",
            "Cliff", "Plateau", "LocalMinima", "ALL_SURFACES"]
 
 
@@ -21,6 +23,7 @@ class Surface:
     """Base class. A subclass defines ``value(p)`` and ``grad(p)`` on p = (x, y)."""
 
     name = "surface"
+    parameter_names = ("x", "y")
     minima = np.empty((0, 2))
     start = np.zeros(2)
     window = ((-1.0, 1.0), (-1.0, 1.0))
@@ -61,12 +64,40 @@ def _xy(p):
     return p[0], p[1]
 
 
+def _finite(name, value):
+    """A finite real number (bools refused), as float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
 def _refine(surface, guess, steps=50):
     """Newton's method from a guess: minima located to machine precision, not typed in."""
     p = np.array(guess, dtype=float)
     for _ in range(steps):
         p = p - np.linalg.solve(surface.hessian(p), surface.grad(p))
     return p
+
+
+def _minima(surface, guesses):
+    """The distinct true minima Newton reaches from the guesses, sorted by value.
+
+    Newton also converges to saddles, and two guesses can reach the same point
+    (a tilt can merge or remove basins), so each result is kept only if its
+    gradient vanishes, its Hessian is positive definite and it is new.
+    """
+    found = []
+    for guess in guesses:
+        with np.errstate(all="ignore"):
+            p = _refine(surface, guess)
+        if not (np.all(np.isfinite(p)) and np.linalg.norm(surface.grad(p)) < 1e-8):
+            continue
+        if np.linalg.eigvalsh(surface.hessian(p)).min() <= 0:
+            continue
+        if all(np.linalg.norm(p - q) > 1e-6 for q in found):
+            found.append(p)
+    found = np.array(found).reshape(-1, 2)
+    return found[np.argsort(surface.value(found.T))] if len(found) else found
 
 
 class Quadratic(Surface):
@@ -81,10 +112,10 @@ class Quadratic(Surface):
     name = "quadratic"
 
     def __init__(self, kappa=10.0, angle=0.0, scale=1.0):
-        if not (isinstance(kappa, (int, float)) and np.isfinite(kappa) and kappa >= 1):
+        self.kappa = _finite("kappa", kappa)
+        if self.kappa < 1:
             raise ValueError(f"kappa must be a finite number >= 1, got {kappa!r}")
-        self.kappa = float(kappa)
-        self.angle = float(angle)
+        self.angle = _finite("angle", angle)
         self.scale = _checks.positive("scale", scale)
         c, s = np.cos(self.angle), np.sin(self.angle)
         R = np.array([[c, -s], [s, c]])
@@ -93,7 +124,9 @@ class Quadratic(Surface):
         self.minima = np.zeros((1, 2))
         self.start = R @ np.array([-4.0, 4.0 / np.sqrt(self.kappa)]) if kappa > 1 else np.array([-4.0, 3.0])
         self.start = np.round(self.start, 6)
-        self.window = ((-5.0, 5.0), (-5.0, 5.0))
+        # rotating the start can carry it past +-5 (|start| is up to 4*sqrt(2)): widen to keep it in view
+        half = max(5.0, float(np.ceil(1.2 * np.abs(self.start).max())))
+        self.window = ((-half, half), (-half, half))
 
     @property
     def lambda_max(self):
@@ -126,7 +159,7 @@ class Rosenbrock(Surface):
     name = "Rosenbrock"
 
     def __init__(self, a=1.0, b=100.0):
-        self.a = float(a)
+        self.a = _finite("a", a)
         self.b = _checks.positive("b", b)
         self.minima = np.array([[self.a, self.a**2]])
         self.start = np.array([-1.5, 2.0])
@@ -227,11 +260,12 @@ class Cliff(Surface):
         self.height = _checks.positive("height", height)
         self.steepness = _checks.positive("steepness", steepness)
         self.start = np.array([-2.0, 1.5])
-        self.window = ((-3.0, 3.0), (-2.0, 2.0))
-        # the minimum sits where the quadratic's pull balances the wall's foot
-        x = np.linspace(-3, 2, 50001)
+        # the minimum sits where the quadratic's pull balances the wall's foot (or, for a
+        # low wall, beyond it): found on a fine line y = 0, then polished by Newton
+        x = np.linspace(-3, 6, 90001)
         guess = [x[np.argmin(self.value(np.stack([x, 0 * x])))], 0.0]
         self.minima = _refine(self, guess)[None, :]
+        self.window = ((-3.0, max(3.0, float(np.ceil(self.minima[0, 0] + 1)))), (-2.0, 2.0))
 
     def value(self, p):
         x, y = _xy(p)
@@ -281,17 +315,19 @@ class LocalMinima(Surface):
 
     Where GD ends depends on where it starts; only one of the four basins
     holds the global minimum. ``minima`` is sorted from lowest to highest.
+    A tilt beyond about +-3.5 tips some basins over: ``minima`` then lists
+    only the minima that remain.
     """
 
     name = "local minima"
 
     def __init__(self, tilt=0.5):
-        self.tilt = float(tilt)
+        self.tilt = _finite("tilt", tilt)
         self.start = np.array([0.0, 0.0])
         self.window = ((-5.0, 5.0), (-5.0, 5.0))
+        # Himmelblau's four minima; a large tilt merges or removes basins, so _minima keeps the true ones
         guesses = [[3.0, 2.0], [-2.805, 3.131], [-3.779, -3.283], [3.584, -1.848]]
-        minima = np.array([_refine(self, g) for g in guesses])
-        self.minima = minima[np.argsort(self.value(minima.T))]
+        self.minima = _minima(self, guesses)
 
     def value(self, p):
         x, y = _xy(p)
@@ -305,6 +341,32 @@ class LocalMinima(Surface):
 
     def __repr__(self):
         return f"LocalMinima(tilt={self.tilt!r})"
+
+
+class Parabola:
+    """f(x) = lam/2 x^2 on one parameter: the smallest learning-rate experiment.
+
+    GD multiplies x by 1 - lr*lam each step, so it is stable iff lr < 2/lam.
+    """
+
+    name = "parabola"
+    n_params = 1
+
+    def __init__(self, lam=1.0, start=4.0):
+        self.lam = _checks.positive("lam", lam)
+        self.eigenvalues = np.array([self.lam])
+        self.start = np.array([float(start)])
+        half = 1.5 * abs(self.start[0])
+        self.window = ((-half, half),)
+
+    def loss(self, theta):
+        return 0.5 * self.lam * float(theta[0]) ** 2
+
+    def grad(self, theta):
+        return self.lam * np.asarray(theta, dtype=float)
+
+    def __repr__(self):
+        return f"Parabola(lam={self.lam!r})"
 
 
 ALL_SURFACES = (Quadratic, Rosenbrock, Beale, Saddle, MonkeySaddle, Cliff, Plateau, LocalMinima)

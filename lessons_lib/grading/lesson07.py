@@ -1,0 +1,242 @@
+"""Checkers for Exercises 07: momentum (solutions/07_momentum.ipynb).
+
+The step rule follows the convention of the update-rule exercises and is checked by
+:func:`lessons_lib.grading._steps.check_rule` (the caller's ``state = {"v": zeros}``;
+the answer key is :class:`lessons_lib.optimizers.Momentum`). The spot-the-bug listing
+is checked by :func:`lessons_lib.grading._steps.check_neuron_descent`.
+"""
+import numpy as np
+
+from lessons_lib.grading import Feedback, as_array, call, require
+from lessons_lib.grading._steps import (MIXED_SIGNS, check_neuron_descent, check_rule, close, neuron_cases,
+                                        quadratic_case, rosenbrock_case, run_library)
+from lessons_lib.loops import minimize
+from lessons_lib.optimizers import Momentum
+from lessons_lib.problems import SigmoidNeuron  # noqa: F401 - the neuron of exercise 2, for the tests
+from lessons_lib.surfaces import Quadratic
+
+__all__ = ["momentum_step", "momentum_descent", "velocity_weights", "horizon", "optimal_momentum"]
+
+
+# -- exercise 1: the momentum step ---------------------------------------------------
+
+def _momentum_cases(hidden):
+    cases = [quadratic_case(7, 5, dict(lr=0.05, gamma=0.9), 40),
+             rosenbrock_case(dict(lr=1e-3, gamma=0.9), 40)]
+    if hidden:
+        cases += [quadratic_case(11, (3, 4), dict(lr=0.1, gamma=0.5), 200),
+                  quadratic_case(12, 1, dict(lr=0.3, gamma=0.0), 20),
+                  quadratic_case(13, 8, dict(lr=0.02, gamma=0.99), 300),
+                  rosenbrock_case(dict(lr=2e-4, gamma=0.95), 200)]
+    return cases
+
+
+def _wrong_momentum(update_v, move):
+    def wrong(theta, grad_fn, state, lr, gamma):
+        g = grad_fn(theta)
+        old = state["v"]
+        state["v"] = update_v(old, g, lr, gamma)
+        return move(theta, old, state["v"])
+    return wrong
+
+
+MOMENTUM_VARIANTS = [
+    (_wrong_momentum(lambda v, g, lr, gamma: gamma * v + lr * g, lambda th, old, v: th + v), MIXED_SIGNS),
+    (_wrong_momentum(lambda v, g, lr, gamma: v + lr * g, lambda th, old, v: th - v),
+     "your velocity never forgets: the old v has to be multiplied by gamma before the new "
+     "gradient is added"),
+    (_wrong_momentum(lambda v, g, lr, gamma: lr * g, lambda th, old, v: th - v),
+     "your step ignores the old velocity, so it is plain gradient descent: where does gamma * v go?"),
+    (_wrong_momentum(lambda v, g, lr, gamma: gamma * v + g, lambda th, old, v: th - v),
+     "your steps are far too long: is the gradient multiplied by lr before it enters v?"),
+    (_wrong_momentum(lambda v, g, lr, gamma: gamma * v + (1 - gamma) * lr * g, lambda th, old, v: th - v),
+     "your velocity is an average (it has a factor 1 - gamma): in this course v is a sum, "
+     "v = gamma*v + lr*g, so a steady slope builds up speed"),
+    (_wrong_momentum(lambda v, g, lr, gamma: gamma * v + lr * g, lambda th, old, v: th - old),
+     "your theta moves with the velocity of the previous step: update v first, then move theta "
+     "with the new v"),
+]
+
+
+def _momentum_state_hint(key, t, mine, expected):
+    if close(mine, -expected):
+        return ("your theta is right, but state['v'] holds minus the course's velocity: that is "
+                "Goodfellow's convention (v <- alpha*v - lr*g, theta <- theta + v). This course "
+                "keeps v = gamma*v + lr*g in state['v'] and moves theta <- theta - v")
+    return None
+
+
+def _momentum_point_hint(t, run, ref):
+    return (f"at step {t} you took the gradient somewhere other than the current theta: "
+            "momentum takes it at theta itself (only Nesterov looks ahead)")
+
+
+def momentum_step(fn, hidden=False):
+    """Check momentum_step(theta, grad_fn, state, lr, gamma) against lessons_lib.optimizers.Momentum."""
+    check_rule(fn, "momentum_step", _momentum_cases(hidden),
+               lambda case: run_library(Momentum(**case.hyper), case, ("v",)), ("v",),
+               MOMENTUM_VARIANTS, _momentum_state_hint, _momentum_point_hint)
+
+
+# -- exercise 2: spot the bug in the momentum listing --------------------------------
+#
+# The descent functions on the toy neuron return one row (w, b, v_w, v_b) per point: the
+# start (velocities 0) and the state after each epoch. The velocities are part of the
+# answer because the listing's two mistakes give the same (w, b) path: with v_b built
+# from dw, v_b equals v_w, so b moves with v_w either way; only v_b tells them apart.
+
+def _momentum_listing(vb_uses_dw, b_moves_with_vw):
+    """The lecture's listing with either, both or none of its two mistakes."""
+    def descent(neuron, w, b, lr, gamma, epochs):
+        v_w, v_b = 0.0, 0.0
+        rows = [(w, b, v_w, v_b)]
+        for _ in range(epochs):
+            dw, db = neuron.grad(np.array([w, b]))
+            v_w = gamma * v_w + lr * dw
+            v_b = gamma * v_b + lr * (dw if vb_uses_dw else db)
+            w = w - v_w
+            b = b - (v_w if b_moves_with_vw else v_b)
+            rows.append((w, b, v_w, v_b))
+        return rows
+    return descent
+
+
+MOMENTUM_LISTING_VARIANTS = [
+    # both mistakes and "v_b uses dw" alone give identical rows: the message names the first
+    (_momentum_listing(True, False), "your v_b uses dw where it should use db"),
+    (_momentum_listing(False, True), "b moves with v_w, the velocity of w: b needs its own velocity"),
+]
+
+
+def momentum_descent(fn, hidden=False):
+    """Check the fixed listing momentum_descent(neuron, w, b, lr, gamma, epochs) -> rows."""
+    check_neuron_descent(fn, "momentum_descent", Momentum, MOMENTUM_LISTING_VARIANTS, neuron_cases(hidden))
+
+
+# -- exercise 3: the velocity as an exponentially weighted sum -----------------------
+
+def _library_weights(t, lr, gamma):
+    """The weight of each past gradient in v after t steps, read off the library's Momentum:
+    feed it the unit vector e_k as the gradient of step k; then v = sum_k c_k e_k = c."""
+    opt = Momentum(lr, gamma=gamma)
+    theta = np.zeros(t)
+    for k in range(t):
+        theta = opt.step(theta, lambda x, k=k: np.eye(t)[k])
+    return opt.v.copy()
+
+
+def velocity_weights(fn, hidden=False):
+    """Check velocity_weights(t, lr, gamma) -> [c_1, ..., c_t] (oldest gradient first)."""
+    cases = [(5, 0.1, 0.9), (3, 1.0, 0.5)]
+    if hidden:
+        cases += [(1, 0.3, 0.9), (12, 0.01, 0.99), (4, 0.5, 0.0)]
+    for t, lr, gamma in cases:
+        out = call(fn, t=t, lr=lr, gamma=gamma, what="velocity_weights")
+        require(out is not None, "velocity_weights returned None: return the array of weights")
+        mine = as_array(out, "the weights velocity_weights returned")
+        require(mine.shape == (t,), f"for t = {t} there are {t} gradients, so {t} weights; "
+                                    f"yours has shape {mine.shape}")
+        ref = _library_weights(t, lr, gamma)
+        if close(mine, ref):
+            continue
+        where = f"(t={t}, lr={lr:g}, gamma={gamma:g})"
+        if close(mine, ref[::-1]):
+            raise Feedback(f"your weights are in the opposite order: the first entry belongs to the "
+                           f"oldest gradient g_1, the last to the newest g_t {where}")
+        if close(mine * lr, ref):
+            raise Feedback(f"your weights are missing the learning rate: v collects lr*g {where}")
+        if gamma > 0 and (close(mine, ref * gamma) or close(mine, ref / gamma)):
+            raise Feedback(f"your powers of gamma are off by one: the newest gradient enters v "
+                           f"with weight lr, the one before with lr*gamma {where}")
+        raise Feedback(f"your weights {np.round(mine, 6).tolist()} do not match what momentum puts "
+                       f"in v {where}: unroll v_t = gamma*v_(t-1) + lr*g_t from v_0 = 0")
+
+
+def _library_horizon(gamma):
+    """v / lr after momentum has run long on a constant gradient 1 (measured, not a formula)."""
+    opt, theta = Momentum(1.0, gamma=gamma), np.zeros(1)
+    for _ in range(int(np.ceil(60 / (1 - gamma)))):  # gamma^steps < e^-60: v has settled
+        theta = opt.step(theta, lambda x: np.ones(1))
+    return float(opt.v[0])
+
+
+def horizon(fn, hidden=False):
+    """Check horizon(gamma): the long-run sum of the weights divided by lr."""
+    gammas = [0.9, 0.5, 0.0] + ([0.99, 0.75, 0.2] if hidden else [])
+    for gamma in gammas:
+        out = call(fn, gamma, what="horizon")
+        require(out is not None, "horizon returned None: return a number")
+        mine = float(as_array(out, "the value horizon returned", shape=()))
+        ref = _library_horizon(gamma)
+        if close(mine, ref):
+            continue
+        if close(mine, ref - 1):
+            raise Feedback(f"for gamma = {gamma:g} your horizon leaves out the newest gradient "
+                           "(its weight is gamma^0 = 1)")
+        raise Feedback(f"for gamma = {gamma:g} your horizon is {mine:.6g}: run momentum with a "
+                       "constant gradient and watch what v / lr settles to")
+
+
+# -- exercise 4: the best lr and gamma for a quadratic --------------------------------
+
+def _best_pair(mu, L):
+    """The optimum of the heavy-ball method on a quadratic with eigenvalues mu..L (Polyak, 1964)."""
+    s = np.sqrt(L / mu)
+    r = (s - 1) / (s + 1)
+    return (2 / (np.sqrt(L) + np.sqrt(mu))) ** 2, r * r
+
+
+@np.errstate(all="ignore")  # a diverging pair overflows on purpose
+def measured_rate(mu, L, lr, gamma):
+    """The factor by which the library's Momentum shrinks |theta| per step on Quadratic(kappa=L/mu,
+    scale=mu), measured over the second half of a long run; inf if it diverges."""
+    target = (np.sqrt(L / mu) - 1) / (np.sqrt(L / mu) + 1)
+    steps = int(min(2000, np.ceil(200 / -np.log(target))))  # long enough, short of underflow
+    history = minimize(Quadratic(kappa=L / mu, scale=mu), Momentum(lr, gamma=gamma), steps=steps)
+    norms = np.linalg.norm(history.path, axis=1)
+    if history.diverged or norms[-1] > norms[0]:
+        return np.inf
+    half = steps // 2
+    return float((norms[steps] / norms[half]) ** (1 / (steps - half)))
+
+
+def optimal_momentum(fn, hidden=False):
+    """Check optimal_momentum(mu, L) -> (lr, gamma); verify the rate by running the library."""
+    cases = [(1.0, 100.0), (0.5, 5.0)]
+    if hidden:
+        cases += [(0.01, 1.0), (0.1, 1000.0), (2.0, 8.0)]
+    for mu, L in cases:
+        out = call(fn, mu, L, what="optimal_momentum")
+        require(out is not None, "optimal_momentum returned None: return the pair (lr, gamma)")
+        pair = as_array(out, "the value optimal_momentum returned", shape=(2,))
+        lr, gamma = float(pair[0]), float(pair[1])
+        where = f"(mu={mu:g}, L={L:g})"
+        require(np.isfinite(lr) and lr > 0, f"your lr should be a number > 0, got {lr!r} {where}")
+        require(0 <= gamma < 1, f"your gamma should satisfy 0 <= gamma < 1, got {gamma!r} {where}")
+        best_lr, best_gamma = _best_pair(mu, L)
+        kappa = L / mu
+        target = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
+        if close(lr, best_lr) and close(gamma, best_gamma):
+            rate = measured_rate(mu, L, lr, gamma)
+            require(abs(rate / target - 1) < 0.01,
+                    f"internal check failed: the library measured rate {rate:.6g}, theory says "
+                    f"{target:.6g} {where}; please report this")
+            continue
+        if close(gamma, target):
+            raise Feedback(f"your gamma equals the rate you want to reach; but momentum's rate is "
+                           f"sqrt(gamma) at best, so is gamma the rate or its square? {where}")
+        if close(gamma, ((kappa - 1) / (kappa + 1)) ** 2):
+            raise Feedback(f"your gamma is built from kappa; the acceleration comes from sqrt(kappa) {where}")
+        if close(lr, 2 / (L + mu)):
+            raise Feedback(f"your lr is the best rate for plain gradient descent; with momentum the "
+                           f"best lr is different {where}")
+        if close(lr, np.sqrt(best_lr)):
+            raise Feedback(f"your lr has the wrong units: it must scale like 1/L (double mu and L and "
+                           f"it halves), yours scales like 1/sqrt(L) {where}")
+        rate = measured_rate(mu, L, lr, gamma)
+        if not np.isfinite(rate):
+            raise Feedback(f"with your lr = {lr:.6g} and gamma = {gamma:.6g} momentum diverges on "
+                           f"this quadratic {where}")
+        raise Feedback(f"with your lr = {lr:.6g} and gamma = {gamma:.6g}, |theta| shrinks by "
+                       f"{rate:.4f} per step; the best pair reaches (sqrt(kappa)-1)/(sqrt(kappa)+1) "
+                       f"= {target:.4f} {where}")
