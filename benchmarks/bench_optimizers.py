@@ -18,6 +18,11 @@ set once as ``p.grad`` for torch (torch's optimizers only read it). So the
 table measures the optimizer's own work: our Python + numpy against torch's
 Python + ATen. Without torch the script prints our numbers only.
 
+Both sides may use every core: torch runs its kernels on torch.get_num_threads()
+threads, and lessons_lib splits a step on arrays of at least
+``optimizers._PARALLEL_MIN_SIZE`` elements into one slice per core (see
+benchmarks/README.md); the header says how many threads each side uses.
+
 Targets (issue 2, section 5), each printed as PASS or FAIL:
   * at d <= 2,400: lessons_lib at least 3x faster than torch.optim, per optimizer;
   * at d = 1e6: Adam no slower than torch's default Adam (torch.optim.Adam(),
@@ -236,6 +241,10 @@ def main(argv=None):
     print(f"{args.stat} of {repeats} repeats, ours and torch interleaved; steps per block "
           + ", ".join(f"{steps_per_block(d, args.quick)} at d={d:,}" for d in args.sizes)
           + f"; float64; lr = {LR:g} (Adadelta lr = 1); grad_fn returns a precomputed array")
+    cores = ours._usable_cores()
+    print(f"lessons_lib: arrays of >= {ours._PARALLEL_MIN_SIZE:,} elements are updated in "
+          + (f"{cores} slices on {cores} threads (the caller's and a pool's)" if cores > 1
+             else "the calling thread (one core)"))
     print(f"before: {load_average()}\n")
     row_names, times = measure(args.sizes, repeats, args.quick, use_torch)
     print(report(args.sizes, row_names, times, use_torch))

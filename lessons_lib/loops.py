@@ -85,10 +85,15 @@ def steps_per_epoch(n, batch_size):
 
 
 def clip_by_norm(g, max_norm):
-    """g scaled down to norm max_norm if it is longer; the direction is kept."""
+    """A copy of g, scaled down to norm max_norm if it is longer; the direction is kept.
+
+        if ||g|| > max_norm:  g <- g * max_norm / ||g||
+    """
+    max_norm = _checks.positive("max_norm", max_norm)
+    g = np.array(g, dtype=np.float64)
     norm = float(np.sqrt(np.dot(g.ravel(), g.ravel())))
     if norm > max_norm:
-        return g * (max_norm / norm)
+        g *= max_norm / norm
     return g
 
 
@@ -101,7 +106,7 @@ class _Counted:
     def __call__(self, x):
         self.calls += 1
         g = self.fn(x)
-        return g if self.clip is None else clip_by_norm(np.asarray(g, dtype=np.float64), self.clip)
+        return g if self.clip is None else clip_by_norm(g, self.clip)
 
 
 # A diverging run overflows before it is caught; the History's message reports it, so
@@ -150,14 +155,14 @@ def minibatch_gd(problem, optimizer, theta0, *, batch_size, epochs, shuffle=True
             theta = optimizer.step(theta, grad_fn)
             rec.add(theta, loss, optimizer.lr_t, len(idx))
             if not (np.isfinite(loss) and np.all(np.isfinite(theta))):
-                message = _diverged(rec.steps, epoch, loss, theta)
+                message = _diverged(rec.steps, epoch, theta)
                 break
         if message:
             break
         done = epoch
         epoch_loss.append(problem.loss(theta))
         if not np.isfinite(epoch_loss[-1]):
-            message = _diverged(rec.steps, epoch, epoch_loss[-1], theta)
+            message = _diverged(rec.steps, epoch, theta)
             break
         if callback is not None and callback(epoch, theta.copy()):
             message = f"stopped by callback after epoch {epoch} ({rec.steps} steps)"
@@ -199,7 +204,7 @@ def minimize(surface, optimizer, theta0=None, *, steps, clip=None):
         rec.add(theta, losses[-1], optimizer.lr_t, 0)
         loss = float(surface.loss(theta)) if np.all(np.isfinite(theta)) else math.nan
         if not np.isfinite(loss):
-            message = _diverged(k, k, loss, theta)
+            message = _diverged(k, k, theta)
             break
         losses.append(loss)
     if message is None:
@@ -214,7 +219,7 @@ def _start(problem, theta0):
     return _checks.vector("theta0", theta0, size)
 
 
-def _diverged(step, epoch, loss, theta):
+def _diverged(step, epoch, theta):
     what = "the loss" if np.all(np.isfinite(theta)) else "theta"
     return f"diverged at step {step} (epoch {epoch}): {what} became inf or nan"
 

@@ -372,21 +372,22 @@ class Adadelta(Optimizer):
         sq = np.multiply(1 - rho, g, out=tmp)           # (tmp: scratch)
         sq *= g
         Eg += sq
-        # d <- -sqrt(Ed + eps) / sqrt(Eg + eps) * g, as -sqrt((Ed + eps) / (Eg + eps)) * g:
-        # one square root instead of two (the same number to the last bit or two)
-        d = np.add(Ed, eps, out=out)                    # (d lives in out until the last line)
-        d /= np.add(Eg, eps, out=tmp)
-        np.sqrt(d, out=d)
-        d *= g
-        np.negative(d, out=d)
+        # d <- -sqrt(Ed + eps) / sqrt(Eg + eps) * g, computed as -sqrt((Ed + eps) / (Eg + eps)) * g:
+        # one square root instead of two (the two differ by rounding only, at most 2 units in
+        # the last place). out holds -d, so that no pass over the array is spent on the sign:
+        # d^2 = (-d)^2 below, and the last line subtracts
+        minus_d = np.add(Ed, eps, out=out)
+        minus_d /= np.add(Eg, eps, out=tmp)
+        np.sqrt(minus_d, out=minus_d)
+        minus_d *= g
         # Ed <- rho * Ed + (1 - rho) * d^2
         Ed *= rho
-        sq = np.multiply(1 - rho, d, out=tmp)
-        sq *= d
+        sq = np.multiply(1 - rho, minus_d, out=tmp)
+        sq *= minus_d
         Ed += sq
         # theta <- theta + lr * d
-        d *= lr
-        d += theta
+        minus_d *= -lr
+        minus_d += theta
 
 
 class Adam(Optimizer):

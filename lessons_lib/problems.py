@@ -83,8 +83,9 @@ class SigmoidNeuron(Problem):
     def __init__(self, X=(0.5, 2.5), Y=(0.2, 0.9)):
         super().__init__(np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64))
         self.X = self.X[:, 0]
-        logit = np.log(self.y / (1 - self.y))
-        if len(self.X) == 2:
+        if len(self.X) == 2 and np.all((self.y > 0) & (self.y < 1)) and self.X[0] != self.X[1]:
+            # two points, two parameters: the line through both logits fits them exactly
+            logit = np.log(self.y / (1 - self.y))
             w = (logit[1] - logit[0]) / (self.X[1] - self.X[0])
             self.minima = np.array([[w, logit[0] - w * self.X[0]]])
         else:
@@ -264,12 +265,18 @@ class MLP(Problem):
         return layers
 
     def init(self, seed=0):
-        """Glorot-uniform weights (He for relu) and zero biases, seeded."""
+        """Seeded uniform weights and zero biases.
+
+        Glorot-uniform, limit sqrt(6 / (fan_in + fan_out)), for tanh layers and the
+        softmax layer; He-uniform, limit sqrt(6 / fan_in), for relu layers (relu
+        zeroes half its inputs, so it needs twice the variance to keep the signal's scale).
+        """
         rng = np.random.default_rng(seed)
         parts = []
-        for (a, b), _ in self.shapes:
-            gain = 6.0 if self.activation == "tanh" else 12.0
-            limit = np.sqrt(gain / (a + b))
+        n_layers = len(self.shapes)
+        for l, ((a, b), _) in enumerate(self.shapes):
+            he = self.activation == "relu" and l < n_layers - 1
+            limit = np.sqrt(6.0 / a) if he else np.sqrt(6.0 / (a + b))
             parts += [rng.uniform(-limit, limit, size=a * b), np.zeros(b)]
         return np.concatenate(parts)
 

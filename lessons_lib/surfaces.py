@@ -269,11 +269,15 @@ class Cliff(Surface):
 
     def value(self, p):
         x, y = _xy(p)
-        return 0.1 * (x - 4) ** 2 + 0.5 * y * y + self.height / (1 + np.exp(-self.steepness * (x - 2)))
+        return 0.1 * (x - 4) ** 2 + 0.5 * y * y + self.height * self._wall(x)
+
+    def _wall(self, x):
+        # sigmoid(s (x - 2)) written with tanh, which cannot overflow far from the wall
+        return 0.5 * (1 + np.tanh(self.steepness * (x - 2) / 2))
 
     def grad(self, p):
         x, y = _xy(p)
-        s = 1 / (1 + np.exp(-self.steepness * (x - 2)))
+        s = self._wall(x)
         return np.stack([0.2 * (x - 4) + self.height * self.steepness * s * (1 - s), y + 0 * x])
 
     def __repr__(self):

@@ -1,15 +1,16 @@
 """The lesson 01 checkers: the reference passes, each typical bug gets its own message, unanswered passes through."""
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+                              graded_cells, cells_without_hidden_tests)
 from lessons_lib.gradcheck import numerical_gradient as library_numerical_gradient
-from lessons_lib.grading import Feedback
 from lessons_lib.grading import lesson01 as check
 
-SOLUTION = Path(__file__).resolve().parent.parent / "solutions" / "01_gradients.ipynb"
+LESSON = "01"
+# (grade_id of each graded cell, points), in notebook order
+GRADED = [("ex1_grad_f_test", 2), ("ex2_numerical_gradient_test", 2), ("ex3_gd_step_test", 2),
+          ("ex4_lr_fast_test", 2), ("ex5_written", 2)]
 
 
 # -- exercise 1 ------------------------------------------------------------------------------
@@ -36,8 +37,7 @@ def test_grad_f_accepts_the_reference_and_the_library():
     (lambda p: grad_ok(p)[:1], "should have shape (2,)"),
 ])
 def test_grad_f_names_the_bug(bug, message):
-    with pytest.raises(Feedback, match=message.replace("(", r"\(").replace(")", r"\)")):
-        check.grad_f(bug)
+    assert_feedback(message, check.grad_f, bug)
 
 
 def test_grad_f_notices_a_changed_input():
@@ -46,8 +46,7 @@ def test_grad_f_notices_a_changed_input():
         p[:] = 0.0
         return g
 
-    with pytest.raises(Feedback, match="changed the array p"):
-        check.grad_f(grad_in_place)
+    assert_feedback("changed the array p", check.grad_f, grad_in_place)
 
 
 # -- exercise 2 ------------------------------------------------------------------------------
@@ -96,8 +95,7 @@ def probes_in_place(fun, p, h=1e-6):
     (probes_in_place, "changed the array p", False),
 ])
 def test_numerical_gradient_names_the_bug(bug, message, hidden):
-    with pytest.raises(Feedback, match=message):
-        check.numerical_gradient(bug, hidden=hidden)
+    assert_feedback(message, check.numerical_gradient, bug, hidden=hidden)
 
 
 def test_ignoring_h_passes_the_visible_checks_only():
@@ -130,8 +128,7 @@ def in_place(theta, grad_fn, lr):
     (lambda theta, grad_fn, lr: 1 / 0, "raised ZeroDivisionError"),
 ])
 def test_gd_step_names_the_bug(bug, message):
-    with pytest.raises(Feedback, match=message):
-        check.gd_step(bug)
+    assert_feedback(message, check.gd_step, bug)
 
 
 def test_gd_step_hidden_cases_catch_a_step_that_only_works_in_2d():
@@ -140,8 +137,7 @@ def test_gd_step_hidden_cases_catch_a_step_that_only_works_in_2d():
         return np.array([theta[0] - lr * g[0], theta[1] - lr * g[1]])
 
     check.gd_step(two_d_only)
-    with pytest.raises(Feedback, match="raised IndexError"):  # the hidden cases include 1-D theta
-        check.gd_step(two_d_only, hidden=True)
+    assert_feedback("raised IndexError", check.gd_step, two_d_only, hidden=True)  # the hidden cases include 1-D theta
 
 
 # -- exercise 4 ------------------------------------------------------------------------------
@@ -162,14 +158,12 @@ def test_lr_fast_accepts_rates_that_get_there(lr):
     (True, "should be a number, got bool"),
 ])
 def test_lr_fast_explains_what_goes_wrong(lr, message):
-    with pytest.raises(Feedback, match=message):
-        check.lr_fast(lr)
+    assert_feedback(message, check.lr_fast, lr)
 
 
 def test_lr_fast_hidden_tests_try_the_other_starts():
     check.lr_fast(0.088)  # good enough from w0 = -1 ...
-    with pytest.raises(Feedback, match="from w0 = -5"):
-        check.lr_fast(0.088, hidden=True)  # ... but not from the far end of [-5, 5]
+    assert_feedback("from w0 = -5", check.lr_fast, 0.088, hidden=True)  # ... but not from the far end of [-5, 5]
 
 
 def test_the_task_numbers_match_the_reference_quadratic():
@@ -180,44 +174,15 @@ def test_the_task_numbers_match_the_reference_quadratic():
 
 
 # -- unanswered ------------------------------------------------------------------------------
-def unanswered(*args, **kwargs):
-    raise NotImplementedError()
-
-
 @pytest.mark.parametrize("checker", [check.grad_f, check.numerical_gradient, check.gd_step])
 def test_not_implemented_passes_through(checker):
-    with pytest.raises(NotImplementedError):
-        checker(unanswered)
-    with pytest.raises(NotImplementedError):
-        checker(unanswered, hidden=True)
+    assert_not_implemented_passes_through(checker)
 
 
 # -- the solutions notebook ---------------------------------------------------------------------
-def test_solutions_notebook_structure():
-    nb = json.loads(SOLUTION.read_text(encoding="utf-8"))
-    cells = nb["cells"]
-    meta = [c["metadata"]["nbgrader"] for c in cells]
-    ids = [m["grade_id"] for m in meta]
-    assert ids == ["intro", "setup",
-                   "ex1_task", "ex1_grad_f", "ex1_grad_f_test",
-                   "ex2_task", "ex2_numerical_gradient", "ex2_numerical_gradient_test",
-                   "ex3_task", "ex3_gd_step", "ex3_gd_step_test",
-                   "ex4_task", "ex4_lr_fast", "ex4_lr_fast_test",
-                   "ex5_task", "ex5_written"]
-    for cell, m in zip(cells, meta):
-        assert m["schema_version"] == 3
-        source = "".join(cell["source"])
-        if m["grade_id"].endswith("_test"):
-            assert (m["grade"], m["solution"], m["locked"]) == (True, False, True) and m["points"] > 0
-            assert "### BEGIN HIDDEN TESTS" in source and "hidden=True" in source
-        elif m["grade_id"] == "ex5_written":
-            assert cell["cell_type"] == "markdown" and (m["grade"], m["solution"]) == (True, True)
-            assert "### BEGIN SOLUTION" in source
-        elif m["solution"]:
-            assert (m["grade"], m["locked"]) == (False, False)
-            assert "### BEGIN SOLUTION" in source and "### END SOLUTION" in source
-        else:
-            assert (m["grade"], m["solution"], m["locked"]) == (False, False, True)
-        if cell["cell_type"] == "code":
-            assert cell["outputs"] == [] and cell["execution_count"] is None
-    assert "../notebooks/01_gradients.ipynb" in "".join(cells[0]["source"])
+def test_notebook_structure(nb):
+    """Beyond test_exercise_sets::test_format: the graded cells, and every test cell has hidden tests."""
+    assert_format_extras(nb, LESSON)
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == []
+    assert all("hidden=True" in c.source for c in nb.cells if c.metadata["nbgrader"]["grade_id"].endswith("_test"))

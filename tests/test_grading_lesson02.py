@@ -5,48 +5,17 @@ must accept them (visible and hidden cases), reject each typical bug with its
 specific message, and let NotImplementedError (an unanswered exercise) through.
 """
 import math
-import warnings
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
-from lessons_lib.grading import Feedback
+from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+                              cells_without_hidden_tests, graded_cells, unanswered)
 from lessons_lib.grading import lesson02 as check
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "solutions" / "02_losses.ipynb"
 LESSON = "02"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_mse_test", 3), ("ex2_nll_test", 4), ("ex3_saturation_test", 3), ("ex4_written", 2)]
-
-
-def _solution_namespace(path):
-    """Execute the setup cell and the answer cells (with their solutions) in one namespace."""
-    nb = nbformat.read(path, as_version=4)
-    ns = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for cell in nb.cells:
-            meta = cell.metadata["nbgrader"]
-            if cell.cell_type == "code" and (meta["grade_id"] == "setup" or meta["solution"]):
-                exec(compile(cell.source, f"{path.name}:{meta['grade_id']}", "exec"), ns)
-    return ns
-
-
-@pytest.fixture(scope="module")
-def ref():
-    return _solution_namespace(NOTEBOOK)
-
-
-def _feedback(fn, *args, **kwargs):
-    with pytest.raises(Feedback) as info:
-        fn(*args, **kwargs)
-    return str(info.value)
-
-
-def _todo(*args, **kwargs):
-    raise NotImplementedError()
 
 
 def _sigmoid(z):
@@ -82,11 +51,11 @@ def _mse_in_place(theta, X, y):
 @pytest.mark.parametrize("bug", sorted(MSE_LOSS_BUGS))
 def test_mse_loss_bugs_are_named(ref, bug):
     loss, message = MSE_LOSS_BUGS[bug]
-    assert message in _feedback(check.mse, loss, ref["mse_grad"])
+    assert_feedback(message, check.mse, loss, ref["mse_grad"])
 
 
 def test_mse_loss_that_overwrites_y_is_caught(ref):
-    assert "changed the array y" in _feedback(check.mse, _mse_in_place, ref["mse_grad"])
+    assert_feedback("changed the array y", check.mse, _mse_in_place, ref["mse_grad"])
 
 
 def _grad(theta, X, y, w_scale=2.0, b_scale=2.0, mean=True):
@@ -110,7 +79,7 @@ MSE_GRAD_BUGS = {
 @pytest.mark.parametrize("bug", sorted(MSE_GRAD_BUGS))
 def test_mse_grad_bugs_are_named(ref, bug):
     grad, message = MSE_GRAD_BUGS[bug]
-    assert message in _feedback(check.mse, ref["mse_loss"], grad)
+    assert_feedback(message, check.mse, ref["mse_loss"], grad)
 
 
 # --- exercise 2 ---------------------------------------------------------------------------------
@@ -145,7 +114,7 @@ NLL_LOSS_BUGS = {
 @pytest.mark.parametrize("bug", sorted(NLL_LOSS_BUGS))
 def test_nll_loss_bugs_are_named(ref, bug):
     loss, message = NLL_LOSS_BUGS[bug]
-    assert message in _feedback(check.nll, loss, ref["nll_grad"])
+    assert_feedback(message, check.nll, loss, ref["nll_grad"])
 
 
 def _nll_grad(theta, X, y, sign=1.0, mean=True, extra=False, weights=True, sigmoid=_sigmoid):
@@ -170,7 +139,7 @@ NLL_GRAD_BUGS = {
 @pytest.mark.parametrize("bug", sorted(NLL_GRAD_BUGS))
 def test_nll_grad_bugs_are_named(ref, bug):
     grad, message = NLL_GRAD_BUGS[bug]
-    assert message in _feedback(check.nll, ref["nll_loss"], grad)
+    assert_feedback(message, check.nll, ref["nll_loss"], grad)
 
 
 # --- exercise 3 ---------------------------------------------------------------------------------
@@ -204,63 +173,23 @@ SATURATION_BUGS = {
 def test_saturation_bugs_are_named(ref, bug):
     mse, nll, ratio, message = SATURATION_BUGS[bug]
     ratio = 1 / ref["ratio"] if ratio == "inverse" else (ref["ratio"] if ratio is None else ratio)
-    got = _feedback(check.saturation, mse or ref["mse_grad_z"], nll or ref["nll_grad_z"], ratio)
-    assert message in got
+    assert_feedback(message, check.saturation, mse or ref["mse_grad_z"], nll or ref["nll_grad_z"], ratio)
 
 
 # --- unanswered exercises -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("checker, args", [
-    (check.mse, (_todo, _todo)), (check.nll, (_todo, _todo)), (check.saturation, (_todo, _todo, 1.0)),
+    (check.mse, (unanswered, unanswered)), (check.nll, (unanswered, unanswered)),
+    (check.saturation, (unanswered, unanswered, 1.0)),
 ])
 def test_not_implemented_passes_through(checker, args):
-    with pytest.raises(NotImplementedError):
-        checker(*args)
+    assert_not_implemented_passes_through(checker, *args)
 
 
 # --- the notebook -----------------------------------------------------------------------------------
 
-def test_notebook_structure():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    nbformat.validate(nb)
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    metas = [cell.metadata["nbgrader"] for cell in nb.cells]
-    ids = [m["grade_id"] for m in metas]
-    assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    assert all(m["schema_version"] == 3 for m in metas)
-
-    intro, setup = nb.cells[0], nb.cells[1]
-    assert intro.cell_type == "markdown" and metas[0] == {
-        "schema_version": 3, "grade": False, "solution": False, "locked": True, "grade_id": "intro"}
-    assert f"# Exercises {LESSON}:" in intro.source and f"../notebooks/{NOTEBOOK.stem}.ipynb" in intro.source
-    assert setup.cell_type == "code" and metas[1]["grade_id"] == "setup" and metas[1]["locked"]
-    assert f"from lessons_lib.grading import lesson{LESSON} as check" in setup.source
-
-    for i, (cell, m) in enumerate(zip(nb.cells, metas)):
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, f"{m['grade_id']} has outputs"
-        if m["solution"] and cell.cell_type == "code":  # an answer cell: task before, its test after
-            assert not m["grade"] and not m["locked"]
-            assert nb.cells[i - 1].metadata["nbgrader"]["grade_id"] == m["grade_id"].split("_")[0] + "_task"
-            test = metas[i + 1]
-            assert test["grade_id"] == m["grade_id"] + "_test"
-            assert test["grade"] and test["locked"] and not test["solution"] and test["points"] > 0
-            assert nb.cells[i + 1].source.startswith("check.")
-            _assert_markers(cell.source, "SOLUTION")
-            _assert_markers(nb.cells[i + 1].source, "HIDDEN TESTS", required=False)
-        elif m["grade"] and cell.cell_type == "markdown":  # a written answer, graded by hand
-            assert m["solution"] and not m["locked"] and m["points"] > 0
-            assert m["grade_id"].endswith("_written")
-            _assert_markers(cell.source, "SOLUTION")
-        elif not m["grade"] and not m["solution"]:
-            assert m["locked"]
-    graded = [(m["grade_id"], m["points"]) for m in metas if m["grade"]]
-    assert graded == GRADED
-
-
-def _assert_markers(source, what, required=True):
-    begins = source.count(f"### BEGIN {what}")
-    assert begins == source.count(f"### END {what}")
-    assert begins >= 1 or not required
-    if begins:
-        assert source.index(f"### BEGIN {what}") < source.index(f"### END {what}")
+def test_notebook_structure(nb):
+    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
+    assert_format_extras(nb, LESSON, test_cells_print=True)
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == []

@@ -5,52 +5,21 @@ must accept them (visible and hidden cases), reject each typical bug with its
 specific message, and let NotImplementedError (an unanswered exercise) through.
 """
 import inspect
-import warnings
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
-from lessons_lib.grading import Feedback
+from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+                              cells_without_hidden_tests, graded_cells, unanswered)
 from lessons_lib.grading import lesson03 as check
 from lessons_lib.loops import minimize
 from lessons_lib.optimizers import GD
 from lessons_lib.problems import SigmoidNeuron
 from lessons_lib.surfaces import LocalMinima
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "solutions" / "03_error_surfaces.ipynb"
 LESSON = "03"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_toy_neuron_test", 4), ("ex2_contour_reading_test", 2), ("ex3_basins_test", 4)]
-
-
-def _solution_namespace(path):
-    """Execute the setup cell and the answer cells (with their solutions) in one namespace."""
-    nb = nbformat.read(path, as_version=4)
-    ns = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for cell in nb.cells:
-            meta = cell.metadata["nbgrader"]
-            if cell.cell_type == "code" and (meta["grade_id"] == "setup" or meta["solution"]):
-                exec(compile(cell.source, f"{path.name}:{meta['grade_id']}", "exec"), ns)
-    return ns
-
-
-@pytest.fixture(scope="module")
-def ref():
-    return _solution_namespace(NOTEBOOK)
-
-
-def _feedback(fn, *args, **kwargs):
-    with pytest.raises(Feedback) as info:
-        fn(*args, **kwargs)
-    return str(info.value)
-
-
-def _todo(*args, **kwargs):
-    raise NotImplementedError()
 
 
 def _sigmoid(z):
@@ -92,13 +61,12 @@ ERROR_BUGS = {
 @pytest.mark.parametrize("bug", sorted(ERROR_BUGS))
 def test_error_bugs_are_named(ref, bug):
     error, message = ERROR_BUGS[bug]
-    assert message in _feedback(check.toy_neuron, ref["f"], error, ref["grad_w"], ref["grad_b"])
+    assert_feedback(message, check.toy_neuron, ref["f"], error, ref["grad_w"], ref["grad_b"])
 
 
 def test_f_with_the_wrong_sign_is_named(ref):
     f = lambda w, b, x: 1.0 / (1.0 + np.exp(w * x + b))  # noqa: E731
-    got = _feedback(check.toy_neuron, f, ref["error"], ref["grad_w"], ref["grad_b"])
-    assert "falls as w*x + b grows" in got
+    assert_feedback("falls as w*x + b grows", check.toy_neuron, f, ref["error"], ref["grad_w"], ref["grad_b"])
 
 
 def _grad(w, b, X, Y, *, x=True, mean=False, sigmoid_prime=True, scale=1.0):
@@ -128,13 +96,13 @@ GRAD_B_BUGS = {
 @pytest.mark.parametrize("bug", sorted(GRAD_W_BUGS))
 def test_grad_w_bugs_are_named(ref, bug):
     grad_w, message = GRAD_W_BUGS[bug]
-    assert message in _feedback(check.toy_neuron, ref["f"], ref["error"], grad_w, ref["grad_b"])
+    assert_feedback(message, check.toy_neuron, ref["f"], ref["error"], grad_w, ref["grad_b"])
 
 
 @pytest.mark.parametrize("bug", sorted(GRAD_B_BUGS))
 def test_grad_b_bugs_are_named(ref, bug):
     grad_b, message = GRAD_B_BUGS[bug]
-    assert message in _feedback(check.toy_neuron, ref["f"], ref["error"], ref["grad_w"], grad_b)
+    assert_feedback(message, check.toy_neuron, ref["f"], ref["error"], ref["grad_w"], grad_b)
 
 
 # --- exercise 2 ---------------------------------------------------------------------------------
@@ -176,7 +144,7 @@ def test_contour_points_tell_height_from_slope():
     ("B", 0, "should be one of the labels"),
 ])
 def test_contour_reading_mistakes_are_named(steepest, flattest, message):
-    assert message in _feedback(check.contour_reading, steepest, flattest)
+    assert_feedback(message, check.contour_reading, steepest, flattest)
 
 
 # --- exercise 3 ---------------------------------------------------------------------------------
@@ -213,7 +181,7 @@ DESCEND_BUGS = {
 @pytest.mark.parametrize("bug", sorted(DESCEND_BUGS))
 def test_descend_bugs_are_named(ref, bug):
     descend, message = DESCEND_BUGS[bug]
-    assert message in _feedback(check.basins, descend, ref["basin_of"])
+    assert_feedback(message, check.basins, descend, ref["basin_of"])
 
 
 def _basin(surface, start, lr=0.02, steps=1000, *, tol=True, nearest_to_start=False, order=None,
@@ -249,7 +217,7 @@ BASIN_BUGS = {
 @pytest.mark.parametrize("bug", sorted(BASIN_BUGS))
 def test_basin_of_bugs_are_named(ref, bug):
     basin_of, message = BASIN_BUGS[bug]
-    assert message in _feedback(check.basins, ref["descend"], basin_of)
+    assert_feedback(message, check.basins, ref["descend"], basin_of)
 
 
 def test_some_starts_do_not_end_at_the_nearest_minimum():
@@ -267,56 +235,17 @@ def test_some_starts_do_not_end_at_the_nearest_minimum():
 # --- unanswered exercises -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("checker, args", [
-    (check.toy_neuron, (_todo, _todo, _todo, _todo)), (check.basins, (_todo, _todo)),
+    (check.toy_neuron, (unanswered,) * 4), (check.basins, (unanswered, unanswered)),
 ])
 def test_not_implemented_passes_through(checker, args):
-    with pytest.raises(NotImplementedError):
-        checker(*args)
+    assert_not_implemented_passes_through(checker, *args)
 
 
 # --- the notebook -----------------------------------------------------------------------------------
 
-def test_notebook_structure():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    nbformat.validate(nb)
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    metas = [cell.metadata["nbgrader"] for cell in nb.cells]
-    ids = [m["grade_id"] for m in metas]
-    assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    assert all(m["schema_version"] == 3 for m in metas)
-
-    intro, setup = nb.cells[0], nb.cells[1]
-    assert intro.cell_type == "markdown" and metas[0] == {
-        "schema_version": 3, "grade": False, "solution": False, "locked": True, "grade_id": "intro"}
-    assert f"# Exercises {LESSON}:" in intro.source and f"../notebooks/{NOTEBOOK.stem}.ipynb" in intro.source
-    assert setup.cell_type == "code" and metas[1]["grade_id"] == "setup" and metas[1]["locked"]
-    assert f"from lessons_lib.grading import lesson{LESSON} as check" in setup.source
-
-    for i, (cell, m) in enumerate(zip(nb.cells, metas)):
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, f"{m['grade_id']} has outputs"
-        if m["solution"] and cell.cell_type == "code":  # an answer cell: task before, its test after
-            assert not m["grade"] and not m["locked"]
-            assert nb.cells[i - 1].metadata["nbgrader"]["grade_id"] == m["grade_id"].split("_")[0] + "_task"
-            test = metas[i + 1]
-            assert test["grade_id"] == m["grade_id"] + "_test"
-            assert test["grade"] and test["locked"] and not test["solution"] and test["points"] > 0
-            assert nb.cells[i + 1].source.startswith("check.")
-            _assert_markers(cell.source, "SOLUTION")
-            _assert_markers(nb.cells[i + 1].source, "HIDDEN TESTS", required=False)
-        elif m["grade"] and cell.cell_type == "markdown":  # a written answer, graded by hand
-            assert m["solution"] and not m["locked"] and m["points"] > 0
-            assert m["grade_id"].endswith("_written")
-            _assert_markers(cell.source, "SOLUTION")
-        elif not m["grade"] and not m["solution"]:
-            assert m["locked"]
-    graded = [(m["grade_id"], m["points"]) for m in metas if m["grade"]]
-    assert graded == GRADED
-
-
-def _assert_markers(source, what, required=True):
-    begins = source.count(f"### BEGIN {what}")
-    assert begins == source.count(f"### END {what}")
-    assert begins >= 1 or not required
-    if begins:
-        assert source.index(f"### BEGIN {what}") < source.index(f"### END {what}")
+def test_notebook_structure(nb):
+    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
+    assert_format_extras(nb, LESSON, test_cells_print=True)
+    assert graded_cells(nb) == GRADED
+    # a question with one answer has nothing left to hide
+    assert cells_without_hidden_tests(nb) == ["ex2_contour_reading_test"]

@@ -5,52 +5,21 @@ must accept them (visible and hidden cases), reject each typical bug with its
 specific message, and let NotImplementedError (an unanswered exercise) through.
 """
 import math
-import warnings
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
-from lessons_lib.grading import Feedback
+from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+                              cells_without_hidden_tests, graded_cells)
 from lessons_lib.grading import lesson04 as check
 from lessons_lib.loops import minibatch_gd, steps_per_epoch
 from lessons_lib.optimizers import GD
 from lessons_lib.problems import SigmoidNeuron
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "solutions" / "04_minibatch.ipynb"
 LESSON = "04"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_steps_per_epoch_test", 2), ("ex2_make_batches_test", 3), ("ex3_minibatch_epoch_test", 4),
           ("ex4_written", 1)]
-
-
-def _solution_namespace(path):
-    """Execute the setup cell and the answer cells (with their solutions) in one namespace."""
-    nb = nbformat.read(path, as_version=4)
-    ns = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for cell in nb.cells:
-            meta = cell.metadata["nbgrader"]
-            if cell.cell_type == "code" and (meta["grade_id"] == "setup" or meta["solution"]):
-                exec(compile(cell.source, f"{path.name}:{meta['grade_id']}", "exec"), ns)
-    return ns
-
-
-@pytest.fixture(scope="module")
-def ref():
-    return _solution_namespace(NOTEBOOK)
-
-
-def _feedback(fn, *args, **kwargs):
-    with pytest.raises(Feedback) as info:
-        fn(*args, **kwargs)
-    return str(info.value)
-
-
-def _todo(*args, **kwargs):
-    raise NotImplementedError()
 
 
 # --- exercise 1 ---------------------------------------------------------------------------------
@@ -102,7 +71,7 @@ STEPS_BUGS = {
 @pytest.mark.parametrize("bug", sorted(STEPS_BUGS))
 def test_steps_per_epoch_bugs_are_named(bug):
     fn, message = STEPS_BUGS[bug]
-    assert message in _feedback(check.steps_per_epoch, fn)
+    assert_feedback(message, check.steps_per_epoch, fn)
 
 
 def test_steps_per_epoch_checks_n_too():
@@ -113,8 +82,8 @@ def test_steps_per_epoch_checks_n_too():
             raise ValueError(f"batch_size must be <= n, got {batch_size}")
         return math.ceil(n / batch_size)
     check.steps_per_epoch(no_n_check)  # the visible checks do not try n = 0 ...
-    assert "steps_per_epoch(0, 1) returned without complaint" in _feedback(
-        check.steps_per_epoch, no_n_check, hidden=True)  # ... the hidden ones do
+    assert_feedback("steps_per_epoch(0, 1) returned without complaint",
+                    check.steps_per_epoch, no_n_check, hidden=True)  # ... the hidden ones do
 
 
 # --- exercise 2 ---------------------------------------------------------------------------------
@@ -162,7 +131,7 @@ MAKE_BATCHES_BUGS = {
 @pytest.mark.parametrize("bug", sorted(MAKE_BATCHES_BUGS))
 def test_make_batches_bugs_are_named(bug):
     fn, message = MAKE_BATCHES_BUGS[bug]
-    assert message in _feedback(check.make_batches, fn)
+    assert_feedback(message, check.make_batches, fn)
 
 
 # --- exercise 3 ---------------------------------------------------------------------------------
@@ -243,7 +212,7 @@ EPOCH_BUGS = {
 @pytest.mark.parametrize("bug", sorted(EPOCH_BUGS))
 def test_minibatch_epoch_bugs_are_named(bug):
     fn, message = EPOCH_BUGS[bug]
-    assert message in _feedback(check.minibatch_epoch, fn)
+    assert_feedback(message, check.minibatch_epoch, fn)
 
 
 def test_the_listing_with_batch_size_zero_divides_by_zero():
@@ -255,53 +224,13 @@ def test_the_listing_with_batch_size_zero_divides_by_zero():
 
 @pytest.mark.parametrize("checker", [check.steps_per_epoch, check.make_batches, check.minibatch_epoch])
 def test_not_implemented_passes_through(checker):
-    with pytest.raises(NotImplementedError):
-        checker(_todo)
+    assert_not_implemented_passes_through(checker)
 
 
 # --- the notebook -----------------------------------------------------------------------------------
 
-def test_notebook_structure():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    nbformat.validate(nb)
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    metas = [cell.metadata["nbgrader"] for cell in nb.cells]
-    ids = [m["grade_id"] for m in metas]
-    assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    assert all(m["schema_version"] == 3 for m in metas)
-
-    intro, setup = nb.cells[0], nb.cells[1]
-    assert intro.cell_type == "markdown" and metas[0] == {
-        "schema_version": 3, "grade": False, "solution": False, "locked": True, "grade_id": "intro"}
-    assert f"# Exercises {LESSON}:" in intro.source and f"../notebooks/{NOTEBOOK.stem}.ipynb" in intro.source
-    assert setup.cell_type == "code" and metas[1]["grade_id"] == "setup" and metas[1]["locked"]
-    assert f"from lessons_lib.grading import lesson{LESSON} as check" in setup.source
-
-    for i, (cell, m) in enumerate(zip(nb.cells, metas)):
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, f"{m['grade_id']} has outputs"
-        if m["solution"] and cell.cell_type == "code":  # an answer cell: task before, its test after
-            assert not m["grade"] and not m["locked"]
-            assert nb.cells[i - 1].metadata["nbgrader"]["grade_id"] == m["grade_id"].split("_")[0] + "_task"
-            test = metas[i + 1]
-            assert test["grade_id"] == m["grade_id"] + "_test"
-            assert test["grade"] and test["locked"] and not test["solution"] and test["points"] > 0
-            assert nb.cells[i + 1].source.startswith("check.")
-            _assert_markers(cell.source, "SOLUTION")
-            _assert_markers(nb.cells[i + 1].source, "HIDDEN TESTS", required=False)
-        elif m["grade"] and cell.cell_type == "markdown":  # a written answer, graded by hand
-            assert m["solution"] and not m["locked"] and m["points"] > 0
-            assert m["grade_id"].endswith("_written")
-            _assert_markers(cell.source, "SOLUTION")
-        elif not m["grade"] and not m["solution"]:
-            assert m["locked"]
-    graded = [(m["grade_id"], m["points"]) for m in metas if m["grade"]]
-    assert graded == GRADED
-
-
-def _assert_markers(source, what, required=True):
-    begins = source.count(f"### BEGIN {what}")
-    assert begins == source.count(f"### END {what}")
-    assert begins >= 1 or not required
-    if begins:
-        assert source.index(f"### BEGIN {what}") < source.index(f"### END {what}")
+def test_notebook_structure(nb):
+    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
+    assert_format_extras(nb, LESSON, test_cells_print=True)
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == []

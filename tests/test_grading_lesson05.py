@@ -6,50 +6,20 @@ specific message, and let NotImplementedError (an unanswered exercise) through.
 """
 import math
 import warnings
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
-from lessons_lib.grading import Feedback
+from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+                              cells_without_hidden_tests, graded_cells, unanswered)
 from lessons_lib.grading import lesson05 as check
 from lessons_lib.loops import minimize
 from lessons_lib.optimizers import GD
 from lessons_lib.surfaces import Cliff, LocalMinima, MonkeySaddle, Quadratic, Saddle
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "solutions" / "05_why_it_is_hard.ipynb"
 LESSON = "05"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_clip_by_norm_test", 3), ("ex2_classify_critical_point_test", 3), ("ex3_conditioning_test", 3)]
-
-
-def _solution_namespace(path):
-    """Execute the setup cell and the answer cells (with their solutions) in one namespace."""
-    nb = nbformat.read(path, as_version=4)
-    ns = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for cell in nb.cells:
-            meta = cell.metadata["nbgrader"]
-            if cell.cell_type == "code" and (meta["grade_id"] == "setup" or meta["solution"]):
-                exec(compile(cell.source, f"{path.name}:{meta['grade_id']}", "exec"), ns)
-    return ns
-
-
-@pytest.fixture(scope="module")
-def ref():
-    return _solution_namespace(NOTEBOOK)
-
-
-def _feedback(fn, *args, **kwargs):
-    with pytest.raises(Feedback) as info:
-        fn(*args, **kwargs)
-    return str(info.value)
-
-
-def _todo(*args, **kwargs):
-    raise NotImplementedError()
 
 
 # --- exercise 1 ---------------------------------------------------------------------------------
@@ -113,7 +83,7 @@ HIDDEN_CLIP_BUGS = {
 @pytest.mark.parametrize("bug", sorted(CLIP_BUGS))
 def test_clip_by_norm_bugs_are_named(bug):
     fn, message = CLIP_BUGS[bug]
-    assert message in _feedback(check.clip_by_norm, fn)
+    assert_feedback(message, check.clip_by_norm, fn)
 
 
 @pytest.mark.parametrize("bug", sorted(HIDDEN_CLIP_BUGS))
@@ -122,7 +92,7 @@ def test_clip_by_norm_bugs_only_the_hidden_cases_see(bug):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check.clip_by_norm(fn)
-    assert message in _feedback(check.clip_by_norm, fn, hidden=True)
+    assert_feedback(message, check.clip_by_norm, fn, hidden=True)
 
 
 # --- exercise 2 ---------------------------------------------------------------------------------
@@ -189,13 +159,13 @@ CLASSIFY_BUGS = {
 @pytest.mark.parametrize("bug", sorted(CLASSIFY_BUGS))
 def test_classify_bugs_are_named(bug):
     fn, message = CLASSIFY_BUGS[bug]
-    assert message in _feedback(check.classify_critical_point, fn)
+    assert_feedback(message, check.classify_critical_point, fn)
 
 
 def test_classify_must_use_the_tol_it_is_given(ref):
     fixed = lambda H, tol=1e-6: ref["classify_critical_point"](H)  # noqa: E731  (ignores tol)
     check.classify_critical_point(fixed)
-    assert "within tol" in _feedback(check.classify_critical_point, fixed, hidden=True)
+    assert_feedback("within tol", check.classify_critical_point, fixed, hidden=True)
 
 
 # --- exercise 3 ---------------------------------------------------------------------------------
@@ -239,68 +209,29 @@ LR_BUGS = {
 @pytest.mark.parametrize("bug", sorted(COND_BUGS))
 def test_condition_number_bugs_are_named(ref, bug):
     fn, message = COND_BUGS[bug]
-    assert message in _feedback(check.conditioning, fn, ref["max_stable_lr"])
+    assert_feedback(message, check.conditioning, fn, ref["max_stable_lr"])
 
 
 @pytest.mark.parametrize("bug", sorted(LR_BUGS))
 def test_max_stable_lr_bugs_are_named(ref, bug):
     fn, message = LR_BUGS[bug]
-    assert message in _feedback(check.conditioning, ref["condition_number"], fn)
+    assert_feedback(message, check.conditioning, ref["condition_number"], fn)
 
 
 # --- unanswered exercises -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("checker, args", [
-    (check.clip_by_norm, (_todo,)), (check.classify_critical_point, (_todo,)), (check.conditioning, (_todo, _todo)),
+    (check.clip_by_norm, (unanswered,)), (check.classify_critical_point, (unanswered,)),
+    (check.conditioning, (unanswered, unanswered)),
 ])
 def test_not_implemented_passes_through(checker, args):
-    with pytest.raises(NotImplementedError):
-        checker(*args)
+    assert_not_implemented_passes_through(checker, *args)
 
 
 # --- the notebook -----------------------------------------------------------------------------------
 
-def test_notebook_structure():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    nbformat.validate(nb)
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    metas = [cell.metadata["nbgrader"] for cell in nb.cells]
-    ids = [m["grade_id"] for m in metas]
-    assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    assert all(m["schema_version"] == 3 for m in metas)
-
-    intro, setup = nb.cells[0], nb.cells[1]
-    assert intro.cell_type == "markdown" and metas[0] == {
-        "schema_version": 3, "grade": False, "solution": False, "locked": True, "grade_id": "intro"}
-    assert f"# Exercises {LESSON}:" in intro.source and f"../notebooks/{NOTEBOOK.stem}.ipynb" in intro.source
-    assert setup.cell_type == "code" and metas[1]["grade_id"] == "setup" and metas[1]["locked"]
-    assert f"from lessons_lib.grading import lesson{LESSON} as check" in setup.source
-
-    for i, (cell, m) in enumerate(zip(nb.cells, metas)):
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, f"{m['grade_id']} has outputs"
-        if m["solution"] and cell.cell_type == "code":  # an answer cell: task before, its test after
-            assert not m["grade"] and not m["locked"]
-            assert nb.cells[i - 1].metadata["nbgrader"]["grade_id"] == m["grade_id"].split("_")[0] + "_task"
-            test = metas[i + 1]
-            assert test["grade_id"] == m["grade_id"] + "_test"
-            assert test["grade"] and test["locked"] and not test["solution"] and test["points"] > 0
-            assert nb.cells[i + 1].source.startswith("check.")
-            _assert_markers(cell.source, "SOLUTION")
-            _assert_markers(nb.cells[i + 1].source, "HIDDEN TESTS", required=False)
-        elif m["grade"] and cell.cell_type == "markdown":  # a written answer, graded by hand
-            assert m["solution"] and not m["locked"] and m["points"] > 0
-            assert m["grade_id"].endswith("_written")
-            _assert_markers(cell.source, "SOLUTION")
-        elif not m["grade"] and not m["solution"]:
-            assert m["locked"]
-    graded = [(m["grade_id"], m["points"]) for m in metas if m["grade"]]
-    assert graded == GRADED
-
-
-def _assert_markers(source, what, required=True):
-    begins = source.count(f"### BEGIN {what}")
-    assert begins == source.count(f"### END {what}")
-    assert begins >= 1 or not required
-    if begins:
-        assert source.index(f"### BEGIN {what}") < source.index(f"### END {what}")
+def test_notebook_structure(nb):
+    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
+    assert_format_extras(nb, LESSON, test_cells_print=True)
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == []

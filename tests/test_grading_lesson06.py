@@ -4,112 +4,34 @@ and the source notebook.
 The reference implementations are the notebook's own answer cells; each typical bug
 below is written as a student would write it and must be rejected with its message.
 """
-import pathlib
-import re
-
-import nbformat
 import numpy as np
 import pytest
 
-from lessons_lib.assign import exercise_text
-from lessons_lib.grading import Feedback
+from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+                              assert_student_copy_fails, cells_without_hidden_tests, graded_cells,
+                              run_top_to_bottom)
 from lessons_lib.grading import lesson06 as check
 
-STEM, NUMBER = "06_learning_rate", "06"
-NOTEBOOK = pathlib.Path(__file__).resolve().parent.parent / "solutions" / f"{STEM}.ipynb"
+LESSON = "06"
+# (grade_id of each graded cell, points), in notebook order
+GRADED = [("ex1_pick_lr_test", 2), ("ex2_linear_decay_test", 2), ("ex3_robbins_monro_test", 2)]
 
 
 # -- the notebook ------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
-
-
-@pytest.fixture(scope="module")
-def ref(nb):
-    """The setup and answer cells of the solutions notebook, executed: the reference answers."""
-    ns = {}
-    for cell in nb.cells:
-        meta = cell.metadata["nbgrader"]
-        if cell.cell_type == "code" and (meta["grade_id"] == "setup" or meta["solution"]):
-            exec(compile(cell.source, meta["grade_id"], "exec"), ns)
-    return ns
-
-
-def _meta(cell):
-    return cell.metadata["nbgrader"]
-
-
 def test_notebook_structure(nb):
-    assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
-    cells = nb.cells
-    ids = [_meta(c)["grade_id"] for c in cells]
-    assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    for cell in cells:
-        assert _meta(cell)["schema_version"] == 3
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, "commit without outputs"
-    intro, setup = cells[0], cells[1]
-    assert intro.cell_type == "markdown" and _meta(intro) == {
-        "schema_version": 3, "grade": False, "solution": False, "locked": True, "grade_id": "intro"}
-    assert intro.source.startswith(f"# Exercises {NUMBER}: ")
-    assert f"../notebooks/{STEM}.ipynb" in intro.source and "run the test cell" in intro.source
-    assert setup.cell_type == "code" and _meta(setup) == {
-        "schema_version": 3, "grade": False, "solution": False, "locked": True, "grade_id": "setup"}
-    assert f"from lessons_lib.grading import lesson{NUMBER} as check" in setup.source
-    assert all(re.match(r"(import|from) ", line) for line in setup.source.splitlines() if line.strip())
-    auto = written = 0
-    for i, cell in enumerate(cells[2:], start=2):
-        meta = _meta(cell)
-        gid = meta["grade_id"]
-        if re.fullmatch(r"ex\d+_task", gid):
-            assert cell.cell_type == "markdown" and meta["locked"]
-            assert not meta["grade"] and not meta["solution"]
-            assert _meta(cells[i + 1])["grade_id"].startswith(gid[:-4]), f"{gid} must precede its answer"
-        elif meta["solution"] and not meta["grade"]:
-            assert cell.cell_type == "code" and not meta["locked"] and re.fullmatch(r"ex\d+_\w+", gid)
-            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
-            nxt = _meta(cells[i + 1])
-            assert nxt["grade_id"] == gid + "_test", f"{gid} must be followed by its test cell"
-            assert nxt["grade"] and not nxt["solution"] and nxt["locked"] and nxt["points"] > 0
-            assert cells[i + 1].cell_type == "code" and "check." in cells[i + 1].source
-            assert "print" not in cells[i + 1].source
-            auto += 1
-        elif meta["solution"] and meta["grade"]:
-            assert cell.cell_type == "markdown" and gid.endswith("_written") and meta["points"] > 0
-            assert "### BEGIN SOLUTION" in cell.source and not meta["locked"]
-            written += 1
-        else:
-            assert meta["grade"] and gid.endswith("_test"), f"unexpected cell {gid}"
-    assert 2 <= auto <= 4 and written <= 1
+    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
+    assert_format_extras(nb, LESSON)
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == ["ex3_robbins_monro_test"]
 
 
 def test_solution_notebook_passes_every_check(nb):
-    """All code cells top to bottom, hidden tests included (in-process: fast)."""
-    ns = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            exec(compile(cell.source, _meta(cell)["grade_id"], "exec"), ns)
+    run_top_to_bottom(nb)
 
 
-def test_student_copy_fails_every_test_cell(nb):
-    """In the generated exercise copy every test cell fails (NotImplementedError passes through)."""
-    student = nbformat.reads(exercise_text(NOTEBOOK.read_bytes()), as_version=4)
-    ns = {}
-    for cell in student.cells:
-        if cell.cell_type != "code":
-            continue
-        meta = _meta(cell)
-        if meta["grade_id"] == "setup" or meta["solution"]:
-            try:
-                exec(compile(cell.source, meta["grade_id"], "exec"), ns)  # defines the stubs
-            except NotImplementedError:
-                pass  # an answer cell that computes a value: its stub raises at once
-        elif meta["grade"]:
-            assert "HIDDEN" not in cell.source
-            with pytest.raises((NotImplementedError, NameError)):
-                exec(compile(cell.source, meta["grade_id"], "exec"), ns)
+def test_student_copy_fails_every_test_cell():
+    assert_student_copy_fails(LESSON)
 
 
 # -- exercise 1: pick a learning rate -----------------------------------------------------
@@ -120,8 +42,8 @@ def test_pick_accepts_reference(ref):
     check.pick_learning_rate(ref["my_lr"], hidden=True)
 
 
-def test_task_text_quotes_the_checker_numbers(nb):
-    text = next(c.source for c in nb.cells if c.metadata["nbgrader"]["grade_id"] == "ex1_task")
+def test_task_text_quotes_the_checker_numbers(sources):
+    text = sources["ex1_task"]
     assert f"kappa={check.PICK_KAPPA:g}, scale={check.PICK_SCALE:g}" in text
     assert f"steps={check.PICK_STEPS}" in text and check.PICK_TOL == 1e-6 and "`1e-6`" in text
 
@@ -132,8 +54,7 @@ def test_pick_window_matches_the_analysis():
     for lr in (0.25, 0.3, 0.37):
         check.pick_learning_rate(lr, hidden=True)
     for lr in (0.2, 0.38):
-        with pytest.raises(Feedback, match="too slow"):
-            check.pick_learning_rate(lr)
+        assert_feedback("too slow", check.pick_learning_rate, lr)
 
 
 @pytest.mark.parametrize("lr, message", [
@@ -148,14 +69,13 @@ def test_pick_window_matches_the_analysis():
     (float("nan"), "should be a number > 0"),
 ])
 def test_pick_names_the_problem(lr, message):
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.pick_learning_rate(lr)
+    assert_feedback(message, check.pick_learning_rate, lr)
 
 
 def test_pick_hidden_starts_reject_an_edge_rate():
     check.pick_learning_rate(0.24)   # fine from surface.start ...
-    with pytest.raises(Feedback, match="same initial loss"):
-        check.pick_learning_rate(0.24, hidden=True)   # ... but not from a start on the shallow axis
+    # ... but not from a start on the shallow axis
+    assert_feedback("same initial loss", check.pick_learning_rate, 0.24, hidden=True)
 
 
 def test_hidden_starts_have_the_start_loss():
@@ -218,15 +138,11 @@ def _counter(t, lr0, lr_tau, tau):
 ])
 def test_linear_decay_names_the_bug(bug, message):
     _calls.clear()
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.linear_decay(bug)
+    assert_feedback(message, check.linear_decay, bug)
 
 
 def test_linear_decay_passes_not_implemented_through():
-    def stub(t, lr0, lr_tau, tau):
-        raise NotImplementedError()
-    with pytest.raises(NotImplementedError):
-        check.linear_decay(stub)
+    assert_not_implemented_passes_through(check.linear_decay)
 
 
 # -- exercise 3: Robbins-Monro -----------------------------------------------------------------
@@ -245,8 +161,8 @@ def test_the_numeric_criterion_agrees_with_the_p_series():
     assert check.robbins_monro_set() == {"inverse_time", "inverse_power_0.75"}
 
 
-def test_every_schedule_is_in_the_task_table(nb):
-    text = next(c.source for c in nb.cells if c.metadata["nbgrader"]["grade_id"] == "ex3_task")
+def test_every_schedule_is_in_the_task_table(sources):
+    text = sources["ex3_task"]
     for name, (formula, _) in check.SCHEDULES.items():
         assert f"| `{name}` | {formula} |" in text
 
@@ -262,5 +178,4 @@ def test_every_schedule_is_in_the_task_table(nb):
     ({"inverse-time"}, "unknown schedule name(s) ['inverse-time']"),
 ])
 def test_robbins_monro_names_the_problem(answer, message):
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.robbins_monro(answer)
+    assert_feedback(message, check.robbins_monro, answer)

@@ -4,112 +4,36 @@ and the source notebook.
 The reference implementations are the notebook's own answer cells; each typical bug
 below is written as a student would write it and must be rejected with its message.
 """
-import pathlib
-import re
-
-import nbformat
 import numpy as np
 import pytest
 
-from lessons_lib.assign import exercise_text
+from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+                              assert_student_copy_fails, cells_without_hidden_tests, graded_cells,
+                              run_top_to_bottom)
 from lessons_lib.grading import Feedback
 from lessons_lib.grading import lesson07 as check
 
-STEM, NUMBER = "07_momentum", "07"
-NOTEBOOK = pathlib.Path(__file__).resolve().parent.parent / "solutions" / f"{STEM}.ipynb"
+LESSON = "07"
+# (grade_id of each graded cell, points), in notebook order
+GRADED = [("ex1_momentum_step_test", 3), ("ex2_momentum_descent_test", 2), ("ex3_velocity_weights_test", 2),
+          ("ex4_optimal_momentum_test", 2)]
 
 
 # -- the notebook ------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
-
-
-@pytest.fixture(scope="module")
-def ref(nb):
-    """The setup and answer cells of the solutions notebook, executed: the reference answers."""
-    ns = {}
-    for cell in nb.cells:
-        meta = cell.metadata["nbgrader"]
-        if cell.cell_type == "code" and (meta["grade_id"] == "setup" or meta["solution"]):
-            exec(compile(cell.source, meta["grade_id"], "exec"), ns)
-    return ns
-
-
-def _meta(cell):
-    return cell.metadata["nbgrader"]
-
-
 def test_notebook_structure(nb):
-    assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
-    cells = nb.cells
-    ids = [_meta(c)["grade_id"] for c in cells]
-    assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    for cell in cells:
-        assert _meta(cell)["schema_version"] == 3
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, "commit without outputs"
-    intro, setup = cells[0], cells[1]
-    assert intro.cell_type == "markdown" and _meta(intro) == {
-        "schema_version": 3, "grade": False, "solution": False, "locked": True, "grade_id": "intro"}
-    assert intro.source.startswith(f"# Exercises {NUMBER}: ")
-    assert f"../notebooks/{STEM}.ipynb" in intro.source and "run the test cell" in intro.source
-    assert setup.cell_type == "code" and _meta(setup) == {
-        "schema_version": 3, "grade": False, "solution": False, "locked": True, "grade_id": "setup"}
-    assert f"from lessons_lib.grading import lesson{NUMBER} as check" in setup.source
-    assert all(re.match(r"(import|from) ", line) for line in setup.source.splitlines() if line.strip())
-    auto = written = 0
-    for i, cell in enumerate(cells[2:], start=2):
-        meta = _meta(cell)
-        gid = meta["grade_id"]
-        if re.fullmatch(r"ex\d+_task", gid):
-            assert cell.cell_type == "markdown" and meta["locked"]
-            assert not meta["grade"] and not meta["solution"]
-            assert _meta(cells[i + 1])["grade_id"].startswith(gid[:-4]), f"{gid} must precede its answer"
-        elif meta["solution"] and not meta["grade"]:
-            assert cell.cell_type == "code" and not meta["locked"] and re.fullmatch(r"ex\d+_\w+", gid)
-            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
-            nxt = _meta(cells[i + 1])
-            assert nxt["grade_id"] == gid + "_test", f"{gid} must be followed by its test cell"
-            assert nxt["grade"] and not nxt["solution"] and nxt["locked"] and nxt["points"] > 0
-            assert cells[i + 1].cell_type == "code" and "check." in cells[i + 1].source
-            assert "print" not in cells[i + 1].source
-            auto += 1
-        elif meta["solution"] and meta["grade"]:
-            assert cell.cell_type == "markdown" and gid.endswith("_written") and meta["points"] > 0
-            assert "### BEGIN SOLUTION" in cell.source and not meta["locked"]
-            written += 1
-        else:
-            assert meta["grade"] and gid.endswith("_test"), f"unexpected cell {gid}"
-    assert 2 <= auto <= 4 and written <= 1
+    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
+    assert_format_extras(nb, LESSON)
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == []
 
 
 def test_solution_notebook_passes_every_check(nb):
-    """All code cells top to bottom, hidden tests included (in-process: fast)."""
-    ns = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            exec(compile(cell.source, _meta(cell)["grade_id"], "exec"), ns)
+    run_top_to_bottom(nb)
 
 
-def test_student_copy_fails_every_test_cell(nb):
-    """In the generated exercise copy every test cell fails (NotImplementedError passes through)."""
-    student = nbformat.reads(exercise_text(NOTEBOOK.read_bytes()), as_version=4)
-    ns = {}
-    for cell in student.cells:
-        if cell.cell_type != "code":
-            continue
-        meta = _meta(cell)
-        if meta["grade_id"] == "setup" or meta["solution"]:
-            try:
-                exec(compile(cell.source, meta["grade_id"], "exec"), ns)  # defines the stubs
-            except NotImplementedError:
-                pass  # an answer cell that computes a value: its stub raises at once
-        elif meta["grade"]:
-            assert "HIDDEN" not in cell.source
-            with pytest.raises((NotImplementedError, NameError)):
-                exec(compile(cell.source, meta["grade_id"], "exec"), ns)
+def test_student_copy_fails_every_test_cell():
+    assert_student_copy_fails(LESSON)
 
 
 # -- exercise 1: momentum_step ----------------------------------------------------------------
@@ -227,15 +151,7 @@ def _crashes(theta, grad_fn, state, lr, gamma):
     (_crashes, "momentum_step raised KeyError"),
 ])
 def test_momentum_step_names_the_bug(bug, message):
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.momentum_step(bug)
-
-
-def test_momentum_step_passes_not_implemented_through():
-    def stub(theta, grad_fn, state, lr, gamma):
-        raise NotImplementedError()
-    with pytest.raises(NotImplementedError):
-        check.momentum_step(stub)
+    assert_feedback(message, check.momentum_step, bug)
 
 
 def test_a_rule_that_only_fits_the_visible_cases_fails_hidden(ref):
@@ -250,30 +166,20 @@ def test_a_rule_that_only_fits_the_visible_cases_fails_hidden(ref):
 
 # -- exercise 2: the momentum listing --------------------------------------------------------
 
-def _listing(neuron, w, b, lr, gamma, epochs):
-    v_w, v_b = 0.0, 0.0
-    rows = [(w, b, v_w, v_b)]
-    for _ in range(epochs):
-        dw, db = neuron.grad(np.array([w, b]))
-        v_w = gamma * v_w + lr * dw
-        v_b = gamma * v_b + lr * dw
-        w = w - v_w
-        b = b - v_w
-        rows.append((w, b, v_w, v_b))
-    return rows
-
-
-def _half_fixed(neuron, w, b, lr, gamma, epochs):
-    v_w, v_b = 0.0, 0.0
-    rows = [(w, b, v_w, v_b)]
-    for _ in range(epochs):
-        dw, db = neuron.grad(np.array([w, b]))
-        v_w = gamma * v_w + lr * dw
-        v_b = gamma * v_b + lr * db
-        w = w - v_w
-        b = b - v_w
-        rows.append((w, b, v_w, v_b))
-    return rows
+def _listing(vb_fixed=False):
+    """The lecture's listing: v_b is built from dw and b moves with v_w (vb_fixed: v_b from db)."""
+    def descent(neuron, w, b, lr, gamma, epochs):
+        v_w, v_b = 0.0, 0.0
+        rows = [(w, b, v_w, v_b)]
+        for _ in range(epochs):
+            dw, db = neuron.grad(np.array([w, b]))
+            v_w = gamma * v_w + lr * dw
+            v_b = gamma * v_b + lr * (db if vb_fixed else dw)
+            w = w - v_w
+            b = b - v_w
+            rows.append((w, b, v_w, v_b))
+        return rows
+    return descent
 
 
 def test_momentum_descent_accepts_reference(ref):
@@ -282,31 +188,20 @@ def test_momentum_descent_accepts_reference(ref):
 
 
 @pytest.mark.parametrize("bug, message", [
-    (_listing, "your v_b uses dw where it should use db"),
-    (_half_fixed, "b moves with v_w"),
-    (lambda neuron, w, b, lr, gamma, epochs: _listing(neuron, w, b, lr, gamma, epochs)[1:],
-     "there should be 101 rows"),
-    (lambda neuron, w, b, lr, gamma, epochs: [r[:2] for r in _listing(neuron, w, b, lr, gamma, epochs)],
-     "list of rows (w, b, v_w, v_b)"),
+    (_listing(), "your v_b uses dw where it should use db"),
+    (_listing(vb_fixed=True), "b moves with v_w"),
+    (lambda *args, **kwargs: _listing()(*args, **kwargs)[1:], "there should be 101 rows"),
+    (lambda *args, **kwargs: [r[:2] for r in _listing()(*args, **kwargs)], "list of rows (w, b, v_w, v_b)"),
 ])
 def test_momentum_descent_names_the_bug(bug, message):
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.momentum_descent(bug)
+    assert_feedback(message, check.momentum_descent, bug)
 
 
 def test_momentum_descent_hidden_catches_a_hard_wired_neuron(ref):
     def own_neuron(neuron, w, b, lr, gamma, epochs):
         return ref["momentum_descent"](check.SigmoidNeuron(), w, b, lr, gamma, epochs)
     check.momentum_descent(own_neuron)
-    with pytest.raises(Feedback, match="leaves the course's path"):
-        check.momentum_descent(own_neuron, hidden=True)
-
-
-def test_momentum_descent_passes_not_implemented_through():
-    def stub(neuron, w, b, lr, gamma, epochs):
-        raise NotImplementedError()
-    with pytest.raises(NotImplementedError):
-        check.momentum_descent(stub)
+    assert_feedback("leaves the course's path", check.momentum_descent, own_neuron, hidden=True)
 
 
 # -- exercise 3: weights and horizon --------------------------------------------------------
@@ -324,8 +219,7 @@ def test_weights_and_horizon_accept_reference(ref):
     (lambda t, lr, gamma: np.full(t, lr), "do not match what momentum puts in v"),
 ])
 def test_velocity_weights_names_the_bug(bug, message):
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.velocity_weights(bug)
+    assert_feedback(message, check.velocity_weights, bug)
 
 
 @pytest.mark.parametrize("bug, message", [
@@ -334,17 +228,7 @@ def test_velocity_weights_names_the_bug(bug, message):
     (lambda gamma: None, "returned None"),
 ])
 def test_horizon_names_the_bug(bug, message):
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.horizon(bug)
-
-
-def test_weights_pass_not_implemented_through():
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-    with pytest.raises(NotImplementedError):
-        check.velocity_weights(stub)
-    with pytest.raises(NotImplementedError):
-        check.horizon(stub)
+    assert_feedback(message, check.horizon, bug)
 
 
 # -- exercise 4: the best lr and gamma ---------------------------------------------------------
@@ -381,12 +265,12 @@ def _best(mu, L):
     (lambda mu, L: _best(mu, L)[0], "should have shape (2,)"),
 ])
 def test_optimal_momentum_names_the_bug(bug, message):
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.optimal_momentum(bug)
+    assert_feedback(message, check.optimal_momentum, bug)
 
 
-def test_optimal_momentum_passes_not_implemented_through():
-    def stub(mu, L):
-        raise NotImplementedError()
-    with pytest.raises(NotImplementedError):
-        check.optimal_momentum(stub)
+# -- unanswered exercises -----------------------------------------------------------------
+
+@pytest.mark.parametrize("checker", [check.momentum_step, check.momentum_descent, check.velocity_weights,
+                                     check.horizon, check.optimal_momentum])
+def test_not_implemented_passes_through(checker):
+    assert_not_implemented_passes_through(checker)

@@ -4,112 +4,34 @@ and the source notebook.
 The reference implementations are the notebook's own answer cells; each typical bug
 below is written as a student would write it and must be rejected with its message.
 """
-import pathlib
-import re
-
-import nbformat
 import numpy as np
 import pytest
 
-from lessons_lib.assign import exercise_text
-from lessons_lib.grading import Feedback
+from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+                              assert_student_copy_fails, cells_without_hidden_tests, graded_cells,
+                              run_top_to_bottom)
 from lessons_lib.grading import lesson08 as check
 
-STEM, NUMBER = "08_nesterov", "08"
-NOTEBOOK = pathlib.Path(__file__).resolve().parent.parent / "solutions" / f"{STEM}.ipynb"
+LESSON = "08"
+# (grade_id of each graded cell, points), in notebook order
+GRADED = [("ex1_nesterov_step_test", 3), ("ex2_nag_descent_test", 2), ("ex3_torch_form_test", 3)]
 
 
 # -- the notebook ------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
-
-
-@pytest.fixture(scope="module")
-def ref(nb):
-    """The setup and answer cells of the solutions notebook, executed: the reference answers."""
-    ns = {}
-    for cell in nb.cells:
-        meta = cell.metadata["nbgrader"]
-        if cell.cell_type == "code" and (meta["grade_id"] == "setup" or meta["solution"]):
-            exec(compile(cell.source, meta["grade_id"], "exec"), ns)
-    return ns
-
-
-def _meta(cell):
-    return cell.metadata["nbgrader"]
-
-
 def test_notebook_structure(nb):
-    assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
-    cells = nb.cells
-    ids = [_meta(c)["grade_id"] for c in cells]
-    assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    for cell in cells:
-        assert _meta(cell)["schema_version"] == 3
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, "commit without outputs"
-    intro, setup = cells[0], cells[1]
-    assert intro.cell_type == "markdown" and _meta(intro) == {
-        "schema_version": 3, "grade": False, "solution": False, "locked": True, "grade_id": "intro"}
-    assert intro.source.startswith(f"# Exercises {NUMBER}: ")
-    assert f"../notebooks/{STEM}.ipynb" in intro.source and "run the test cell" in intro.source
-    assert setup.cell_type == "code" and _meta(setup) == {
-        "schema_version": 3, "grade": False, "solution": False, "locked": True, "grade_id": "setup"}
-    assert f"from lessons_lib.grading import lesson{NUMBER} as check" in setup.source
-    assert all(re.match(r"(import|from) ", line) for line in setup.source.splitlines() if line.strip())
-    auto = written = 0
-    for i, cell in enumerate(cells[2:], start=2):
-        meta = _meta(cell)
-        gid = meta["grade_id"]
-        if re.fullmatch(r"ex\d+_task", gid):
-            assert cell.cell_type == "markdown" and meta["locked"]
-            assert not meta["grade"] and not meta["solution"]
-            assert _meta(cells[i + 1])["grade_id"].startswith(gid[:-4]), f"{gid} must precede its answer"
-        elif meta["solution"] and not meta["grade"]:
-            assert cell.cell_type == "code" and not meta["locked"] and re.fullmatch(r"ex\d+_\w+", gid)
-            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
-            nxt = _meta(cells[i + 1])
-            assert nxt["grade_id"] == gid + "_test", f"{gid} must be followed by its test cell"
-            assert nxt["grade"] and not nxt["solution"] and nxt["locked"] and nxt["points"] > 0
-            assert cells[i + 1].cell_type == "code" and "check." in cells[i + 1].source
-            assert "print" not in cells[i + 1].source
-            auto += 1
-        elif meta["solution"] and meta["grade"]:
-            assert cell.cell_type == "markdown" and gid.endswith("_written") and meta["points"] > 0
-            assert "### BEGIN SOLUTION" in cell.source and not meta["locked"]
-            written += 1
-        else:
-            assert meta["grade"] and gid.endswith("_test"), f"unexpected cell {gid}"
-    assert 2 <= auto <= 4 and written <= 1
+    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
+    assert_format_extras(nb, LESSON)
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == []
 
 
 def test_solution_notebook_passes_every_check(nb):
-    """All code cells top to bottom, hidden tests included (in-process: fast)."""
-    ns = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            exec(compile(cell.source, _meta(cell)["grade_id"], "exec"), ns)
+    run_top_to_bottom(nb)
 
 
-def test_student_copy_fails_every_test_cell(nb):
-    """In the generated exercise copy every test cell fails (NotImplementedError passes through)."""
-    student = nbformat.reads(exercise_text(NOTEBOOK.read_bytes()), as_version=4)
-    ns = {}
-    for cell in student.cells:
-        if cell.cell_type != "code":
-            continue
-        meta = _meta(cell)
-        if meta["grade_id"] == "setup" or meta["solution"]:
-            try:
-                exec(compile(cell.source, meta["grade_id"], "exec"), ns)  # defines the stubs
-            except NotImplementedError:
-                pass  # an answer cell that computes a value: its stub raises at once
-        elif meta["grade"]:
-            assert "HIDDEN" not in cell.source
-            with pytest.raises((NotImplementedError, NameError)):
-                exec(compile(cell.source, meta["grade_id"], "exec"), ns)
+def test_student_copy_fails_every_test_cell():
+    assert_student_copy_fails(LESSON)
 
 
 # -- exercise 1: nesterov_step ----------------------------------------------------------------
@@ -190,15 +112,7 @@ def _two_gradients(theta, grad_fn, state, lr, gamma):
     (_two_gradients, "called grad_fn 2 times"),
 ])
 def test_nesterov_step_names_the_bug(bug, message):
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.nesterov_step(bug)
-
-
-def test_nesterov_step_passes_not_implemented_through():
-    def stub(theta, grad_fn, state, lr, gamma):
-        raise NotImplementedError()
-    with pytest.raises(NotImplementedError):
-        check.nesterov_step(stub)
+    assert_feedback(message, check.nesterov_step, bug)
 
 
 # -- exercise 2: the NAG listing --------------------------------------------------------------
@@ -244,15 +158,7 @@ def test_nag_descent_accepts_reference(ref):
     ((False, False, False), "your gradient is taken at (w, b), not at the look-ahead point"),
 ])
 def test_nag_descent_names_the_bug(flags, message):
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.nag_descent(_nag(*flags))
-
-
-def test_nag_descent_passes_not_implemented_through():
-    def stub(neuron, w, b, lr, gamma, epochs):
-        raise NotImplementedError()
-    with pytest.raises(NotImplementedError):
-        check.nag_descent(stub)
+    assert_feedback(message, check.nag_descent, _nag(*flags))
 
 
 # -- exercise 3: the torch form ------------------------------------------------------------------
@@ -271,16 +177,14 @@ def test_torch_form_accepts_reference(ref):
     (lambda theta, v, lr, gamma: theta - gamma * v, "should return the pair (phi, b)"),
 ])
 def test_to_torch_names_the_bug(bug, message):
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.to_torch(bug)
+    assert_feedback(message, check.to_torch, bug)
 
 
 def test_to_torch_must_not_change_its_inputs():
     def in_place(theta, v, lr, gamma):
         v /= lr
         return theta - gamma * lr * v, v
-    with pytest.raises(Feedback, match="changed the arrays it was given"):
-        check.to_torch(in_place)
+    assert_feedback("changed the arrays it was given", check.to_torch, in_place)
 
 
 def _t_uphill(phi, grad_fn, state, lr, gamma):
@@ -329,14 +233,11 @@ def _t_not_stored(phi, grad_fn, state, lr, gamma):
     (_t_not_stored, "state['b'] is still zero after step 1"),
 ])
 def test_torch_nesterov_step_names_the_bug(bug, message):
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.torch_nesterov_step(bug)
+    assert_feedback(message, check.torch_nesterov_step, bug)
 
 
-def test_torch_form_passes_not_implemented_through():
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-    with pytest.raises(NotImplementedError):
-        check.to_torch(stub)
-    with pytest.raises(NotImplementedError):
-        check.torch_nesterov_step(stub)
+# -- unanswered exercises -----------------------------------------------------------------
+
+@pytest.mark.parametrize("checker", [check.nesterov_step, check.nag_descent, check.to_torch, check.torch_nesterov_step])
+def test_not_implemented_passes_through(checker):
+    assert_not_implemented_passes_through(checker)

@@ -3,63 +3,31 @@ answers, reject each typical bug with its own message, let NotImplementedError t
 notebook has the exercise-set structure.
 
 Buggy submissions are made the way a student makes them: the solution's source with one line
-changed (``mutate`` fails loudly if the line it edits is no longer in the notebook).
+changed (the ``edit`` fixture fails loudly if the line it edits is no longer in the notebook).
 """
-import re
-from pathlib import Path
-
-import nbformat
 import numpy as np
 import pytest
 
+from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+                              cells_without_hidden_tests, graded_cells, run_top_to_bottom)
 from lessons_lib.grading import Feedback
 from lessons_lib.grading import lesson11 as check
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "solutions" / "11_adam_adamax_nadam.ipynb"
+LESSON = "11"
 ANSWERS = {"ex1_adam_step": "adam_step", "ex2_adam_on_neuron": "adam_on_neuron",
            "ex3_adamax_step": "adamax_step", "ex4_nadam_step": "nadam_step"}
-
-
-@pytest.fixture(scope="module")
-def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
-
-
-@pytest.fixture(scope="module")
-def sources(nb):
-    """grade_id -> the cell's source."""
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells}
-
-
-@pytest.fixture(scope="module")
-def namespace(sources):
-    """The setup cell and every answer cell, executed: the reference solutions."""
-    ns = {}
-    exec(sources["setup"], ns)
-    for grade_id in ANSWERS:
-        exec(sources[grade_id], ns)
-    return ns
-
-
-def mutate(sources, grade_id, *edits):
-    """The answer of grade_id with each (old, new) edit applied: a student's buggy version."""
-    ns = {}
-    exec(sources["setup"], ns)
-    src = sources[grade_id]
-    for old, new in edits:
-        assert old in src, f"{old!r} is not in the solution of {grade_id}"
-        src = src.replace(old, new)
-    exec(src, ns)
-    return ns[ANSWERS[grade_id]]
+# (grade_id of each graded cell, points), in notebook order
+GRADED = [("ex1_adam_step_test", 3), ("ex2_adam_on_neuron_test", 2), ("ex3_adamax_step_test", 2),
+          ("ex4_nadam_step_test", 2)]
 
 
 # -- the reference solutions pass, visible and hidden ---------------------------------
 
 @pytest.mark.parametrize("grade_id", list(ANSWERS))
-def test_solution_passes(namespace, grade_id):
+def test_solution_passes(ref, grade_id):
     name = ANSWERS[grade_id]
-    getattr(check, name)(namespace[name])
-    getattr(check, name)(namespace[name], hidden=True)
+    getattr(check, name)(ref[name])
+    getattr(check, name)(ref[name], hidden=True)
 
 
 def test_library_optimizer_passes_through_an_adapter():
@@ -155,10 +123,9 @@ ADAM_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(ADAM_BUGS))
-def test_adam_bug_is_named(sources, bug):
+def test_adam_bug_is_named(edit, bug):
     edits, message = ADAM_BUGS[bug]
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.adam_step(mutate(sources, "ex1_adam_step", *edits))
+    assert_feedback(message, check.adam_step, edit("ex1_adam_step", *edits)["adam_step"])
 
 
 def test_adam_memory_outside_state_is_caught():
@@ -169,8 +136,7 @@ def test_adam_memory_outside_state_is_caught():
         if not memory:
             memory.update(m=np.zeros_like(theta), v=np.zeros_like(theta), t=0)
         return check._adam_rule()(theta, grad_fn, memory, lr, beta1, beta2, eps)
-    with pytest.raises(Feedback, match=re.escape("state['m'] is still zero after step 1")):
-        check.adam_step(adam)
+    assert_feedback("state['m'] is still zero after step 1", check.adam_step, adam)
 
 
 def test_adam_shared_state_is_caught_by_the_hidden_check():
@@ -189,8 +155,7 @@ def test_adam_shared_state_is_caught_by_the_hidden_check():
         state["m"], state["v"] = memory["m"].copy(), memory["v"].copy()
         return theta - lr * memory["m"] / (1 - beta1**t) / (np.sqrt(memory["v"] / (1 - beta2**t)) + eps)
     check.adam_step(adam)  # one run at a time: looks right
-    with pytest.raises(Feedback, match="keeps some memory outside the state dict"):
-        check.adam_step(adam, hidden=True)
+    assert_feedback("keeps some memory outside the state dict", check.adam_step, adam, hidden=True)
 
 
 LOOP_BUGS = {
@@ -214,10 +179,9 @@ LOOP_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(LOOP_BUGS))
-def test_lecture_loop_bug_is_named(sources, bug):
+def test_lecture_loop_bug_is_named(edit, bug):
     edits, message = LOOP_BUGS[bug]
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.adam_on_neuron(mutate(sources, "ex2_adam_on_neuron", *edits))
+    assert_feedback(message, check.adam_on_neuron, edit("ex2_adam_on_neuron", *edits)["adam_on_neuron"])
 
 
 def test_the_slide_as_given_is_the_bug_the_checker_knows():
@@ -254,17 +218,15 @@ ADAMAX_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(ADAMAX_BUGS))
-def test_adamax_bug_is_named(sources, bug):
+def test_adamax_bug_is_named(edit, bug):
     edits, message = ADAMAX_BUGS[bug]
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.adamax_step(mutate(sources, "ex3_adamax_step", *edits))
+    assert_feedback(message, check.adamax_step, edit("ex3_adamax_step", *edits)["adamax_step"])
 
 
-def test_adamax_zero_gradient_without_eps_is_caught_by_the_hidden_check(sources):
+def test_adamax_zero_gradient_without_eps_is_caught_by_the_hidden_check(edit):
     """No eps at all: fine while every gradient is non-zero, nan where a gradient is exactly zero."""
-    fn = mutate(sources, "ex3_adamax_step", ("np.abs(g) + eps", "np.abs(g)"))
-    with pytest.raises(Feedback, match="inf or nan"):
-        check.adamax_step(fn, hidden=True)
+    fn = edit("ex3_adamax_step", ("np.abs(g) + eps", "np.abs(g)"))["adamax_step"]
+    assert_feedback("inf or nan", check.adamax_step, fn, hidden=True)
 
 
 NADAM_BUGS = {
@@ -281,10 +243,9 @@ NADAM_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(NADAM_BUGS))
-def test_nadam_bug_is_named(sources, bug):
+def test_nadam_bug_is_named(edit, bug):
     edits, message = NADAM_BUGS[bug]
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.nadam_step(mutate(sources, "ex4_nadam_step", *edits))
+    assert_feedback(message, check.nadam_step, edit("ex4_nadam_step", *edits)["nadam_step"])
 
 
 def test_each_known_variant_is_told_apart():
@@ -299,65 +260,32 @@ def test_each_known_variant_is_told_apart():
 
 # -- unanswered exercises and odd answers ---------------------------------------------
 
-def _unanswered(*args, **kwargs):
-    raise NotImplementedError()
-
-
 @pytest.mark.parametrize("name", list(ANSWERS.values()))
 def test_not_implemented_passes_through(name):
-    with pytest.raises(NotImplementedError):
-        getattr(check, name)(_unanswered)
+    assert_not_implemented_passes_through(getattr(check, name))
 
 
 def test_a_crash_becomes_feedback():
     def broken(theta, grad_fn, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         return theta - lr * undefined_name  # noqa: F821
-    with pytest.raises(Feedback, match="adam_step raised NameError"):
-        check.adam_step(broken)
+    assert_feedback("adam_step raised NameError", check.adam_step, broken)
 
 
 def test_wrong_shape_is_feedback():
-    with pytest.raises(Feedback, match="should have shape"):
-        check.adam_step(lambda theta, grad_fn, state, lr, **kw: (state.update(t=1), grad_fn(theta), 0.0)[2])
+    assert_feedback("should have shape", check.adam_step,
+                    lambda theta, grad_fn, state, lr, **kw: (state.update(t=1), grad_fn(theta), 0.0)[2])
 
 
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
-    metas = [c.metadata["nbgrader"] for c in nb.cells]
-    ids = [m["grade_id"] for m in metas]
-    assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    assert all(m["schema_version"] == 3 for m in metas)
-    intro, setup = nb.cells[0], nb.cells[1]
-    assert intro.cell_type == "markdown" and metas[0] == {"schema_version": 3, "grade": False, "solution": False,
-                                                          "locked": True, "grade_id": "intro"}
-    assert "# Exercises 11:" in intro.source and "../notebooks/11_adam_adamax_nadam.ipynb" in intro.source
-    assert setup.cell_type == "code" and metas[1]["grade_id"] == "setup" and metas[1]["locked"]
-    assert "from lessons_lib.grading import lesson11 as check" in setup.source
-    for i, (cell, meta) in enumerate(zip(nb.cells, metas)):
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None
-        if meta["solution"] and cell.cell_type == "code":
-            assert nb.cells[i - 1].metadata["nbgrader"]["grade_id"].endswith("_task")
-            assert not meta["grade"] and not meta["locked"]
-            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
-            test = nb.cells[i + 1]
-            tmeta = test.metadata["nbgrader"]
-            assert test.cell_type == "code" and tmeta["grade_id"] == meta["grade_id"] + "_test"
-            assert tmeta["grade"] and tmeta["locked"] and not tmeta["solution"] and tmeta["points"] > 0
-            assert "### BEGIN HIDDEN TESTS" in test.source and "### END HIDDEN TESTS" in test.source
-            assert "check." in test.source and "print" not in test.source
-        if cell.cell_type == "markdown" and meta["grade_id"].endswith("_task"):
-            assert meta["locked"] and not meta["grade"] and not meta["solution"]
-    answers = [m["grade_id"] for m, c in zip(metas, nb.cells) if m["solution"] and c.cell_type == "code"]
-    assert answers == list(ANSWERS)
-    assert sum(m.get("points", 0) for m in metas) == 9
+    """Beyond test_exercise_sets::test_format: the graded cells and their points, and every test
+    cell has hidden tests."""
+    assert_format_extras(nb, LESSON)
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == []
 
 
 def test_notebook_runs_top_to_bottom(nb):
     """Every code cell, test cells included, in order, in one namespace (what a kernel would do)."""
-    ns = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            exec(cell.source, ns)
+    run_top_to_bottom(nb)

@@ -2,59 +2,28 @@
 reject each typical bug with its own message, let NotImplementedError through, and the notebook has
 the exercise-set structure.
 
-Buggy submissions are the solution's source with one line changed (``mutate`` fails loudly if the
-line it edits is no longer in the notebook).
+Buggy submissions are the solution's source with one line changed (the ``edit`` fixture fails loudly
+if the line it edits is no longer in the notebook).
 """
-import re
-from pathlib import Path
-
-import nbformat
 import numpy as np
 import pytest
 
-from lessons_lib.grading import Feedback
+from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+                              cells_without_hidden_tests, graded_cells, run_top_to_bottom)
 from lessons_lib.grading import lesson12 as check
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "solutions" / "12_backpropagation.ipynb"
+LESSON = "12"
 ANSWERS = {"ex1_max_affine": "max_affine", "ex2_two_layer_backward": "two_layer_backward",
            "ex3_numerical_grad": "numerical_grad"}
-
-
-@pytest.fixture(scope="module")
-def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
-
-
-@pytest.fixture(scope="module")
-def sources(nb):
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells}
-
-
-@pytest.fixture(scope="module")
-def namespace(sources):
-    ns = {}
-    exec(sources["setup"], ns)
-    for grade_id in ANSWERS:
-        exec(sources[grade_id], ns)
-    return ns
-
-
-def mutate(sources, grade_id, *edits):
-    ns = {}
-    exec(sources["setup"], ns)
-    src = sources[grade_id]
-    for old, new in edits:
-        assert old in src, f"{old!r} is not in the solution of {grade_id}"
-        src = src.replace(old, new)
-    exec(src, ns)
-    return ns[ANSWERS[grade_id]]
+# (grade_id of each graded cell, points), in notebook order
+GRADED = [("ex1_max_affine_test", 2), ("ex2_two_layer_backward_test", 3), ("ex3_numerical_grad_test", 2)]
 
 
 @pytest.mark.parametrize("grade_id", list(ANSWERS))
-def test_solution_passes(namespace, grade_id):
+def test_solution_passes(ref, grade_id):
     name = ANSWERS[grade_id]
-    getattr(check, name)(namespace[name])
-    getattr(check, name)(namespace[name], hidden=True)
+    getattr(check, name)(ref[name])
+    getattr(check, name)(ref[name], hidden=True)
 
 
 def test_backward_variant_without_bug_is_the_library():
@@ -97,16 +66,14 @@ MAX_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(MAX_BUGS))
-def test_max_affine_bug_is_named(sources, bug):
+def test_max_affine_bug_is_named(edit, bug):
     edits, message = MAX_BUGS[bug]
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.max_affine(mutate(sources, "ex1_max_affine", *edits))
+    assert_feedback(message, check.max_affine, edit("ex1_max_affine", *edits)["max_affine"])
 
 
-def test_max_affine_returns_four_things(sources):
-    fn = mutate(sources, "ex1_max_affine", ("return J, dW, db, dx", "return dW, db, dx"))
-    with pytest.raises(Feedback, match=re.escape("should return four things, (J, dW, db, dx)")):
-        check.max_affine(fn)
+def test_max_affine_returns_four_things(edit):
+    fn = edit("ex1_max_affine", ("return J, dW, db, dx", "return dW, db, dx"))["max_affine"]
+    assert_feedback("should return four things, (J, dW, db, dx)", check.max_affine, fn)
 
 
 # -- exercise 2: two-layer backward ------------------------------------------------------
@@ -134,16 +101,14 @@ NETWORK_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(NETWORK_BUGS))
-def test_two_layer_bug_is_named(sources, bug):
+def test_two_layer_bug_is_named(edit, bug):
     edits, message = NETWORK_BUGS[bug]
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.two_layer_backward(mutate(sources, "ex2_two_layer_backward", *edits))
+    assert_feedback(message, check.two_layer_backward, edit("ex2_two_layer_backward", *edits)["two_layer_backward"])
 
 
-def test_two_layer_input_changed(sources):
-    fn = mutate(sources, "ex2_two_layer_backward", ("m = len(y)", "m = len(y)\n    W1 *= 1.0000001"))
-    with pytest.raises(Feedback, match="changed the array W1"):
-        check.two_layer_backward(fn)
+def test_two_layer_input_changed(edit):
+    fn = edit("ex2_two_layer_backward", ("m = len(y)", "m = len(y)\n    W1 *= 1.0000001"))["two_layer_backward"]
+    assert_feedback("changed the array W1", check.two_layer_backward, fn)
 
 
 # -- exercise 3: central differences ------------------------------------------------------
@@ -167,10 +132,9 @@ GRAD_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(GRAD_BUGS))
-def test_numerical_grad_bug_is_named(sources, bug):
+def test_numerical_grad_bug_is_named(edit, bug):
     edits, message = GRAD_BUGS[bug]
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.numerical_grad(mutate(sources, "ex3_numerical_grad", *edits))
+    assert_feedback(message, check.numerical_grad, edit("ex3_numerical_grad", *edits)["numerical_grad"])
 
 
 def test_forward_difference_error_is_of_order_h():
@@ -184,48 +148,18 @@ def test_forward_difference_error_is_of_order_h():
 
 @pytest.mark.parametrize("name", list(ANSWERS.values()))
 def test_not_implemented_passes_through(name):
-    def unanswered(*args, **kwargs):
-        raise NotImplementedError()
-    with pytest.raises(NotImplementedError):
-        getattr(check, name)(unanswered)
+    assert_not_implemented_passes_through(getattr(check, name))
 
 
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
-    metas = [c.metadata["nbgrader"] for c in nb.cells]
-    ids = [m["grade_id"] for m in metas]
-    assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    assert all(m["schema_version"] == 3 for m in metas)
-    intro, setup = nb.cells[0], nb.cells[1]
-    assert intro.cell_type == "markdown" and metas[0] == {"schema_version": 3, "grade": False, "solution": False,
-                                                          "locked": True, "grade_id": "intro"}
-    assert "# Exercises 12:" in intro.source and "../notebooks/12_backpropagation.ipynb" in intro.source
-    assert setup.cell_type == "code" and metas[1]["grade_id"] == "setup" and metas[1]["locked"]
-    assert "from lessons_lib.grading import lesson12 as check" in setup.source
-    for i, (cell, meta) in enumerate(zip(nb.cells, metas)):
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None
-        if meta["solution"] and cell.cell_type == "code":
-            assert nb.cells[i - 1].metadata["nbgrader"]["grade_id"].endswith("_task")
-            assert not meta["grade"] and not meta["locked"]
-            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
-            test = nb.cells[i + 1]
-            tmeta = test.metadata["nbgrader"]
-            assert test.cell_type == "code" and tmeta["grade_id"] == meta["grade_id"] + "_test"
-            assert tmeta["grade"] and tmeta["locked"] and not tmeta["solution"] and tmeta["points"] > 0
-            assert "### BEGIN HIDDEN TESTS" in test.source and "### END HIDDEN TESTS" in test.source
-            assert "check." in test.source and "print" not in test.source
-        if cell.cell_type == "markdown" and meta["grade_id"].endswith("_task"):
-            assert meta["locked"] and not meta["grade"] and not meta["solution"]
-    answers = [m["grade_id"] for m, c in zip(metas, nb.cells) if m["solution"] and c.cell_type == "code"]
-    assert answers == list(ANSWERS)
-    assert sum(m.get("points", 0) for m in metas) == 7
+    """Beyond test_exercise_sets::test_format: the graded cells and their points, and every test
+    cell has hidden tests."""
+    assert_format_extras(nb, LESSON)
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == []
 
 
 def test_notebook_runs_top_to_bottom(nb):
-    ns = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            exec(cell.source, ns)
+    run_top_to_bottom(nb)

@@ -2,67 +2,39 @@
 reject each typical bug with its own message, let NotImplementedError through, and the notebook has
 the exercise-set structure.
 
-Buggy submissions are the solution's source with one line changed (``mutate`` fails loudly if the
-line it edits is no longer in the notebook).
+Buggy submissions are the solution's source with one line changed (the ``edit`` fixture fails loudly
+if the line it edits is no longer in the notebook).
 """
 import re
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
-from lessons_lib.grading import Feedback
+from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+                              cells_without_hidden_tests, graded_cells, run_top_to_bottom, unanswered)
 from lessons_lib.grading import lesson13 as check
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "solutions" / "13_training_tricks.ipynb"
+LESSON = "13"
 ANSWERS = {"ex1_dropout": ("dropout_forward", "dropout_backward"), "ex2_batchnorm": ("batchnorm_forward",),
            "ex3_gradient_noise": ("noise_variance", "add_gradient_noise"), "ex4_best_epoch": ("best_epoch",)}
 CHECKERS = {"ex1_dropout": check.dropout, "ex2_batchnorm": check.batchnorm_forward,
             "ex3_gradient_noise": check.gradient_noise, "ex4_best_epoch": check.best_epoch}
-
-
-@pytest.fixture(scope="module")
-def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
-
-
-@pytest.fixture(scope="module")
-def sources(nb):
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells}
-
-
-@pytest.fixture(scope="module")
-def namespace(sources):
-    ns = {}
-    exec(sources["setup"], ns)
-    for grade_id in ANSWERS:
-        exec(sources[grade_id], ns)
-    return ns
-
-
-def mutate(sources, grade_id, *edits):
-    """The functions of grade_id's answer with each (old, new) edit applied."""
-    ns = {}
-    exec(sources["setup"], ns)
-    src = sources[grade_id]
-    for old, new in edits:
-        assert old in src, f"{old!r} is not in the solution of {grade_id}"
-        src = src.replace(old, new)
-    exec(src, ns)
-    return [ns[name] for name in ANSWERS[grade_id]]
+# (grade_id of each graded cell, points), in notebook order
+GRADED = [("ex1_dropout_test", 2), ("ex2_batchnorm_test", 2), ("ex3_gradient_noise_test", 1),
+          ("ex4_best_epoch_test", 2)]
 
 
 @pytest.mark.parametrize("grade_id", list(ANSWERS))
-def test_solution_passes(namespace, grade_id):
-    fns = [namespace[name] for name in ANSWERS[grade_id]]
+def test_solution_passes(ref, grade_id):
+    fns = [ref[name] for name in ANSWERS[grade_id]]
     CHECKERS[grade_id](*fns)
     CHECKERS[grade_id](*fns, hidden=True)
 
 
-def assert_named(sources, grade_id, edits, message, hidden=False):
-    with pytest.raises(Feedback, match=re.escape(message)):
-        CHECKERS[grade_id](*mutate(sources, grade_id, *edits), hidden=hidden)
+def assert_named(edit, grade_id, edits, message, hidden=False):
+    """grade_id's answer with the edits applied gets feedback that says message."""
+    namespace = edit(grade_id, *edits)
+    assert_feedback(message, CHECKERS[grade_id], *[namespace[name] for name in ANSWERS[grade_id]], hidden=hidden)
 
 
 # -- exercise 1: dropout ------------------------------------------------------------------
@@ -89,8 +61,8 @@ DROPOUT_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(DROPOUT_BUGS))
-def test_dropout_bug_is_named(sources, bug):
-    assert_named(sources, "ex1_dropout", *DROPOUT_BUGS[bug])
+def test_dropout_bug_is_named(edit, bug):
+    assert_named(edit, "ex1_dropout", *DROPOUT_BUGS[bug])
 
 
 # -- exercise 2: batch norm ---------------------------------------------------------------
@@ -113,8 +85,8 @@ BATCHNORM_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(BATCHNORM_BUGS))
-def test_batchnorm_bug_is_named(sources, bug):
-    assert_named(sources, "ex2_batchnorm", *BATCHNORM_BUGS[bug])
+def test_batchnorm_bug_is_named(edit, bug):
+    assert_named(edit, "ex2_batchnorm", *BATCHNORM_BUGS[bug])
 
 
 def test_batchnorm_output_is_normalised():
@@ -157,8 +129,8 @@ NOISE_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(NOISE_BUGS))
-def test_gradient_noise_bug_is_named(sources, bug):
-    assert_named(sources, "ex3_gradient_noise", *NOISE_BUGS[bug])
+def test_gradient_noise_bug_is_named(edit, bug):
+    assert_named(edit, "ex3_gradient_noise", *NOISE_BUGS[bug])
 
 
 def test_noise_variance_at_the_papers_settings():
@@ -188,8 +160,8 @@ ES_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(ES_BUGS))
-def test_best_epoch_bug_is_named(sources, bug):
-    assert_named(sources, "ex4_best_epoch", *ES_BUGS[bug])
+def test_best_epoch_bug_is_named(edit, bug):
+    assert_named(edit, "ex4_best_epoch", *ES_BUGS[bug])
 
 
 def test_best_epoch_previous_epoch_rule_is_named():
@@ -203,20 +175,18 @@ def test_best_epoch_previous_epoch_rule_is_named():
             if wait >= patience:
                 return best_at, epoch
         return best_at, len(val_losses)
-    with pytest.raises(Feedback, match="restarts whenever the loss goes down"):
-        check.best_epoch(best_epoch)
+    assert_feedback("restarts whenever the loss goes down", check.best_epoch, best_epoch)
 
 
 def test_best_epoch_looking_into_the_future_is_named():
     def best_epoch(val_losses, patience):
         stop = check._best_epoch_reference(val_losses, patience)[1]
         return int(np.argmin(val_losses)) + 1, stop
-    with pytest.raises(Feedback, match="comes after the epoch where training stopped"):
-        check.best_epoch(best_epoch)
+    assert_feedback("comes after the epoch where training stopped", check.best_epoch, best_epoch)
 
 
-def test_best_epoch_ties_bug_is_caught_by_a_visible_case(sources):
-    assert_named(sources, "ex4_best_epoch", [("if loss < best:", "if loss <= best:")], "strictly lower")
+def test_best_epoch_ties_bug_is_caught_by_a_visible_case(edit):
+    assert_named(edit, "ex4_best_epoch", [("if loss < best:", "if loss <= best:")], "strictly lower")
 
 
 def test_validation_curve_overfits_and_stopping_matches_the_loop():
@@ -244,45 +214,18 @@ def test_validation_curve_overfits_and_stopping_matches_the_loop():
 
 
 def test_not_implemented_passes_through():
-    def unanswered(*args, **kwargs):
-        raise NotImplementedError()
     for grade_id, checker in CHECKERS.items():
-        with pytest.raises(NotImplementedError):
-            checker(*[unanswered] * len(ANSWERS[grade_id]))
+        assert_not_implemented_passes_through(checker, *[unanswered] * len(ANSWERS[grade_id]))
 
 
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
-    metas = [c.metadata["nbgrader"] for c in nb.cells]
-    ids = [m["grade_id"] for m in metas]
-    assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    assert all(m["schema_version"] == 3 for m in metas)
-    intro, setup = nb.cells[0], nb.cells[1]
-    assert intro.cell_type == "markdown" and metas[0] == {"schema_version": 3, "grade": False, "solution": False,
-                                                          "locked": True, "grade_id": "intro"}
-    assert "# Exercises 13:" in intro.source and "../notebooks/13_training_tricks.ipynb" in intro.source
-    assert setup.cell_type == "code" and metas[1]["grade_id"] == "setup" and metas[1]["locked"]
-    assert "from lessons_lib.grading import lesson13 as check" in setup.source
-    for i, (cell, meta) in enumerate(zip(nb.cells, metas)):
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None
-        if meta["solution"] and cell.cell_type == "code":
-            assert nb.cells[i - 1].metadata["nbgrader"]["grade_id"].endswith("_task")
-            assert not meta["grade"] and not meta["locked"]
-            assert cell.source.count("### BEGIN SOLUTION") == cell.source.count("### END SOLUTION") >= 1
-            test = nb.cells[i + 1]
-            tmeta = test.metadata["nbgrader"]
-            assert test.cell_type == "code" and tmeta["grade_id"] == meta["grade_id"] + "_test"
-            assert tmeta["grade"] and tmeta["locked"] and not tmeta["solution"] and tmeta["points"] > 0
-            assert "### BEGIN HIDDEN TESTS" in test.source and "### END HIDDEN TESTS" in test.source
-            assert "check." in test.source and "print" not in test.source
-        if cell.cell_type == "markdown" and meta["grade_id"].endswith("_task"):
-            assert meta["locked"] and not meta["grade"] and not meta["solution"]
-    answers = [m["grade_id"] for m, c in zip(metas, nb.cells) if m["solution"] and c.cell_type == "code"]
-    assert answers == list(ANSWERS)
-    assert sum(m.get("points", 0) for m in metas) == 7
+    """Beyond test_exercise_sets::test_format: the graded cells and their points, and every test
+    cell has hidden tests."""
+    assert_format_extras(nb, LESSON)
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == []
 
 
 def test_each_function_keeps_its_scaffold_outside_the_solution_region(nb):
@@ -295,7 +238,4 @@ def test_each_function_keeps_its_scaffold_outside_the_solution_region(nb):
 
 
 def test_notebook_runs_top_to_bottom(nb):
-    ns = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            exec(cell.source, ns)
+    run_top_to_bottom(nb)

@@ -3,55 +3,25 @@ and other correct samplers, reject each typical bug with its own message, let No
 through, and the notebook has the exercise-set structure (with its written answer).
 """
 import math
-import re
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
-from lessons_lib.grading import Feedback
+from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+                              cell, cells_without_hidden_tests, graded_cells, run_top_to_bottom)
 from lessons_lib.grading import lesson14 as check
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "solutions" / "14_which_optimizer.ipynb"
+LESSON = "14"
 ANSWERS = {"ex1_sample_log_uniform": "sample_log_uniform", "ex2_random_search": "random_search"}
-
-
-@pytest.fixture(scope="module")
-def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
-
-
-@pytest.fixture(scope="module")
-def sources(nb):
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells}
-
-
-@pytest.fixture(scope="module")
-def namespace(sources):
-    ns = {}
-    exec(sources["setup"], ns)
-    for grade_id in ANSWERS:
-        exec(sources[grade_id], ns)
-    return ns
-
-
-def mutate(sources, namespace, grade_id, *edits):
-    """grade_id's answer with each (old, new) edit applied, in a namespace holding the other answers."""
-    ns = dict(namespace)
-    src = sources[grade_id]
-    for old, new in edits:
-        assert old in src, f"{old!r} is not in the solution of {grade_id}"
-        src = src.replace(old, new)
-    exec(src, ns)
-    return ns[ANSWERS[grade_id]]
+# (grade_id of each graded cell, points), in notebook order
+GRADED = [("ex1_sample_log_uniform_test", 2), ("ex2_random_search_test", 2), ("ex3_written", 2)]
 
 
 @pytest.mark.parametrize("grade_id", list(ANSWERS))
-def test_solution_passes(namespace, grade_id):
+def test_solution_passes(ref, grade_id):
     name = ANSWERS[grade_id]
-    getattr(check, name)(namespace[name])
-    getattr(check, name)(namespace[name], hidden=True)
+    getattr(check, name)(ref[name])
+    getattr(check, name)(ref[name], hidden=True)
 
 
 CORRECT_SAMPLERS = {
@@ -90,10 +60,9 @@ SAMPLER_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(SAMPLER_BUGS))
-def test_sampler_bug_is_named(sources, namespace, bug):
+def test_sampler_bug_is_named(edit, bug):
     edits, message = SAMPLER_BUGS[bug]
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.sample_log_uniform(mutate(sources, namespace, "ex1_sample_log_uniform", *edits))
+    assert_feedback(message, check.sample_log_uniform, edit("ex1_sample_log_uniform", *edits)["sample_log_uniform"])
 
 
 SEARCH_BUGS = {
@@ -126,20 +95,19 @@ SEARCH_BUGS = {
 
 
 @pytest.mark.parametrize("bug", list(SEARCH_BUGS))
-def test_random_search_bug_is_named(sources, namespace, bug):
+def test_random_search_bug_is_named(edit, bug):
     edits, message = SEARCH_BUGS[bug]
-    fn = mutate(sources, namespace, "ex2_random_search", *edits)
+    fn = edit("ex2_random_search", *edits)["random_search"]
     hidden = bug.startswith("all diverged")
     if hidden:
         check.random_search(fn)  # the visible cases always have runs that converge
-    with pytest.raises(Feedback, match=re.escape(message)):
-        check.random_search(fn, hidden=hidden)
+    assert_feedback(message, check.random_search, fn, hidden=hidden)
 
 
-def test_visible_random_search_case_has_diverging_runs(namespace):
+def test_visible_random_search_case_has_diverging_runs(ref):
     """The visible budget-30 case is only a test of nan handling if some of its runs diverge."""
     run = check.QuadraticRun()
-    namespace["random_search"](run, 30, np.random.default_rng(0), 1e-4, 1.0)
+    ref["random_search"](run, 30, np.random.default_rng(0), 1e-4, 1.0)
     losses = [loss for _, loss in run.calls]
     assert sum(math.isnan(v) for v in losses) >= 3 and sum(math.isfinite(v) for v in losses) >= 10
 
@@ -157,56 +125,21 @@ def test_quadratic_run_is_gradient_descent_from_the_library():
 
 
 def test_not_implemented_passes_through():
-    def unanswered(*args, **kwargs):
-        raise NotImplementedError()
     for name in ANSWERS.values():
-        with pytest.raises(NotImplementedError):
-            getattr(check, name)(unanswered)
+        assert_not_implemented_passes_through(getattr(check, name))
 
 
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
-    metas = [c.metadata["nbgrader"] for c in nb.cells]
-    ids = [m["grade_id"] for m in metas]
-    assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    assert all(m["schema_version"] == 3 for m in metas)
-    intro, setup = nb.cells[0], nb.cells[1]
-    assert intro.cell_type == "markdown" and metas[0] == {"schema_version": 3, "grade": False, "solution": False,
-                                                          "locked": True, "grade_id": "intro"}
-    assert "# Exercises 14:" in intro.source and "../notebooks/14_which_optimizer.ipynb" in intro.source
-    assert setup.cell_type == "code" and metas[1]["grade_id"] == "setup" and metas[1]["locked"]
-    assert "from lessons_lib.grading import lesson14 as check" in setup.source
-    for i, (cell, meta) in enumerate(zip(nb.cells, metas)):
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None
-        if meta["solution"] and cell.cell_type == "code":
-            assert nb.cells[i - 1].metadata["nbgrader"]["grade_id"].endswith("_task")
-            assert not meta["grade"] and not meta["locked"]
-            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
-            test = nb.cells[i + 1]
-            tmeta = test.metadata["nbgrader"]
-            assert test.cell_type == "code" and tmeta["grade_id"] == meta["grade_id"] + "_test"
-            assert tmeta["grade"] and tmeta["locked"] and not tmeta["solution"] and tmeta["points"] > 0
-            assert "### BEGIN HIDDEN TESTS" in test.source and "### END HIDDEN TESTS" in test.source
-            assert "check." in test.source and "print" not in test.source
-        if cell.cell_type == "markdown" and meta["grade_id"].endswith("_task"):
-            assert meta["locked"] and not meta["grade"] and not meta["solution"]
-    answers = [m["grade_id"] for m, c in zip(metas, nb.cells) if m["solution"] and c.cell_type == "code"]
-    assert answers == list(ANSWERS)
-    written = [(c, m) for c, m in zip(nb.cells, metas) if m["grade_id"].endswith("_written")]
-    assert len(written) == 1
-    cell, meta = written[0]
-    assert cell.cell_type == "markdown" and meta["grade"] and meta["solution"] and not meta["locked"]
-    assert meta["grade_id"] == "ex3_written" and meta["points"] > 0
-    assert cell.source.startswith("### BEGIN SOLUTION") and cell.source.rstrip().endswith("### END SOLUTION")
-    assert nb.cells[nb.cells.index(cell) - 1].metadata["nbgrader"]["grade_id"] == "ex3_task"
-    assert sum(m.get("points", 0) for m in metas) == 6
+    """Beyond test_exercise_sets::test_format: the graded cells and their points, every test cell
+    has hidden tests, and the written answer's cell is its model answer and nothing else."""
+    assert_format_extras(nb, LESSON)
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == []
+    written = cell(nb, "ex3_written").source
+    assert written.startswith("### BEGIN SOLUTION") and written.rstrip().endswith("### END SOLUTION")
 
 
 def test_notebook_runs_top_to_bottom(nb):
-    ns = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            exec(cell.source, ns)
+    run_top_to_bottom(nb)

@@ -285,7 +285,24 @@ def check_separate_states(fn, what, cases, make_optimizer, state_keys):
                     "in state)")
 
 
-# -- the sign conventions of momentum (lessons 07 and 08) -------------------------------
+# -- the momentum step rules (lessons 07 and 08) ----------------------------------------
+
+def momentum_cases(hidden, seed, hidden_seeds):
+    """The runs of a momentum step rule: a quadratic and Rosenbrock's valley; the hidden tests add
+    theta of other shapes, gamma = 0 (plain GD), gamma close to 1 and a long Rosenbrock run.
+    Each lesson draws its own quadratics (seed, and the three hidden_seeds)."""
+    cases = [quadratic_case(seed, 5, dict(lr=0.05, gamma=0.9), 40),
+             rosenbrock_case(dict(lr=1e-3, gamma=0.9), 40)]
+    if hidden:
+        s1, s2, s3 = hidden_seeds
+        cases += [quadratic_case(s1, (3, 4), dict(lr=0.1, gamma=0.5), 200),
+                  quadratic_case(s2, 1, dict(lr=0.3, gamma=0.0), 20),
+                  quadratic_case(s3, 8, dict(lr=0.02, gamma=0.99), 300),
+                  rosenbrock_case(dict(lr=2e-4, gamma=0.95), 200)]
+    return cases
+
+
+# The sign conventions of momentum.
 
 MIXED_SIGNS = ("your step moves theta uphill, along the gradient: the two sign conventions are "
                "mixed. Either v collects +lr*g and theta moves by -v (this course), or v collects "

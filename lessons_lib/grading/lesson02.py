@@ -67,6 +67,25 @@ def _gradient(value, what, d):
     return g
 
 
+def _sign_or_sum(g, ref, n, sign_hint):
+    """The two slips any batch gradient can make: the wrong sign, a sum where the loss is a mean."""
+    if _close(g, -ref):
+        raise Feedback(f"your gradient has the wrong sign: it points downhill{sign_hint}")
+    if n > 1 and _close(g, n * ref):
+        raise Feedback("your gradient grows with the number of examples: it sums over the batch, "
+                       "but the loss is a mean, so its gradient is a mean too")
+
+
+def _one_part_right(g, ref, bias_hint, residual):
+    """Which part of g = (weights' part, bias) is off, when the other one is right."""
+    if _close(g[:-1], ref[:-1]):
+        raise Feedback("the weights' part of your gradient is right, but the last entry (the bias "
+                       f"b = theta[-1]) is not{bias_hint}")
+    if _close(g[-1], ref[-1]):
+        raise Feedback("the bias entry of your gradient is right, but the weights' part is not: "
+                       f"each example's {residual} is multiplied by its own input x")
+
+
 # --- exercise 1: the mean squared error of linear regression ---------------------------
 
 def mse(mse_loss, mse_grad, hidden=False):
@@ -110,21 +129,12 @@ def _check_mse_grad(mse_grad, problem, theta, X, y):
     ref = problem.grad(theta)
     if _close(g, ref):
         return
-    if _close(g, -ref):
-        raise Feedback("your gradient has the wrong sign: it points downhill, and a step against it "
-                       "would climb. Check the order in the residual r = y_hat - y")
-    if n > 1 and _close(g, n * ref):
-        raise Feedback("your gradient grows with the number of examples: it sums over the batch, "
-                       "but the loss is a mean, so its gradient is a mean too")
+    _sign_or_sum(g, ref, n, ", and a step against it would climb. Check the order in the residual "
+                            "r = y_hat - y")
     if _close(g, 0.5 * ref):
         raise Feedback("your gradient is half of the right one: differentiate r^2 once more, "
                        "a factor is missing")
-    if _close(g[:-1], ref[:-1]):
-        raise Feedback("the weights' part of your gradient is right, but the last entry (the bias "
-                       "b = theta[-1]) is not: y_hat changes with b at rate 1")
-    if _close(g[-1], ref[-1]):
-        raise Feedback("the bias entry of your gradient is right, but the weights' part is not: "
-                       "each example's residual is multiplied by its own input x")
+    _one_part_right(g, ref, ": y_hat changes with b at rate 1", "residual")
     raise Feedback("mse_grad does not match the derivative of the MSE: compare it with finite "
                    "differences (lessons_lib.gradcheck.gradcheck) to find the entry that is off")
 
@@ -205,24 +215,14 @@ def _check_nll_grad(nll_grad, problem, theta, X, y):
         return
     require(np.all(np.isfinite(g)), "nll_grad returned inf or nan on this batch: compute the sigmoid "
                                     "in a form that cannot divide inf by inf")
-    if _close(g, -ref):
-        raise Feedback("your gradient has the wrong sign: it points downhill. Check the order "
-                       "of the subtraction")
-    if n > 1 and _close(g, n * ref):
-        raise Feedback("your gradient grows with the number of examples: it sums over the batch, "
-                       "but the loss is a mean, so its gradient is a mean too")
+    _sign_or_sum(g, ref, n, ". Check the order of the subtraction")
     if _close(g, _mse_through_sigmoid_grad(X, y, theta)):
         raise Feedback("your gradient has an extra factor p (1 - p), the sigmoid's derivative: with "
                        "the log-likelihood that factor cancels (that is the point of the log)")
     if d > 0 and _close(g[:-1], np.full(d, ref[-1])) and not _close(ref[:-1], np.full(d, ref[-1])):
         raise Feedback("every weight in your gradient gets the same value, the bias's: each "
                        "example's p - y must be multiplied by its own input x")
-    if _close(g[:-1], ref[:-1]):
-        raise Feedback("the weights' part of your gradient is right, but the last entry (the bias "
-                       "b = theta[-1]) is not")
-    if _close(g[-1], ref[-1]):
-        raise Feedback("the bias entry of your gradient is right, but the weights' part is not: "
-                       "each example's p - y is multiplied by its own input x")
+    _one_part_right(g, ref, "", "p - y")
     raise Feedback("nll_grad does not match the gradient of the mean NLL: compare it with finite "
                    "differences (lessons_lib.gradcheck.gradcheck)")
 
@@ -280,6 +280,15 @@ def _nll_grad_z_reference(z, y):
     return out
 
 
+def _elementwise(fn, what, z, y):
+    """fn(z, y) on copies, as an array shaped like z."""
+    with np.errstate(all="ignore"):
+        got = as_array(call(fn, z.copy(), y.copy(), what=what), f"the value of {what}")
+    require(got.shape == z.shape, f"{what} should work elementwise on arrays (use np.exp): for "
+                                  f"z of shape {z.shape} it returned shape {got.shape}")
+    return got
+
+
 def saturation(mse_grad_z, nll_grad_z, ratio, hidden=False):
     """Check the two derivatives with respect to z and the ratio at the saturated prediction."""
     if hidden:
@@ -291,10 +300,7 @@ def saturation(mse_grad_z, nll_grad_z, ratio, hidden=False):
         y = np.repeat([0.0, 1.0], 13)
     ref_mse, ref_nll = _mse_grad_z_reference(z, y), _nll_grad_z_reference(z, y)
 
-    with np.errstate(all="ignore"):
-        got = as_array(call(mse_grad_z, z.copy(), y.copy(), what="mse_grad_z"), "the value of mse_grad_z")
-    require(got.shape == z.shape, f"mse_grad_z should work elementwise on arrays (use np.exp): for "
-                                  f"z of shape {z.shape} it returned shape {got.shape}")
+    got = _elementwise(mse_grad_z, "mse_grad_z", z, y)
     if not _close(got, ref_mse):
         if _close(got, ref_nll):
             raise Feedback("your mse_grad_z equals sigmoid(z) - y: the chain rule through the sigmoid "
@@ -307,10 +313,7 @@ def saturation(mse_grad_z, nll_grad_z, ratio, hidden=False):
         raise Feedback("mse_grad_z does not match the derivative of 0.5 (sigmoid(z) - y)^2 with respect "
                        "to z: use the chain rule, outer derivative times the sigmoid's derivative")
 
-    with np.errstate(all="ignore"):
-        got = as_array(call(nll_grad_z, z.copy(), y.copy(), what="nll_grad_z"), "the value of nll_grad_z")
-    require(got.shape == z.shape, f"nll_grad_z should work elementwise on arrays (use np.exp): for "
-                                  f"z of shape {z.shape} it returned shape {got.shape}")
+    got = _elementwise(nll_grad_z, "nll_grad_z", z, y)
     if not _close(got, ref_nll):
         require(np.all(np.isfinite(got)), "nll_grad_z returned inf or nan for large |z|: compute the "
                                           "sigmoid as 1 / (1 + e^-z)")

@@ -74,8 +74,10 @@ def toy_neuron(f, error, grad_w, grad_b, hidden=False):
             theta = np.array([w, b])
             at = f"at w = {w:.3g}, b = {b:.3g}"
             _check_error(error, neuron, w, b, X, Y, n, at)
-            _check_grad_w(grad_w, neuron, theta, X, Y, n, at)
-            _check_grad_b(grad_b, neuron, theta, X, Y, n, at)
+            _check_toy_grad(grad_w, "grad_w", 0, "your grad_w leaves out a factor: how fast does "
+                            "z = w*x + b change when w changes?", neuron, theta, X, Y, n, at)
+            _check_toy_grad(grad_b, "grad_b", 1, "your grad_b multiplies by x: z = w*x + b changes "
+                            "with b at rate 1", neuron, theta, X, Y, n, at)
 
 
 def _check_f(f, w, b, X):
@@ -112,51 +114,30 @@ def _toy_parts(theta, X, Y):
     return fx, fx - Y
 
 
-def _check_grad_w(grad_w, neuron, theta, X, Y, n, at):
-    got = _call_on_data(grad_w, "grad_w", theta[0], theta[1], X, Y)
+def _check_toy_grad(fn, what, k, confused, neuron, theta, X, Y, n, at):
+    """grad_w (k = 0) or grad_b (k = 1) against entry k of the neuron's gradient; confused is
+    the message for an answer that equals the other entry."""
+    got = _call_on_data(fn, what, theta[0], theta[1], X, Y)
     ref = neuron.grad(theta)
-    if _close(got, ref[0]):
+    if _close(got, ref[k]):
         return
-    fx, r = _toy_parts(theta, X, Y)
-    if _close(got, ref[1]):
-        raise Feedback("your grad_w leaves out a factor: how fast does z = w*x + b change when w "
-                       "changes?")
-    if _close(got, ref[0] / n):
-        raise Feedback("your grad_w averages over the points; the lecture's error sums over them, "
+    r = _toy_parts(theta, X, Y)[1]
+    dz = X if k == 0 else 1.0  # how fast z = w*x + b changes with w (x), with b (1)
+    if _close(got, ref[1 - k]):
+        raise Feedback(confused)
+    if _close(got, ref[k] / n):
+        raise Feedback(f"your {what} averages over the points; the lecture's error sums over them, "
                        "so its gradient is a sum too")
-    if _close(got, np.sum(r * X)):
-        raise Feedback("your grad_w is missing the sigmoid's derivative: the chain rule through "
+    if _close(got, np.sum(r * dz)):
+        raise Feedback(f"your {what} is missing the sigmoid's derivative: the chain rule through "
                        "f = sigmoid(z) adds the factor df/dz")
-    if _close(got, -ref[0]):
-        raise Feedback("your grad_w has the wrong sign: check the order in f(x) - y")
-    if _close(got, 2 * ref[0]):
-        raise Feedback("your grad_w is twice the right value: the 0.5 in the error cancels the 2 "
+    if _close(got, -ref[k]):
+        raise Feedback(f"your {what} has the wrong sign: check the order in f(x) - y")
+    if _close(got, 2 * ref[k]):
+        raise Feedback(f"your {what} is twice the right value: the 0.5 in the error cancels the 2 "
                        "from the square")
-    raise Feedback(f"grad_w {at} gives {got:.6g}, which is not the derivative of the error with "
-                   "respect to w: check it against finite differences of your error")
-
-
-def _check_grad_b(grad_b, neuron, theta, X, Y, n, at):
-    got = _call_on_data(grad_b, "grad_b", theta[0], theta[1], X, Y)
-    ref = neuron.grad(theta)
-    if _close(got, ref[1]):
-        return
-    fx, r = _toy_parts(theta, X, Y)
-    if _close(got, ref[0]):
-        raise Feedback("your grad_b multiplies by x: z = w*x + b changes with b at rate 1")
-    if _close(got, ref[1] / n):
-        raise Feedback("your grad_b averages over the points; the lecture's error sums over them, "
-                       "so its gradient is a sum too")
-    if _close(got, np.sum(r)):
-        raise Feedback("your grad_b is missing the sigmoid's derivative: the chain rule through "
-                       "f = sigmoid(z) adds the factor df/dz")
-    if _close(got, -ref[1]):
-        raise Feedback("your grad_b has the wrong sign: check the order in f(x) - y")
-    if _close(got, 2 * ref[1]):
-        raise Feedback("your grad_b is twice the right value: the 0.5 in the error cancels the 2 "
-                       "from the square")
-    raise Feedback(f"grad_b {at} gives {got:.6g}, which is not the derivative of the error with "
-                   "respect to b: check it against finite differences of your error")
+    raise Feedback(f"{what} {at} gives {got:.6g}, which is not the derivative of the error with "
+                   f"respect to {'wb'[k]}: check it against finite differences of your error")
 
 
 # --- exercise 2: reading a contour map ---------------------------------------------------------

@@ -8,8 +8,8 @@ is checked by :func:`lessons_lib.grading._steps.check_neuron_descent`.
 import numpy as np
 
 from lessons_lib.grading import Feedback, as_array, call, require
-from lessons_lib.grading._steps import (MIXED_SIGNS, check_neuron_descent, check_rule, close, neuron_cases,
-                                        quadratic_case, rosenbrock_case, run_library)
+from lessons_lib.grading._steps import (MIXED_SIGNS, check_neuron_descent, check_rule, close, momentum_cases,
+                                        neuron_cases, run_library)
 from lessons_lib.loops import minimize
 from lessons_lib.optimizers import Momentum
 from lessons_lib.problems import SigmoidNeuron  # noqa: F401 - the neuron of exercise 2, for the tests
@@ -19,17 +19,6 @@ __all__ = ["momentum_step", "momentum_descent", "velocity_weights", "horizon", "
 
 
 # -- exercise 1: the momentum step ---------------------------------------------------
-
-def _momentum_cases(hidden):
-    cases = [quadratic_case(7, 5, dict(lr=0.05, gamma=0.9), 40),
-             rosenbrock_case(dict(lr=1e-3, gamma=0.9), 40)]
-    if hidden:
-        cases += [quadratic_case(11, (3, 4), dict(lr=0.1, gamma=0.5), 200),
-                  quadratic_case(12, 1, dict(lr=0.3, gamma=0.0), 20),
-                  quadratic_case(13, 8, dict(lr=0.02, gamma=0.99), 300),
-                  rosenbrock_case(dict(lr=2e-4, gamma=0.95), 200)]
-    return cases
-
 
 def _wrong_momentum(update_v, move):
     def wrong(theta, grad_fn, state, lr, gamma):
@@ -73,7 +62,7 @@ def _momentum_point_hint(t, run, ref):
 
 def momentum_step(fn, hidden=False):
     """Check momentum_step(theta, grad_fn, state, lr, gamma) against lessons_lib.optimizers.Momentum."""
-    check_rule(fn, "momentum_step", _momentum_cases(hidden),
+    check_rule(fn, "momentum_step", momentum_cases(hidden, 7, (11, 12, 13)),
                lambda case: run_library(Momentum(**case.hyper), case, ("v",)), ("v",),
                MOMENTUM_VARIANTS, _momentum_state_hint, _momentum_point_hint)
 

@@ -8,24 +8,14 @@ import numpy as np
 
 from lessons_lib.grading import Feedback, as_array, call, require
 from lessons_lib.grading._steps import (MIXED_SIGNS, Run, check_neuron_descent, check_rule, close,
-                                         neuron_cases, quadratic_case, rosenbrock_case, run_library)
+                                         momentum_cases, neuron_cases, quadratic_case, rosenbrock_case,
+                                         run_library)
 from lessons_lib.optimizers import Nesterov
 
 __all__ = ["nesterov_step", "nag_descent", "to_torch", "torch_nesterov_step"]
 
 
 # -- exercise 1: the NAG step --------------------------------------------------------
-
-def _cases(hidden):
-    cases = [quadratic_case(8, 5, dict(lr=0.05, gamma=0.9), 40),
-             rosenbrock_case(dict(lr=1e-3, gamma=0.9), 40)]
-    if hidden:
-        cases += [quadratic_case(21, (3, 4), dict(lr=0.1, gamma=0.5), 200),
-                  quadratic_case(22, 1, dict(lr=0.3, gamma=0.0), 20),
-                  quadratic_case(23, 8, dict(lr=0.02, gamma=0.99), 300),
-                  rosenbrock_case(dict(lr=2e-4, gamma=0.95), 200)]
-    return cases
-
 
 def _wrong_nag(look, update_v, move):
     def wrong(theta, grad_fn, state, lr, gamma):
@@ -84,7 +74,7 @@ def _state_hint(key, t, mine, expected):
 
 def nesterov_step(fn, hidden=False):
     """Check nesterov_step(theta, grad_fn, state, lr, gamma) against lessons_lib.optimizers.Nesterov."""
-    check_rule(fn, "nesterov_step", _cases(hidden),
+    check_rule(fn, "nesterov_step", momentum_cases(hidden, 8, (21, 22, 23)),
                lambda case: run_library(Nesterov(**case.hyper), case, ("v",)), ("v",),
                NESTEROV_VARIANTS, _state_hint, _point_hint)
 

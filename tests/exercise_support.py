@@ -1,0 +1,192 @@
+"""What every tests/test_grading_lessonNN.py needs, written once.
+
+A lesson's test file sets ``LESSON = "NN"`` and holds only what is its own: the reference
+answers accepted, each typical bug rejected with its message, the lesson's claims. The
+fixtures ``nb``, ``sources``, ``ref`` and ``edit`` (tests/conftest.py) hand it the solutions
+notebook of that LESSON; the functions here do the rest:
+
+- the notebook: :func:`solution_path`, :func:`read_solution`, :func:`cell`,
+  :func:`reference_answers` (setup and answer cells executed: the reference answers),
+  :func:`edited_answer` (an answer with a line changed: a student's bug);
+- running it: :func:`run_top_to_bottom`, :func:`assert_student_copy_fails`;
+- the checkers: :func:`assert_feedback`, :func:`unanswered`,
+  :func:`assert_not_implemented_passes_through`;
+- its structure beyond tests/test_exercise_sets.py::test_format (which checks the format of
+  every set): :func:`assert_format_extras`, :func:`graded_cells`,
+  :func:`cells_without_hidden_tests`.
+"""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lessons_lib.assign import exercise_text
+from lessons_lib.grading import LESSONS, Feedback
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+# -- the notebook ------------------------------------------------------------------------------
+
+def solution_path(lesson):
+    """solutions/NN_stem.ipynb for lesson "NN"."""
+    (stem,) = [s for s in LESSONS if s[:2] == lesson]
+    return REPO / "solutions" / f"{stem}.ipynb"
+
+
+def read_solution(lesson):
+    return nbformat.read(solution_path(lesson), as_version=4)
+
+
+def nbgrader(cell):
+    return cell.metadata["nbgrader"]
+
+
+def cell(nb, grade_id):
+    """The cell with this grade_id."""
+    (found,) = [c for c in nb.cells if nbgrader(c)["grade_id"] == grade_id]
+    return found
+
+
+def _is_answer(c):
+    return c.cell_type == "code" and nbgrader(c)["solution"]
+
+
+def _run(source, grade_id, namespace):
+    exec(compile(source, grade_id, "exec"), namespace)
+
+
+def reference_answers(nb):
+    """The setup cell and every answer cell (with its solution), executed in one namespace:
+    the reference answers, by the names the notebook gives them."""
+    namespace = {}
+    for c in nb.cells:
+        if c.cell_type == "code" and (nbgrader(c)["grade_id"] == "setup" or _is_answer(c)):
+            _run(c.source, nbgrader(c)["grade_id"], namespace)
+    return namespace
+
+
+def edited_answer(nb, grade_id, *edits, base):
+    """grade_id's answer with each (old, new) text edit applied, the way a student makes a bug,
+    executed in a copy of the namespace base -> that namespace. Fails loudly when an old text is
+    no longer in the solution (the bug would silently be the solution)."""
+    source = cell(nb, grade_id).source
+    for old, new in edits:
+        assert old in source, f"{old!r} is not in the solution of {grade_id}"
+        source = source.replace(old, new)
+    namespace = dict(base)
+    _run(source, grade_id, namespace)
+    return namespace
+
+
+# -- running it ----------------------------------------------------------------------------------
+
+def run_top_to_bottom(nb):
+    """Every code cell, test cells and their hidden tests included, in order, in one namespace
+    (what a kernel does; in-process, so fast). A failing check raises."""
+    namespace = {}
+    for c in nb.cells:
+        if c.cell_type == "code":
+            _run(c.source, nbgrader(c)["grade_id"], namespace)
+
+
+def assert_student_copy_fails(lesson):
+    """In the student copy generated from the solutions notebook, every test cell fails (the
+    unanswered stubs raise NotImplementedError, or a value answer is never defined) and no
+    hidden test is left."""
+    path = solution_path(lesson)
+    student = nbformat.reads(exercise_text(path.read_bytes(), str(path)), as_version=4)
+    namespace = {}
+    for c in student.cells:
+        if c.cell_type != "code":
+            continue
+        meta = nbgrader(c)
+        if meta["grade_id"] == "setup" or meta["solution"]:
+            try:
+                _run(c.source, meta["grade_id"], namespace)   # defines the stubs
+            except NotImplementedError:
+                pass  # an answer cell that computes a value: its stub raises at once
+        elif meta["grade"]:
+            assert "HIDDEN" not in c.source, meta["grade_id"]
+            with pytest.raises((NotImplementedError, NameError)):
+                _run(c.source, meta["grade_id"], namespace)
+
+
+# -- the checkers --------------------------------------------------------------------------------
+
+def assert_feedback(message, checker, *args, **kwargs):
+    """checker(*args, **kwargs) raises Feedback whose text contains message -> that text."""
+    with pytest.raises(Feedback) as info:
+        checker(*args, **kwargs)
+    text = str(info.value)
+    assert message in text, f"expected {message!r} in the feedback, got {text!r}"
+    return text
+
+
+def unanswered(*args, **kwargs):
+    """What the student copy holds before the exercise is done."""
+    raise NotImplementedError()
+
+
+def assert_not_implemented_passes_through(checker, *args):
+    """An unanswered exercise (its functions raise NotImplementedError; by default the checker's
+    one argument) is not turned into feedback, in the visible and the hidden checks."""
+    args = args or (unanswered,)
+    with pytest.raises(NotImplementedError):
+        checker(*args)
+    with pytest.raises(NotImplementedError):
+        checker(*args, hidden=True)
+
+
+# -- structure beyond test_exercise_sets.py::test_format -----------------------------------------
+
+_INTRO = {"schema_version": 3, "grade": False, "solution": False, "locked": True, "grade_id": "intro"}
+_SETUP = {"schema_version": 3, "grade": False, "solution": False, "locked": True, "grade_id": "setup"}
+
+
+def _assert_markers(source, what, where, required=True):
+    """### BEGIN what / ### END what come in pairs, BEGIN first (at least one pair if required)."""
+    begins, ends = source.count(f"### BEGIN {what}"), source.count(f"### END {what}")
+    assert begins == ends, f"{where}: {begins} BEGIN {what} but {ends} END {what}"
+    assert begins >= 1 or not required, f"{where} has no ### BEGIN {what}"
+    if begins:
+        assert source.index(f"### BEGIN {what}") < source.index(f"### END {what}"), where
+
+
+def assert_format_extras(nb, lesson, test_cells_print=False):
+    """The rules of EXERCISE_FORMAT that test_format does not check: intro and setup metadata
+    exactly as written there; the intro opens with the title and says to run the test cells;
+    every exercise is its task cell followed at once by its answer (or written answer), and every
+    answer cell by its test cell; test cells start with a check and (unless test_cells_print)
+    print nothing; SOLUTION and HIDDEN TESTS markers come in ordered pairs."""
+    cells = nb.cells
+    ids = [nbgrader(c)["grade_id"] for c in cells]
+    assert nbgrader(cells[0]) == _INTRO and nbgrader(cells[1]) == _SETUP
+    assert cells[0].source.startswith(f"# Exercises {lesson}: ")
+    assert "run the test cell" in cells[0].source
+    for k, (c, gid) in enumerate(zip(cells, ids)):
+        meta = nbgrader(c)
+        task = re.fullmatch(r"(ex\d+)_task", gid)
+        if task:
+            nxt = nbgrader(cells[k + 1]) if k + 1 < len(cells) else {"grade_id": "", "solution": False}
+            assert nxt["solution"] and nxt["grade_id"].startswith(task[1] + "_"), \
+                f"{gid} must be followed by the answer of {task[1]}"
+        elif meta["solution"]:                          # an answer or a written answer
+            assert ids[k - 1] == gid.split("_")[0] + "_task", f"{gid} must follow its task cell"
+            _assert_markers(c.source, "SOLUTION", gid)
+        elif meta["grade"]:                             # a test cell
+            assert c.source.startswith("check."), f"{gid} should start with a check"
+            assert test_cells_print or "print" not in c.source, f"{gid} prints"
+            _assert_markers(c.source, "HIDDEN TESTS", gid, required=False)
+
+
+def graded_cells(nb):
+    """[(grade_id, points)] of the graded cells (test cells and written answers), in order."""
+    return [(nbgrader(c)["grade_id"], nbgrader(c)["points"]) for c in nb.cells if nbgrader(c)["grade"]]
+
+
+def cells_without_hidden_tests(nb):
+    """The grade_ids of the test cells that have no ### BEGIN HIDDEN TESTS region."""
+    return [nbgrader(c)["grade_id"] for c in nb.cells
+            if c.cell_type == "code" and nbgrader(c)["grade"] and "### BEGIN HIDDEN TESTS" not in c.source]

@@ -1,0 +1,230 @@
+"""What notebooks/04_minibatch.ipynb claims in words, checked against the library.
+
+Each test recomputes a claim with lessons_lib (the same seeded experiment the
+notebook runs) and asserts that the notebook's text states exactly that number or
+phrase, so the text stays true when the code changes.
+"""
+import json
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from lessons_lib import datasets, loops, problems, widgets  # noqa: E402
+from lessons_lib.optimizers import GD  # noqa: E402
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_minibatch.ipynb"
+BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128]
+DRAWS = 1000
+
+
+def _cells(kind):
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == kind)
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def text():
+    return _cells("markdown")
+
+
+@pytest.fixture(scope="module")
+def code():
+    return _cells("code")
+
+
+class Recorder:
+    """A problem that notes the examples of every gradient the loop asks for (as in the notebook)."""
+
+    def __init__(self, problem):
+        self.problem, self.batches = problem, []
+        self.n_samples, self.n_params = problem.n_samples, problem.n_params
+
+    def loss(self, theta, idx=None):
+        return self.problem.loss(theta, idx)
+
+    def grad(self, theta, idx=None):
+        self.batches.append(idx.tolist())
+        return self.problem.grad(theta, idx)
+
+
+# ---------------------------------------------------------------------------- the estimate
+@pytest.fixture(scope="module")
+def estimate():
+    """The notebook's experiment: 1000 examples, theta = 0, 1000 mini-batches per batch size."""
+    big = problems.LinearRegression(*datasets.linear_data(n=1000, seed=0))
+    theta = np.zeros(2)
+    g_full = big.grad(theta)
+    rng = np.random.default_rng(0)
+    estimates = {B: np.array([big.grad(theta, rng.choice(big.n_samples, size=B, replace=False))
+                              for _ in range(DRAWS)])
+                 for B in BATCH_SIZES}
+    spread = {B: float(np.sqrt(np.mean(np.sum((G - g_full) ** 2, axis=1)))) for B, G in estimates.items()}
+    return big, theta, g_full, estimates, spread, rng
+
+
+def test_notebook_runs_the_experiment_the_claims_assume(code):
+    for snippet in ["datasets.linear_data(n=1000, seed=0)", "theta = np.zeros(2)",
+                    "rng = np.random.default_rng(0)", f"batch_sizes = {BATCH_SIZES}", f"draws = {DRAWS}",
+                    "rng.choice(big.n_samples, size=B, replace=False)",
+                    "theta0, lr, epochs = np.zeros(2), 0.1, 20",
+                    "batch_size=B, epochs=epochs, seed=0) for B in (1, 8, N)",
+                    "widgets.BatchSizeExplorer(problem=data, batch_size=4, lr=0.1, epochs=10, seed=0)"]:
+        assert snippet in code, f"the notebook no longer runs {snippet!r}; update the claims and this test"
+
+
+def test_mini_batch_gradient_is_unbiased(estimate, text):
+    _, _, g_full, estimates, spread, _ = estimate
+    for B, G in estimates.items():
+        sampling_error = spread[B] / math.sqrt(DRAWS)
+        assert np.linalg.norm(G.mean(axis=0) - g_full) < 3 * sampling_error, B
+    assert "lies within three sampling errors of the full gradient" in text
+    assert "no bias" in text
+
+
+def test_spread_shrinks_like_one_over_sqrt_b(estimate, text):
+    big, theta, g_full, _, spread, _ = estimate
+    values = [spread[B] for B in BATCH_SIZES]
+    assert all(a > b for a, b in zip(values, values[1:]))
+    slope, _ = np.polyfit(np.log(BATCH_SIZES), np.log(values), 1)
+    assert -0.55 < slope < -0.45, slope
+    assert "The fitted slope is close to -1/2" in text
+    # and it follows the formula the notebook draws, sigma_1/sqrt(B) * sqrt((N - B)/(N - 1))
+    one_each = np.array([big.grad(theta, np.array([i])) for i in range(big.n_samples)])
+    sigma_1 = float(np.sqrt(np.mean(np.sum((one_each - g_full) ** 2, axis=1))))
+    N = big.n_samples
+    for B in BATCH_SIZES:
+        theory = sigma_1 / math.sqrt(B) * math.sqrt((N - B) / (N - 1))
+        assert spread[B] == pytest.approx(theory, rel=0.1), B
+    # "to halve the noise you need four times the batch"
+    assert spread[4] / spread[16] == pytest.approx(2, rel=0.15)
+    assert spread[16] / spread[64] == pytest.approx(2, rel=0.15)
+    assert "to halve the noise you need four times the batch" in text
+
+
+def test_full_batch_estimate_has_no_noise(estimate, text):
+    big, theta, g_full, _, _, rng = estimate
+    everything = rng.permutation(big.n_samples)
+    assert float(np.linalg.norm(big.grad(theta, everything) - g_full)) < 1e-12
+    assert "with no noise at all" in text and "about $10^{-16}$" in text
+
+
+# ---------------------------------------------------------------------------- one loop
+@pytest.fixture(scope="module")
+def data():
+    return problems.LinearRegression(*datasets.linear_data())
+
+
+@pytest.fixture(scope="module")
+def runs(data):
+    return {B: loops.minibatch_gd(data, GD(lr=0.1), np.zeros(2), batch_size=B, epochs=20, seed=0)
+            for B in (1, 8, data.n_samples)}
+
+
+def test_three_methods_are_one_loop(data, runs, text):
+    N = data.n_samples
+    assert N == 32 and "the 32 examples of `datasets.linear_data()`" in text
+    sgd = loops.sgd(data, GD(lr=0.1), np.zeros(2), epochs=20, seed=0)
+    batch = loops.batch_gd(data, GD(lr=0.1), np.zeros(2), epochs=20, seed=0)
+    np.testing.assert_array_equal(sgd.path, runs[1].path)
+    np.testing.assert_array_equal(batch.path, runs[N].path)
+    assert sgd.batch_size == 1 and batch.batch_size == N
+    assert "`loops.batch_gd` and `loops.sgd` only fix the batch size" in text
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 32, 1000, 60_000])
+def test_with_batch_size_1_an_epoch_is_n_steps(n, text):
+    assert loops.steps_per_epoch(n, 1) == n
+    assert loops.steps_per_epoch(n, n) == 1
+    for B in {1, 3, 8, n // 2 or 1, n}:
+        if B <= n:
+            assert loops.steps_per_epoch(n, B) == math.ceil(n / B)
+    assert "With batch size 1 an epoch is N steps (here 32)" in text
+
+
+def test_the_step_table(data, runs, text):
+    N = data.n_samples
+    assert [runs[B].steps for B in (1, 8, N)] == [640, 80, 20]
+    assert {runs[B].samples_seen for B in runs} == {640}
+    assert "640 in 20 epochs" in text and "SGD makes 640 steps and batch GD 20" in text
+    assert loops.steps_per_epoch(N, N) == 1 and "with B = N it is 1 step" in text
+    assert loops.steps_per_epoch(N, 8) == 4 and "with B = 8 it is 4 steps" in text
+    spy = Recorder(data)
+    h = loops.minibatch_gd(spy, GD(lr=0.1), np.zeros(2), batch_size=5, epochs=1, seed=0)
+    assert h.steps == loops.steps_per_epoch(N, 5) == 7
+    assert [len(b) for b in spy.batches] == [5, 5, 5, 5, 5, 5, 2]
+    assert "an epoch has 7 steps, six of 5 examples and a last one of 2" in text
+
+
+# ---------------------------------------------------------------------------- shuffling
+def _batches_used(shuffle, seed=0, n=10, B=4, epochs=2):
+    spy = Recorder(problems.LinearRegression(*datasets.linear_data(n=n)))
+    loops.minibatch_gd(spy, GD(lr=0.1), np.zeros(2), batch_size=B, epochs=epochs, shuffle=shuffle, seed=seed)
+    per_epoch = loops.steps_per_epoch(n, B)
+    return [spy.batches[k:k + per_epoch] for k in range(0, len(spy.batches), per_epoch)]
+
+
+def test_shuffling_each_epoch(text):
+    shuffled = _batches_used(True)
+    fixed = _batches_used(False)
+    for epoch in shuffled + fixed:
+        assert [len(b) for b in epoch] == [4, 4, 2]
+        assert sorted(i for b in epoch for i in b) == list(range(10))      # every example exactly once
+    assert shuffled[0] != shuffled[1]
+    assert shuffled[0] != fixed[0]
+    assert fixed[0] == fixed[1] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert _batches_used(True, seed=0) == shuffled
+    assert _batches_used(True, seed=1) != shuffled
+    assert "Each epoch uses every example exactly once, in batches of 4, 4 and 2" in text
+    assert "the second epoch's batches differ from the first's" in text
+    assert "every epoch repeats the same three steps" in text
+    assert "The same seed gives the same batches" in text
+
+
+# ---------------------------------------------------------------------------- noise against cost
+def test_noise_against_cost(data, runs, text):
+    N = data.n_samples
+    sgd, mini, batch = runs[1], runs[8], runs[N]
+
+    def after(h, step):
+        return data.loss(h.path[step])
+
+    # counted in steps: batch GD ahead of SGD; batches of 8 about as good as the full batch
+    assert after(batch, 10) < after(sgd, 10)
+    assert after(mini, 10) == pytest.approx(after(batch, 10), rel=0.1)
+    assert "after 10 steps its full-data loss is lower" in text
+    assert "Batches of 8 are about as good per step as the full batch here, at a quarter of the work" in text
+    # counted in samples seen: after 10 epochs SGD is lowest
+    assert sgd.epoch_loss[10] < mini.epoch_loss[10] < batch.epoch_loss[10]
+    assert "after 10 epochs (320 samples each) it has the lowest loss of the three" in text
+    assert sgd.steps == 32 * batch.steps and "32 times as many steps as batch GD for the same work" in text
+    # SGD never settles; batch GD falls smoothly
+    last = [after(sgd, k) for k in range(sgd.steps - sgd.steps_per_epoch, sgd.steps + 1)]
+    assert max(last) > 2 * min(last)
+    assert "moves up and down by more than a factor of 2" in text
+    full_batch = [after(batch, k) for k in range(batch.steps + 1)]
+    assert all(a > b for a, b in zip(full_batch, full_batch[1:]))
+    assert "batch GD's keeps falling smoothly" in text
+    assert mini.epoch_loss[-1] < sgd.epoch_loss[-1]
+    assert "By the end of the 20 epochs, batches of 8 have a lower loss than SGD" in text
+    # and none of them is at the minimum yet: SGD jitters above it
+    assert min(last) > data.loss(data.solution())
+
+
+def test_batch_size_explorer_counts_steps(data, text):
+    w = widgets.BatchSizeExplorer(problem=data, batch_size=4, lr=0.1, epochs=10, seed=0)
+    assert w.steps_per_epoch == 8 and w.history.steps == 80
+    w.batch_size.value = 1
+    assert w.steps_per_epoch == 32 and w.history.steps == 320
+    assert "B = 1 (an epoch is 32 steps)" in text
+    w.batch_size.value = data.n_samples
+    assert w.steps_per_epoch == 1 and w.history.steps == 10
+    np.testing.assert_array_equal(
+        w.history.path, loops.batch_gd(data, GD(lr=0.1), np.zeros(2), epochs=10, seed=0).path)
+    assert "B = 32 (1 step per epoch, a smooth path)" in text
