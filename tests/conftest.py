@@ -15,7 +15,9 @@ settings.load_profile("course")
 @pytest.fixture(scope="module")
 def nb(request):
     """The solutions notebook of the test module's LESSON."""
-    return exercise_support.read_solution(request.module.LESSON)
+    lesson = getattr(request.module, "LESSON", None)
+    assert lesson, f"{request.module.__name__} uses the fixture nb: set LESSON = \"NN\" in it"
+    return exercise_support.read_solution(lesson)
 
 
 @pytest.fixture(scope="module")

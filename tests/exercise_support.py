@@ -1,19 +1,22 @@
 """What every tests/test_grading_lessonNN.py needs, written once.
 
 A lesson's test file sets ``LESSON = "NN"`` and holds only what is its own: the reference
-answers accepted, each typical bug rejected with its message, the lesson's claims. The
-fixtures ``nb``, ``sources``, ``ref`` and ``edit`` (tests/conftest.py) hand it the solutions
-notebook of that LESSON; the functions here do the rest:
+answers accepted, each typical bug rejected with its message, the lesson's claims and facts.
+The fixtures ``nb``, ``sources``, ``ref`` and ``edit`` (tests/conftest.py) hand it the
+solutions notebook of that LESSON; the functions here do the rest:
 
 - the notebook: :func:`solution_path`, :func:`read_solution`, :func:`cell`,
   :func:`reference_answers` (setup and answer cells executed: the reference answers),
   :func:`edited_answer` (an answer with a line changed: a student's bug);
-- running it: :func:`run_top_to_bottom`, :func:`assert_student_copy_fails`;
 - the checkers: :func:`assert_feedback`, :func:`unanswered`,
   :func:`assert_not_implemented_passes_through`;
-- its structure beyond tests/test_exercise_sets.py::test_format (which checks the format of
-  every set): :func:`assert_format_extras`, :func:`graded_cells`,
-  :func:`cells_without_hidden_tests`.
+- the lesson's own facts about its notebook: :func:`graded_cells`,
+  :func:`cells_without_hidden_tests`, :func:`cells_that_print`.
+
+What is the same for every set runs once, for all of them, in
+tests/test_grading_lesson_notebooks.py: :func:`assert_format_extras` (the format's rules
+that tests/test_exercise_sets.py::test_format does not check), :func:`run_top_to_bottom`
+and :func:`assert_student_copy_fails`.
 """
 import re
 from pathlib import Path
@@ -154,12 +157,11 @@ def _assert_markers(source, what, where, required=True):
         assert source.index(f"### BEGIN {what}") < source.index(f"### END {what}"), where
 
 
-def assert_format_extras(nb, lesson, test_cells_print=False):
+def assert_format_extras(nb, lesson):
     """The rules of EXERCISE_FORMAT that test_format does not check: intro and setup metadata
     exactly as written there; the intro opens with the title and says to run the test cells;
-    every exercise is its task cell followed at once by its answer (or written answer), and every
-    answer cell by its test cell; test cells start with a check and (unless test_cells_print)
-    print nothing; SOLUTION and HIDDEN TESTS markers come in ordered pairs."""
+    every exercise is its task cell followed at once by its answer (or written answer); test
+    cells start with a check; SOLUTION and HIDDEN TESTS markers come in ordered pairs."""
     cells = nb.cells
     ids = [nbgrader(c)["grade_id"] for c in cells]
     assert nbgrader(cells[0]) == _INTRO and nbgrader(cells[1]) == _SETUP
@@ -177,7 +179,6 @@ def assert_format_extras(nb, lesson, test_cells_print=False):
             _assert_markers(c.source, "SOLUTION", gid)
         elif meta["grade"]:                             # a test cell
             assert c.source.startswith("check."), f"{gid} should start with a check"
-            assert test_cells_print or "print" not in c.source, f"{gid} prints"
             _assert_markers(c.source, "HIDDEN TESTS", gid, required=False)
 
 
@@ -186,7 +187,15 @@ def graded_cells(nb):
     return [(nbgrader(c)["grade_id"], nbgrader(c)["points"]) for c in nb.cells if nbgrader(c)["grade"]]
 
 
+def _test_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and nbgrader(c)["grade"]]
+
+
 def cells_without_hidden_tests(nb):
     """The grade_ids of the test cells that have no ### BEGIN HIDDEN TESTS region."""
-    return [nbgrader(c)["grade_id"] for c in nb.cells
-            if c.cell_type == "code" and nbgrader(c)["grade"] and "### BEGIN HIDDEN TESTS" not in c.source]
+    return [nbgrader(c)["grade_id"] for c in _test_cells(nb) if "### BEGIN HIDDEN TESTS" not in c.source]
+
+
+def cells_that_print(nb):
+    """The grade_ids of the test cells that print something (the format forbids printing scores)."""
+    return [nbgrader(c)["grade_id"] for c in _test_cells(nb) if "print" in c.source]

@@ -164,20 +164,28 @@ def test_cliff_gradient_explodes_on_the_wall(text):
     assert np.linalg.norm(cliff.grad(cliff.start)) < 2
 
 
+def off_map(surface, path):
+    (x_lo, x_hi), (y_lo, y_hi) = surface.window
+    return int(np.sum((path[:, 0] < x_lo) | (path[:, 0] > x_hi) | (path[:, 1] < y_lo) | (path[:, 1] > y_hi)))
+
+
 def test_clipping_bounds_the_jump(text, code):
+    """The unclipped path near the wall is chaotic (a last-digit change in the surface moves the
+    jump from 18 to 24 units), so the text claims only what holds for any such path."""
     says(code, "loops.minimize(cliff, GD(lr=0.8), steps=100, clip=1.0)")
-    says(text, "jumps 18.2 units", "no step is longer than lr · c = 0.8",
-         "the clipped run is within 0.25 of the minimum while the unclipped one is more than 5 away")
+    says(text, "jumps more than 10 units", "the run spends more than 10 of its 100 steps off the map",
+         "no step is longer than lr · c = 0.8", "the clipped run never leaves the map",
+         "over its last 50 steps it stays within 0.6 of the minimum")
     cliff = Cliff()
     raw = loops.minimize(cliff, GD(lr=0.8), steps=100)
     clipped = loops.minimize(cliff, GD(lr=0.8), steps=100, clip=1.0)
     jump, k = longest_step(raw)
-    assert round(jump, 1) == 18.2
+    assert jump > 10
     assert raw.path[k, 0] < cliff.window[0][0] < raw.path[k - 1, 0]   # from in front of the wall to off the map
+    assert off_map(cliff, raw.path) > 10
     assert longest_step(clipped)[0] <= 0.8 * (1 + 1e-12)
-    assert jump > 20 * longest_step(clipped)[0]
-    assert np.linalg.norm(clipped.x - cliff.minima[0]) < 0.25
-    assert np.linalg.norm(raw.x - cliff.minima[0]) > 5
+    assert off_map(cliff, clipped.path) == 0
+    assert np.max(np.linalg.norm(clipped.path[-50:] - cliff.minima[0], axis=1)) < 0.6
 
 
 def test_clipping_does_not_make_a_too_large_rate_stable(text):

@@ -146,7 +146,8 @@ def partial_sums():
 
 
 def test_constant_rate_fails_the_second_condition(text, partial_sums):
-    says(text, "the sum of squares grows in proportion to the steps (1000 after $10^5$ steps)")
+    says(text, "$\\sum_k \\text{lr}_k = \\infty$ and $\\sum_k \\text{lr}_k^2 < \\infty$",
+         "the sum of squares grows in proportion to the steps (1000 after $10^5$ steps)")
     s1, s2 = partial_sums["constant"]
     assert s2[-1] == pytest.approx(1000)
     assert s2[9_999] == pytest.approx(100)
@@ -172,7 +173,7 @@ def test_inverse_time_passes_both(text, partial_sums):
 # ------------------------------------------------------------------------- 4. schedules
 def test_the_lectures_linear_decay(text, code):
     says(code, "schedules.LinearDecay(lr0=lr0, lr_tau=lr0 / 100, tau=T // 2)")
-    says(text, "about 1% of $\\epsilon_0$", "so step 1 gets `lr0`", "($T$ = 2560 steps)")
+    says(text, "about 1% of $\\text{lr}_0$", "so step 1 gets `lr0`", "($T$ = 2560 steps)")
     T = 40 * 64
     assert T == 2560
     linear = schedules.LinearDecay(lr0=0.05, lr_tau=0.0005, tau=T // 2)

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
-                              graded_cells, cells_without_hidden_tests)
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cell, cells_that_print,
+                              cells_without_hidden_tests, graded_cells)
 from lessons_lib.gradcheck import numerical_gradient as library_numerical_gradient
 from lessons_lib.grading import lesson01 as check
 
@@ -137,7 +137,8 @@ def test_gd_step_hidden_cases_catch_a_step_that_only_works_in_2d():
         return np.array([theta[0] - lr * g[0], theta[1] - lr * g[1]])
 
     check.gd_step(two_d_only)
-    assert_feedback("raised IndexError", check.gd_step, two_d_only, hidden=True)  # the hidden cases include 1-D theta
+    # the hidden cases include 1-D theta
+    assert_feedback("raised IndexError", check.gd_step, two_d_only, hidden=True)
 
 
 # -- exercise 4 ------------------------------------------------------------------------------
@@ -181,8 +182,10 @@ def test_not_implemented_passes_through(checker):
 
 # -- the solutions notebook ---------------------------------------------------------------------
 def test_notebook_structure(nb):
-    """Beyond test_exercise_sets::test_format: the graded cells, and every test cell has hidden tests."""
-    assert_format_extras(nb, LESSON)
+    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
+    graded cells and their points, the test cells without hidden tests, no test cell prints and every
+    hidden region passes hidden=True."""
     assert graded_cells(nb) == GRADED
     assert cells_without_hidden_tests(nb) == []
-    assert all("hidden=True" in c.source for c in nb.cells if c.metadata["nbgrader"]["grade_id"].endswith("_test"))
+    assert cells_that_print(nb) == []
+    assert all("hidden=True" in cell(nb, grade_id).source for grade_id, _ in GRADED if grade_id.endswith("_test"))

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
                               cells_without_hidden_tests, graded_cells)
 from lessons_lib.grading import lesson04 as check
 from lessons_lib.loops import minibatch_gd, steps_per_epoch
@@ -230,7 +230,7 @@ def test_not_implemented_passes_through(checker):
 # --- the notebook -----------------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
-    assert_format_extras(nb, LESSON, test_cells_print=True)
+    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
+    graded cells and their points, the test cells without hidden tests."""
     assert graded_cells(nb) == GRADED
     assert cells_without_hidden_tests(nb) == []

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
                               cells_without_hidden_tests, graded_cells, unanswered)
 from lessons_lib.grading import lesson05 as check
 from lessons_lib.loops import minimize
@@ -231,7 +231,7 @@ def test_not_implemented_passes_through(checker, args):
 # --- the notebook -----------------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
-    assert_format_extras(nb, LESSON, test_cells_print=True)
+    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
+    graded cells and their points, the test cells without hidden tests."""
     assert graded_cells(nb) == GRADED
     assert cells_without_hidden_tests(nb) == []

@@ -7,31 +7,13 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
-                              assert_student_copy_fails, cells_without_hidden_tests, graded_cells,
-                              run_top_to_bottom)
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cells_that_print,
+                              cells_without_hidden_tests, graded_cells)
 from lessons_lib.grading import lesson06 as check
 
 LESSON = "06"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_pick_lr_test", 2), ("ex2_linear_decay_test", 2), ("ex3_robbins_monro_test", 2)]
-
-
-# -- the notebook ------------------------------------------------------------------------
-
-def test_notebook_structure(nb):
-    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
-    assert_format_extras(nb, LESSON)
-    assert graded_cells(nb) == GRADED
-    assert cells_without_hidden_tests(nb) == ["ex3_robbins_monro_test"]
-
-
-def test_solution_notebook_passes_every_check(nb):
-    run_top_to_bottom(nb)
-
-
-def test_student_copy_fails_every_test_cell():
-    assert_student_copy_fails(LESSON)
 
 
 # -- exercise 1: pick a learning rate -----------------------------------------------------
@@ -179,3 +161,13 @@ def test_every_schedule_is_in_the_task_table(sources):
 ])
 def test_robbins_monro_names_the_problem(answer, message):
     assert_feedback(message, check.robbins_monro, answer)
+
+
+# -- the notebook ------------------------------------------------------------------------
+
+def test_notebook_structure(nb):
+    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
+    graded cells and their points, the test cells without hidden tests, no test cell prints."""
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == ["ex3_robbins_monro_test"]
+    assert cells_that_print(nb) == []

@@ -7,9 +7,8 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
-                              assert_student_copy_fails, cells_without_hidden_tests, graded_cells,
-                              run_top_to_bottom)
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cells_that_print,
+                              cells_without_hidden_tests, graded_cells)
 from lessons_lib.grading import Feedback
 from lessons_lib.grading import lesson07 as check
 
@@ -17,23 +16,6 @@ LESSON = "07"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_momentum_step_test", 3), ("ex2_momentum_descent_test", 2), ("ex3_velocity_weights_test", 2),
           ("ex4_optimal_momentum_test", 2)]
-
-
-# -- the notebook ------------------------------------------------------------------------
-
-def test_notebook_structure(nb):
-    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
-    assert_format_extras(nb, LESSON)
-    assert graded_cells(nb) == GRADED
-    assert cells_without_hidden_tests(nb) == []
-
-
-def test_solution_notebook_passes_every_check(nb):
-    run_top_to_bottom(nb)
-
-
-def test_student_copy_fails_every_test_cell():
-    assert_student_copy_fails(LESSON)
 
 
 # -- exercise 1: momentum_step ----------------------------------------------------------------
@@ -274,3 +256,13 @@ def test_optimal_momentum_names_the_bug(bug, message):
                                      check.horizon, check.optimal_momentum])
 def test_not_implemented_passes_through(checker):
     assert_not_implemented_passes_through(checker)
+
+
+# -- the notebook ------------------------------------------------------------------------
+
+def test_notebook_structure(nb):
+    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
+    graded cells and their points, the test cells without hidden tests, no test cell prints."""
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == []
+    assert cells_that_print(nb) == []

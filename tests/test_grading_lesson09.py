@@ -7,31 +7,13 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
-                              assert_student_copy_fails, cells_without_hidden_tests, graded_cells,
-                              run_top_to_bottom)
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cells_that_print,
+                              cells_without_hidden_tests, graded_cells)
 from lessons_lib.grading import lesson09 as check
 
 LESSON = "09"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_adagrad_step_test", 3), ("ex2_sparse_rates_test", 2)]
-
-
-# -- the notebook ------------------------------------------------------------------------
-
-def test_notebook_structure(nb):
-    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
-    assert_format_extras(nb, LESSON)
-    assert graded_cells(nb) == GRADED
-    assert cells_without_hidden_tests(nb) == ["ex2_sparse_rates_test"]
-
-
-def test_solution_notebook_passes_every_check(nb):
-    run_top_to_bottom(nb)
-
-
-def test_student_copy_fails_every_test_cell():
-    assert_student_copy_fails(LESSON)
 
 
 # -- exercise 1: adagrad_step ----------------------------------------------------------------
@@ -140,7 +122,8 @@ def test_rare_features_get_the_largest_rates():
 ])
 def test_sparse_rates_name_the_problem(change, fastest, message):
     rates, G = check.library_sparse_rates(**check.SPARSE_RUN)
-    assert_feedback(message, check.sparse_rates, change(rates, G, check.SPARSE_RUN["lr"], check.SPARSE_RUN["eps"]), fastest)
+    changed = change(rates, G, check.SPARSE_RUN["lr"], check.SPARSE_RUN["eps"])
+    assert_feedback(message, check.sparse_rates, changed, fastest)
 
 
 # -- unanswered exercises -----------------------------------------------------------------
@@ -148,3 +131,13 @@ def test_sparse_rates_name_the_problem(change, fastest, message):
 @pytest.mark.parametrize("checker", [check.adagrad_step])
 def test_not_implemented_passes_through(checker):
     assert_not_implemented_passes_through(checker)
+
+
+# -- the notebook ------------------------------------------------------------------------
+
+def test_notebook_structure(nb):
+    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
+    graded cells and their points, the test cells without hidden tests, no test cell prints."""
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == ["ex2_sparse_rates_test"]
+    assert cells_that_print(nb) == []

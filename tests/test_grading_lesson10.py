@@ -7,31 +7,13 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
-                              assert_student_copy_fails, cell, cells_without_hidden_tests, graded_cells,
-                              run_top_to_bottom)
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cell, cells_that_print,
+                              cells_without_hidden_tests, graded_cells)
 from lessons_lib.grading import lesson10 as check
 
 LESSON = "10"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_rmsprop_step_test", 3), ("ex2_adadelta_step_test", 3), ("ex3_written", 1)]
-
-
-# -- the notebook ------------------------------------------------------------------------
-
-def test_notebook_structure(nb):
-    """Beyond test_exercise_sets::test_format: the graded cells and their points."""
-    assert_format_extras(nb, LESSON)
-    assert graded_cells(nb) == GRADED
-    assert cells_without_hidden_tests(nb) == []
-
-
-def test_solution_notebook_passes_every_check(nb):
-    run_top_to_bottom(nb)
-
-
-def test_student_copy_fails_every_test_cell():
-    assert_student_copy_fails(LESSON)
 
 
 # -- exercise 1: rmsprop_step ----------------------------------------------------------------
@@ -161,3 +143,13 @@ def test_written_answer_is_a_manually_graded_cell(nb):
 @pytest.mark.parametrize("checker", [check.rmsprop_step, check.adadelta_step])
 def test_not_implemented_passes_through(checker):
     assert_not_implemented_passes_through(checker)
+
+
+# -- the notebook ------------------------------------------------------------------------
+
+def test_notebook_structure(nb):
+    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
+    graded cells and their points, the test cells without hidden tests, no test cell prints."""
+    assert graded_cells(nb) == GRADED
+    assert cells_without_hidden_tests(nb) == []
+    assert cells_that_print(nb) == []

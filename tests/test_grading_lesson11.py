@@ -8,8 +8,8 @@ changed (the ``edit`` fixture fails loudly if the line it edits is no longer in 
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
-                              cells_without_hidden_tests, graded_cells, run_top_to_bottom)
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cells_that_print,
+                              cells_without_hidden_tests, graded_cells)
 from lessons_lib.grading import Feedback
 from lessons_lib.grading import lesson11 as check
 
@@ -122,12 +122,6 @@ ADAM_BUGS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(ADAM_BUGS))
-def test_adam_bug_is_named(edit, bug):
-    edits, message = ADAM_BUGS[bug]
-    assert_feedback(message, check.adam_step, edit("ex1_adam_step", *edits)["adam_step"])
-
-
 def test_adam_memory_outside_state_is_caught():
     """State kept in a global dict instead of the caller's: the visible check names it."""
     memory = {}
@@ -178,12 +172,6 @@ LOOP_BUGS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(LOOP_BUGS))
-def test_lecture_loop_bug_is_named(edit, bug):
-    edits, message = LOOP_BUGS[bug]
-    assert_feedback(message, check.adam_on_neuron, edit("ex2_adam_on_neuron", *edits)["adam_on_neuron"])
-
-
 def test_the_slide_as_given_is_the_bug_the_checker_knows():
     """The listing in the task, run as it stands, is exactly the checker's "m_from_v" loop."""
     from lessons_lib.loops import batch_gd
@@ -217,12 +205,6 @@ ADAMAX_BUGS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(ADAMAX_BUGS))
-def test_adamax_bug_is_named(edit, bug):
-    edits, message = ADAMAX_BUGS[bug]
-    assert_feedback(message, check.adamax_step, edit("ex3_adamax_step", *edits)["adamax_step"])
-
-
 def test_adamax_zero_gradient_without_eps_is_caught_by_the_hidden_check(edit):
     """No eps at all: fine while every gradient is non-zero, nan where a gradient is exactly zero."""
     fn = edit("ex3_adamax_step", ("np.abs(g) + eps", "np.abs(g)"))["adamax_step"]
@@ -242,12 +224,6 @@ NADAM_BUGS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(NADAM_BUGS))
-def test_nadam_bug_is_named(edit, bug):
-    edits, message = NADAM_BUGS[bug]
-    assert_feedback(message, check.nadam_step, edit("ex4_nadam_step", *edits)["nadam_step"])
-
-
 def test_each_known_variant_is_told_apart():
     """Every wrong rule the checkers know, submitted as it is, gets its own message."""
     for checker, variants in ((check.adam_step, check._ADAM_VARIANTS), (check.adamax_step, check._ADAMAX_VARIANTS),
@@ -256,6 +232,19 @@ def test_each_known_variant_is_told_apart():
             with pytest.raises(Feedback) as info:
                 checker(rule)
             assert str(info.value).startswith(message), (message, str(info.value))
+
+
+# -- every typical bug above, in the answer it belongs to ---------------------------------
+
+BUGS = {"ex1_adam_step": ADAM_BUGS, "ex2_adam_on_neuron": LOOP_BUGS, "ex3_adamax_step": ADAMAX_BUGS,
+        "ex4_nadam_step": NADAM_BUGS}
+
+
+@pytest.mark.parametrize("grade_id, bug", [(grade_id, bug) for grade_id, bugs in BUGS.items() for bug in bugs])
+def test_bug_is_named(edit, grade_id, bug):
+    edits, message = BUGS[grade_id][bug]
+    name = ANSWERS[grade_id]
+    assert_feedback(message, getattr(check, name), edit(grade_id, *edits)[name])
 
 
 # -- unanswered exercises and odd answers ---------------------------------------------
@@ -279,13 +268,8 @@ def test_wrong_shape_is_feedback():
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    """Beyond test_exercise_sets::test_format: the graded cells and their points, and every test
-    cell has hidden tests."""
-    assert_format_extras(nb, LESSON)
+    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
+    graded cells and their points, the test cells without hidden tests, no test cell prints."""
     assert graded_cells(nb) == GRADED
     assert cells_without_hidden_tests(nb) == []
-
-
-def test_notebook_runs_top_to_bottom(nb):
-    """Every code cell, test cells included, in order, in one namespace (what a kernel would do)."""
-    run_top_to_bottom(nb)
+    assert cells_that_print(nb) == []

@@ -8,8 +8,8 @@ if the line it edits is no longer in the notebook).
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
-                              cells_without_hidden_tests, graded_cells, run_top_to_bottom)
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cells_that_print,
+                              cells_without_hidden_tests, graded_cells)
 from lessons_lib.grading import lesson12 as check
 
 LESSON = "12"
@@ -65,12 +65,6 @@ MAX_BUGS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(MAX_BUGS))
-def test_max_affine_bug_is_named(edit, bug):
-    edits, message = MAX_BUGS[bug]
-    assert_feedback(message, check.max_affine, edit("ex1_max_affine", *edits)["max_affine"])
-
-
 def test_max_affine_returns_four_things(edit):
     fn = edit("ex1_max_affine", ("return J, dW, db, dx", "return dW, db, dx"))["max_affine"]
     assert_feedback("should return four things, (J, dW, db, dx)", check.max_affine, fn)
@@ -100,12 +94,6 @@ NETWORK_BUGS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(NETWORK_BUGS))
-def test_two_layer_bug_is_named(edit, bug):
-    edits, message = NETWORK_BUGS[bug]
-    assert_feedback(message, check.two_layer_backward, edit("ex2_two_layer_backward", *edits)["two_layer_backward"])
-
-
 def test_two_layer_input_changed(edit):
     fn = edit("ex2_two_layer_backward", ("m = len(y)", "m = len(y)\n    W1 *= 1.0000001"))["two_layer_backward"]
     assert_feedback("changed the array W1", check.two_layer_backward, fn)
@@ -131,12 +119,6 @@ GRAD_BUGS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(GRAD_BUGS))
-def test_numerical_grad_bug_is_named(edit, bug):
-    edits, message = GRAD_BUGS[bug]
-    assert_feedback(message, check.numerical_grad, edit("ex3_numerical_grad", *edits)["numerical_grad"])
-
-
 def test_forward_difference_error_is_of_order_h():
     """The claim in the task: at h = 1e-3 the one-sided error is ~h/2 f'', the central ~h^2/6 f'''."""
     theta = np.random.default_rng(0).normal(size=5)
@@ -144,6 +126,18 @@ def test_forward_difference_error_is_of_order_h():
     forward = np.abs(check._one_sided(check._cubic, theta, 1e-3) - exact).max()
     central = np.abs(check.numerical_gradient(check._cubic, theta, 1e-3) - exact).max()
     assert 1e-4 < forward < 1e-2 and central < 1e-6 and forward > 1000 * central
+
+
+# -- every typical bug above, in the answer it belongs to ---------------------------------
+
+BUGS = {"ex1_max_affine": MAX_BUGS, "ex2_two_layer_backward": NETWORK_BUGS, "ex3_numerical_grad": GRAD_BUGS}
+
+
+@pytest.mark.parametrize("grade_id, bug", [(grade_id, bug) for grade_id, bugs in BUGS.items() for bug in bugs])
+def test_bug_is_named(edit, grade_id, bug):
+    edits, message = BUGS[grade_id][bug]
+    name = ANSWERS[grade_id]
+    assert_feedback(message, getattr(check, name), edit(grade_id, *edits)[name])
 
 
 @pytest.mark.parametrize("name", list(ANSWERS.values()))
@@ -154,12 +148,8 @@ def test_not_implemented_passes_through(name):
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    """Beyond test_exercise_sets::test_format: the graded cells and their points, and every test
-    cell has hidden tests."""
-    assert_format_extras(nb, LESSON)
+    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
+    graded cells and their points, the test cells without hidden tests, no test cell prints."""
     assert graded_cells(nb) == GRADED
     assert cells_without_hidden_tests(nb) == []
-
-
-def test_notebook_runs_top_to_bottom(nb):
-    run_top_to_bottom(nb)
+    assert cells_that_print(nb) == []

@@ -10,8 +10,8 @@ import re
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
-                              cells_without_hidden_tests, graded_cells, run_top_to_bottom, unanswered)
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cells_that_print,
+                              cells_without_hidden_tests, graded_cells, unanswered)
 from lessons_lib.grading import lesson13 as check
 
 LESSON = "13"
@@ -60,11 +60,6 @@ DROPOUT_BUGS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(DROPOUT_BUGS))
-def test_dropout_bug_is_named(edit, bug):
-    assert_named(edit, "ex1_dropout", *DROPOUT_BUGS[bug])
-
-
 # -- exercise 2: batch norm ---------------------------------------------------------------
 
 BATCHNORM_BUGS = {
@@ -82,11 +77,6 @@ BATCHNORM_BUGS = {
                       "changed the array X"),
     "something else": ([("gamma * X_hat + beta", "gamma * X_hat + beta + 0.01")], "is not gamma * normalised X + beta"),
 }
-
-
-@pytest.mark.parametrize("bug", list(BATCHNORM_BUGS))
-def test_batchnorm_bug_is_named(edit, bug):
-    assert_named(edit, "ex2_batchnorm", *BATCHNORM_BUGS[bug])
 
 
 def test_batchnorm_output_is_normalised():
@@ -128,11 +118,6 @@ NOISE_BUGS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(NOISE_BUGS))
-def test_gradient_noise_bug_is_named(edit, bug):
-    assert_named(edit, "ex3_gradient_noise", *NOISE_BUGS[bug])
-
-
 def test_noise_variance_at_the_papers_settings():
     """sigma_0^2 = eta, and at t = 1000 the noise is (1001)^-0.55 ~ 2.3% of that."""
     for eta in (0.01, 0.3, 1.0):
@@ -157,11 +142,6 @@ ES_BUGS = {
                         "val_losses.append(0.0)\n    best, best_at = float(\"inf\"), 0")],
                       "changed the list val_losses"),
 }
-
-
-@pytest.mark.parametrize("bug", list(ES_BUGS))
-def test_best_epoch_bug_is_named(edit, bug):
-    assert_named(edit, "ex4_best_epoch", *ES_BUGS[bug])
 
 
 def test_best_epoch_previous_epoch_rule_is_named():
@@ -213,6 +193,17 @@ def test_validation_curve_overfits_and_stopping_matches_the_loop():
         assert history.message.startswith("stopped by callback")
 
 
+# -- every typical bug above, in the answer it belongs to ---------------------------------
+
+BUGS = {"ex1_dropout": DROPOUT_BUGS, "ex2_batchnorm": BATCHNORM_BUGS, "ex3_gradient_noise": NOISE_BUGS,
+        "ex4_best_epoch": ES_BUGS}
+
+
+@pytest.mark.parametrize("grade_id, bug", [(grade_id, bug) for grade_id, bugs in BUGS.items() for bug in bugs])
+def test_bug_is_named(edit, grade_id, bug):
+    assert_named(edit, grade_id, *BUGS[grade_id][bug])
+
+
 def test_not_implemented_passes_through():
     for grade_id, checker in CHECKERS.items():
         assert_not_implemented_passes_through(checker, *[unanswered] * len(ANSWERS[grade_id]))
@@ -221,11 +212,11 @@ def test_not_implemented_passes_through():
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    """Beyond test_exercise_sets::test_format: the graded cells and their points, and every test
-    cell has hidden tests."""
-    assert_format_extras(nb, LESSON)
+    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
+    graded cells and their points, the test cells without hidden tests, no test cell prints."""
     assert graded_cells(nb) == GRADED
     assert cells_without_hidden_tests(nb) == []
+    assert cells_that_print(nb) == []
 
 
 def test_each_function_keeps_its_scaffold_outside_the_solution_region(nb):
@@ -235,7 +226,3 @@ def test_each_function_keeps_its_scaffold_outside_the_solution_region(nb):
             outside = re.sub(r"### BEGIN SOLUTION.*?### END SOLUTION", "", cell.source, flags=re.S)
             for name in ANSWERS[cell.metadata["nbgrader"]["grade_id"]]:
                 assert f"def {name}(" in outside
-
-
-def test_notebook_runs_top_to_bottom(nb):
-    run_top_to_bottom(nb)

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_format_extras, assert_not_implemented_passes_through,
-                              cell, cells_without_hidden_tests, graded_cells, run_top_to_bottom)
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cell, cells_that_print,
+                              cells_without_hidden_tests, graded_cells)
 from lessons_lib.grading import lesson14 as check
 
 LESSON = "14"
@@ -132,14 +132,11 @@ def test_not_implemented_passes_through():
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    """Beyond test_exercise_sets::test_format: the graded cells and their points, every test cell
-    has hidden tests, and the written answer's cell is its model answer and nothing else."""
-    assert_format_extras(nb, LESSON)
+    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
+    graded cells and their points, the test cells without hidden tests, no test cell prints and the
+    written answer's cell holds its model answer only."""
     assert graded_cells(nb) == GRADED
     assert cells_without_hidden_tests(nb) == []
+    assert cells_that_print(nb) == []
     written = cell(nb, "ex3_written").source
     assert written.startswith("### BEGIN SOLUTION") and written.rstrip().endswith("### END SOLUTION")
-
-
-def test_notebook_runs_top_to_bottom(nb):
-    run_top_to_bottom(nb)

@@ -21,8 +21,9 @@ the gradient and every state entry match the library's. When they part, it repla
 the known wrong variants of the rule on the same inputs; a variant that reproduces
 the student's run names the mistake.
 
-Also here: the checker of the lecture's momentum-family listings on the toy neuron
-(lessons 07 and 08), which compares whole descents with ``loops.batch_gd``.
+Also here: the runs that lessons 07 and 08 check their momentum step rules on, and the
+checker of the lecture's momentum-family listings on the toy neuron (lessons 07 and 08),
+which compares whole descents with ``loops.batch_gd``.
 """
 from dataclasses import dataclass, field
 

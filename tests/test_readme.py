@@ -1,0 +1,36 @@
+"""The README stays true: its Quick start, its table of notebooks and its links."""
+import re
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def quick_start_commands():
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)```", section, re.S)
+    return [line for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_quick_start_has_exactly_two_commands_one_opens_the_course_one_runs_the_tests():
+    install, test = quick_start_commands()
+    assert "pip install -r requirements.txt" in install and "jupyter lab" in install
+    opened = install.split("jupyter lab", 1)[1].split()
+    assert all((REPO / path).exists() for path in opened), f"the Quick start opens {opened}, which does not exist"
+    assert "pip install -r requirements.txt" in test and "pytest" in test
+
+
+def test_ci_runs_the_readmes_test_command():
+    script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    extract = script.split("cmd=$(", 1)[1].split(")\n", 1)[0]
+    found = subprocess.run(["bash", "-c", extract], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    assert found == quick_start_commands()[1]
+
+
+def test_every_notebook_is_listed_once_and_every_link_resolves():
+    listed = re.findall(r"\]\((notebooks/[^)]+\.ipynb)\)", README)
+    on_disk = sorted(f"notebooks/{p.name}" for p in (REPO / "notebooks").glob("*.ipynb"))
+    assert sorted(listed) == on_disk, "the README's table of notebooks must list every notebook exactly once"
+    for link in re.findall(r"\]\(([^)#:]+)\)", README):
+        assert (REPO / link).exists(), f"README links to {link}, which does not exist"
