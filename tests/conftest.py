@@ -3,8 +3,15 @@
 And the fixtures of tests/test_grading_lessonNN.py: each such module names its lesson
 (``LESSON = "07"``), and these hand it that lesson's solutions notebook (see exercise_support).
 """
-import pytest
-from hypothesis import settings
+import os
+
+# The notebooks and kernels the suite starts inherit this: the course's matrices are small, and
+# on a 2-core machine BLAS threads fighting over them made lesson 14 five times slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 import exercise_support
 
