@@ -1,6 +1,6 @@
 """Microseconds per optimizer step: lessons_lib against torch.optim, side by side.
 
-    python benchmarks/bench_optimizers.py            # full run (about a minute)
+    python benchmarks/bench_optimizers.py            # full run (about half a minute)
     python benchmarks/bench_optimizers.py --quick    # fewer repeats, fewer steps
 
 For every optimizer and every size d (2, 2,400 and 1,000,000 float64 parameters)
@@ -9,8 +9,10 @@ torch is importable, the same block of the matching ``torch.optim`` optimizer's
 ``opt.step()``. The two are interleaved (ours, torch, torch, ours, ...) repeat
 after repeat, so a slow moment of the machine hits both; each figure is the
 MEDIAN over the repeats of (block time / steps in the block) (``--stat min`` for
-the minimum). The machine's load average is printed before and after: on a
-shared machine, numbers taken under load are not worth comparing.
+the minimum). Every block starts after a 20 ms pause and an untimed warm-up step
+(``--settle``, ``--warmup``; ``measure`` says why). The machine's load average is
+printed before and after: on a shared machine, numbers taken under load are not
+worth comparing.
 
 The gradient costs nearly nothing and is the same for both: one array of
 seeded random numbers, returned as is by ours (``grad_fn = lambda x: g``) and
@@ -126,8 +128,17 @@ class TorchRunner:
         return time.perf_counter() - start
 
 
-def measure(sizes, repeats, quick, use_torch):
-    """{(name, d): {"ours": [us per step, ...], "torch": [...]}} over all repeats."""
+def measure(sizes, repeats, quick, use_torch, warmup=1, settle=0.02):
+    """{(name, d): {"ours": [us per step, ...], "torch": [...]}} over all repeats.
+
+    Before each timed block the script sleeps ``settle`` seconds and then runs
+    ``warmup`` untimed steps of the same optimizer. The pause lets the previous block's
+    threads go quiet: after torch's last kernel its OpenMP (libgomp) threads keep
+    spinning for about 10 ms, on the core that the next block wants, which slowed
+    whichever block came next (ours at 1e6 by up to 2x). The warm-up steps then wake
+    this block's own threads (torch's OpenMP team, our pool), so every block times
+    steady stepping, as in a training loop, whoever ran before it.
+    """
     rng = np.random.default_rng(0)
     names = [c.__name__ for c in ours.ALL_OPTIMIZERS]
     times = {}
@@ -150,6 +161,9 @@ def measure(sizes, repeats, quick, use_torch):
                 for kind in kinds:
                     runner = runners.get((name, kind))
                     if runner is not None:
+                        time.sleep(settle)
+                        if warmup:
+                            runner.run(warmup)
                         us = runner.run(n) / n * 1e6
                         times.setdefault((name, d), {}).setdefault(kind, []).append(us)
         del runners
@@ -223,6 +237,13 @@ def main(argv=None):
     ap.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), metavar="D",
                     help="parameter counts to time (default: 2 2400 1000000)")
     ap.add_argument("--no-torch", action="store_true", help="time lessons_lib only")
+    ap.add_argument("--one-thread", action="store_true",
+                    help="lessons_lib steps in the calling thread only, at every size "
+                         "(to see what its threads buy)")
+    ap.add_argument("--warmup", type=int, default=1, metavar="N",
+                    help="untimed steps before each timed block (default 1)")
+    ap.add_argument("--settle", type=float, default=20.0, metavar="MS",
+                    help="pause before each timed block, in ms (default 20)")
     ap.add_argument("--stat", choices=("median", "min"), default="median",
                     help="summary of the repeats (default: median)")
     ap.add_argument("--strict", action="store_true", help="exit with status 1 if a target fails")
@@ -230,9 +251,12 @@ def main(argv=None):
     global STAT
     STAT = statistics.median if args.stat == "median" else min
     repeats = args.repeats or (3 if args.quick else 9)
-    if repeats < 1 or any(d < 1 for d in args.sizes):
-        ap.error(f"--repeats and --sizes must be >= 1, got {repeats} and {args.sizes}")
+    if repeats < 1 or any(d < 1 for d in args.sizes) or args.warmup < 0 or args.settle < 0:
+        ap.error(f"--repeats and --sizes must be >= 1, --warmup and --settle >= 0, got "
+                 f"{repeats}, {args.sizes}, {args.warmup} and {args.settle}")
     use_torch = torch is not None and not args.no_torch
+    if args.one_thread:
+        ours._PARALLEL_MIN_SIZE = sys.maxsize
 
     print(f"date {datetime.date.today()}, {platform.machine()} {platform.system()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
@@ -240,13 +264,18 @@ def main(argv=None):
              else ", torch not used"))
     print(f"{args.stat} of {repeats} repeats, ours and torch interleaved; steps per block "
           + ", ".join(f"{steps_per_block(d, args.quick)} at d={d:,}" for d in args.sizes)
-          + f"; float64; lr = {LR:g} (Adadelta lr = 1); grad_fn returns a precomputed array")
+          + f"; before each block a {args.settle:g} ms pause and {args.warmup} untimed step(s); float64; lr = {LR:g} (Adadelta lr = 1); "
+          "grad_fn returns a precomputed array")
     cores = ours._usable_cores()
-    print(f"lessons_lib: arrays of >= {ours._PARALLEL_MIN_SIZE:,} elements are updated in "
-          + (f"{cores} slices on {cores} threads (the caller's and a pool's)" if cores > 1
-             else "the calling thread (one core)"))
+    if args.one_thread:
+        print("lessons_lib: every step in the calling thread (--one-thread)")
+    else:
+        print(f"lessons_lib: arrays of >= {ours._PARALLEL_MIN_SIZE:,} elements are updated in "
+              + (f"{cores} slices on {cores} threads (the caller's and a pool's)" if cores > 1
+                 else "the calling thread (one core)"))
     print(f"before: {load_average()}\n")
-    row_names, times = measure(args.sizes, repeats, args.quick, use_torch)
+    row_names, times = measure(args.sizes, repeats, args.quick, use_torch, args.warmup,
+                               args.settle / 1e3)
     print(report(args.sizes, row_names, times, use_torch))
     print(f"after: {load_average()}\n")
     if not use_torch:

@@ -34,7 +34,9 @@ operation in a rule is elementwise, so a rule may run on whole arrays or on
 slices of them: for a million parameters ``_apply`` cuts the arrays into one
 contiguous slice per CPU core and runs ``_rule`` on the slices in parallel (numpy
 releases the GIL inside its loops), which gives bit-for-bit the same numbers. Below
-``_PARALLEL_MIN_SIZE`` elements everything runs in the calling thread.
+``_PARALLEL_MIN_SIZE`` elements everything runs in the calling thread and no thread
+is ever started. An optimizer is one trajectory: step it from one thread at a time
+(different optimizers may step in different threads at once).
 """
 import concurrent.futures
 import contextvars
@@ -49,10 +51,12 @@ from . import _checks
 __all__ = ["Optimizer", "GD", "Momentum", "Nesterov", "Adagrad", "RMSProp",
            "Adadelta", "Adam", "Adamax", "Nadam", "AMSGrad", "ALL_OPTIMIZERS"]
 
-# Arrays with fewer elements than this are updated in the calling thread. Measured on
-# a 2-core VM (benchmarks/README.md): below ~50k elements handing half of the work to
-# another thread costs more than it saves; at 1e6 it makes a step ~1.7x faster.
-_PARALLEL_MIN_SIZE = 100_000
+# Arrays with fewer elements than this are updated in the calling thread, in one call.
+# Handing a slice to another thread costs about 50-150 us on the 2-core VM this was
+# measured on (waking the thread, passing the GIL back and forth between the rule's numpy
+# calls); from 400,000 elements on every rule gains by it, GD least (see
+# benchmarks/README.md, where the threshold was measured).
+_PARALLEL_MIN_SIZE = 400_000
 
 
 class Optimizer:
@@ -240,7 +244,11 @@ class Nesterov(Optimizer):
     def step(self, theta, grad_fn):
         theta = self._begin(theta)
         v = self.v
-        g = self._grad(grad_fn, theta - self.gamma * v)  # g <- grad(theta - gamma * v)
+        # g <- grad(theta - gamma * v), the look-ahead point built in one new array (grad_fn
+        # may keep it): theta + (-gamma * v) is theta - gamma * v to the last bit
+        look_ahead = np.multiply(-self.gamma, v)
+        look_ahead += theta
+        g = self._grad(grad_fn, look_ahead)
         return self._apply(theta, g, v)
 
     def _rule(self, out, theta, g, lr, t, v):
@@ -643,7 +651,7 @@ def _usable_cores():
 
 
 _workers = _Workers()
-_MIN_SLICE = 50_000        # elements; a slice smaller than this is not worth a thread
+_MIN_SLICE = 100_000       # elements; a smaller slice is not worth a thread's hand-off
 _ALIGN = 64                # slice boundaries on multiples of 64 elements (512 bytes)
 
 
@@ -660,8 +668,7 @@ def _run_in_slices(rule, out, theta, g, lr, t, arrays):
     k = min(cores, n // _MIN_SLICE)
     # out, the state and the scratch are this optimizer's own C-ordered arrays; theta and
     # g are only read, so where they are not contiguous reshape's copy is as good
-    writable = (out, *arrays)
-    if pool is None or k < 2 or not all(a.flags.c_contiguous for a in writable):
+    if pool is None or k < 2 or not all(a.flags.c_contiguous for a in (out, *arrays)):
         rule(out, theta, g, lr, t, *arrays)
         return
     flat = [a.reshape(-1) for a in (out, theta, g, *arrays)]
@@ -669,24 +676,21 @@ def _run_in_slices(rule, out, theta, g, lr, t, arrays):
     size += -size % _ALIGN
     bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
 
-    def views(lo, hi):
-        out_, theta_, g_, *rest = (a[lo:hi] for a in flat)
-        return (out_, theta_, g_, lr, t, *rest)
+    def run_slice(lo, hi):
+        out_, theta_, g_, *arrays_ = (a[lo:hi] for a in flat)
+        rule(out_, theta_, g_, lr, t, *arrays_)
 
     futures = []
+    for lo, hi in bounds[1:]:
+        try:    # np.errstate lives in a context variable: each slice runs in a copy of ours
+            futures.append(pool.submit(contextvars.copy_context().run, run_slice, lo, hi))
+        except RuntimeError:      # the interpreter is shutting down: no new work for threads
+            break
     try:
-        for lo, hi in bounds[1:]:
-            ctx = contextvars.copy_context()      # np.errstate lives in a context variable
-            futures.append(pool.submit(ctx.run, rule, *views(lo, hi)))
-    except RuntimeError:                          # the interpreter is shutting down
-        concurrent.futures.wait(futures)
-        for f in futures:
-            f.result()
-        for lo, hi in bounds[1 + len(futures):]:
-            rule(*views(lo, hi))
-    try:
-        rule(*views(*bounds[0]))
+        for lo, hi in bounds[:1] + bounds[1 + len(futures):]:
+            run_slice(lo, hi)
     finally:
-        concurrent.futures.wait(futures)
-    for f in futures:
-        f.result()
+        for future in futures:    # wait for every slice, also when ours raised
+            future.exception()
+    for future in futures:        # a slice's error is the step's error
+        future.result()

@@ -24,13 +24,13 @@ from lessons_lib import optimizers
 from lessons_lib.optimizers import ALL_OPTIMIZERS, Adadelta, Adam, Momentum, Nadam, Nesterov
 from lessons_lib.schedules import Exponential
 
-# One setting per optimizer (moderate rates, so that 6 steps stay well inside float64).
+# One setting per optimizer (moderate rates, so that a few steps stay well inside float64).
 SETTINGS = {cls: dict(lr=0.05) for cls in ALL_OPTIMIZERS}
 SETTINGS[Adadelta] = dict(lr=1.0, rho=0.9, eps=1e-6)
 ids = [cls.__name__ for cls in ALL_OPTIMIZERS]
 
 N = optimizers._PARALLEL_MIN_SIZE + 50_003     # above the threshold; odd, so slices are uneven
-STEPS = 6
+STEPS = 4
 
 
 def bowl(x):
