@@ -1,6 +1,6 @@
 """Microseconds per optimizer step: lessons_lib against torch.optim, side by side.
 
-    python benchmarks/bench_optimizers.py            # full run (about half a minute)
+    python benchmarks/bench_optimizers.py            # full run (under a minute)
     python benchmarks/bench_optimizers.py --quick    # fewer repeats, fewer steps
 
 For every optimizer and every size d (2, 2,400 and 1,000,000 float64 parameters)
@@ -171,6 +171,44 @@ def measure(sizes, repeats, quick, use_torch, warmup=1, settle=0.02):
     return row_names, times
 
 
+THREAD_SIZES = (100_000, 200_000, 400_000, 600_000, 1_000_000)
+
+
+def threads_table(sizes, repeats, warmup, settle):
+    """lessons_lib alone, each optimizer stepped in one thread and in slices on all cores.
+
+    The threading threshold (optimizers._PARALLEL_MIN_SIZE) is set out of reach for
+    one run and to 0 for the other, whatever the size, and the two alternate block by
+    block. The ratio one-thread / threaded says from which size the threads pay.
+    """
+    rng = np.random.default_rng(0)
+    names = [c.__name__ for c in ours.ALL_OPTIMIZERS]
+    saved = ours._PARALLEL_MIN_SIZE, ours._MIN_SLICE
+    modes = {"one thread": (sys.maxsize, saved[1]), "threaded": (0, 1)}
+    lines = [f"{'optimizer':<11} {'d':>9} {'one thread us':>14} {'threaded us':>12} {'ratio':>6}"]
+    lines.append("-" * len(lines[0]))
+    try:
+        for d in sizes:
+            theta0, g = rng.standard_normal(d), rng.standard_normal(d)
+            n = max(10, int(2e7 // d))
+            for name in names:
+                runners = {mode: OurRunner(name, theta0, g) for mode in modes}
+                times = {mode: [] for mode in modes}
+                for r in range(repeats):
+                    for mode in (list(modes) if r % 2 == 0 else list(reversed(modes))):
+                        ours._PARALLEL_MIN_SIZE, ours._MIN_SLICE = modes[mode]
+                        time.sleep(settle)
+                        runners[mode].run(warmup)
+                        times[mode].append(runners[mode].run(n) / n * 1e6)
+                one, par = summary(times["one thread"]), summary(times["threaded"])
+                lines.append(f"{name:<11} {d:>9,} {one:>14.1f} {par:>12.1f} {one / par:>6.2f}")
+            lines.append("")
+            print(f"  measured d = {d:,} ({n} steps per block, {repeats} repeats)", file=sys.stderr)
+    finally:
+        ours._PARALLEL_MIN_SIZE, ours._MIN_SLICE = saved
+    return "\n".join(lines)
+
+
 STAT = statistics.median  # set from --stat in main()
 
 
@@ -234,8 +272,12 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="3 repeats and a quarter of the steps")
     ap.add_argument("--repeats", type=int, default=None,
                     help="repeats per figure (default 9, quick 3)")
-    ap.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), metavar="D",
-                    help="parameter counts to time (default: 2 2400 1000000)")
+    ap.add_argument("--sizes", type=int, nargs="+", default=None, metavar="D",
+                    help="parameter counts to time (default: 2 2400 1000000; with "
+                         "--threads-table 100000 200000 400000 600000 1000000)")
+    ap.add_argument("--threads-table", action="store_true",
+                    help="lessons_lib only: one thread against threaded, per optimizer and "
+                         "size (how the threading threshold was chosen); no targets")
     ap.add_argument("--no-torch", action="store_true", help="time lessons_lib only")
     ap.add_argument("--one-thread", action="store_true",
                     help="lessons_lib steps in the calling thread only, at every size "
@@ -251,6 +293,8 @@ def main(argv=None):
     global STAT
     STAT = statistics.median if args.stat == "median" else min
     repeats = args.repeats or (3 if args.quick else 9)
+    if args.sizes is None:
+        args.sizes = list(THREAD_SIZES if args.threads_table else SIZES)
     if repeats < 1 or any(d < 1 for d in args.sizes) or args.warmup < 0 or args.settle < 0:
         ap.error(f"--repeats and --sizes must be >= 1, --warmup and --settle >= 0, got "
                  f"{repeats}, {args.sizes}, {args.warmup} and {args.settle}")
@@ -262,10 +306,13 @@ def main(argv=None):
           f"{os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
           + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if use_torch
              else ", torch not used"))
-    print(f"{args.stat} of {repeats} repeats, ours and torch interleaved; steps per block "
-          + ", ".join(f"{steps_per_block(d, args.quick)} at d={d:,}" for d in args.sizes)
-          + f"; before each block a {args.settle:g} ms pause and {args.warmup} untimed step(s); float64; lr = {LR:g} (Adadelta lr = 1); "
-          "grad_fn returns a precomputed array")
+    blocks = ", ".join(f"{max(10, int(2e7 // d)) if args.threads_table else steps_per_block(d, args.quick)}"
+                       f" at d={d:,}" for d in args.sizes)
+    print(f"{args.stat} of {repeats} repeats, "
+          + ("one thread and threaded interleaved" if args.threads_table
+             else "ours and torch interleaved") + f"; steps per block {blocks}"
+          + f"; before each block a {args.settle:g} ms pause and {args.warmup} untimed "
+          f"step(s); float64; lr = {LR:g} (Adadelta lr = 1); grad_fn returns a precomputed array")
     cores = ours._usable_cores()
     if args.one_thread:
         print("lessons_lib: every step in the calling thread (--one-thread)")
@@ -274,6 +321,10 @@ def main(argv=None):
               + (f"{cores} slices on {cores} threads (the caller's and a pool's)" if cores > 1
                  else "the calling thread (one core)"))
     print(f"before: {load_average()}\n")
+    if args.threads_table:
+        print(threads_table(args.sizes, repeats, args.warmup, args.settle / 1e3))
+        print(f"after: {load_average()}")
+        return 0
     row_names, times = measure(args.sizes, repeats, args.quick, use_torch, args.warmup,
                                args.settle / 1e3)
     print(report(args.sizes, row_names, times, use_torch))

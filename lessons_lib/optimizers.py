@@ -51,11 +51,13 @@ from . import _checks
 __all__ = ["Optimizer", "GD", "Momentum", "Nesterov", "Adagrad", "RMSProp",
            "Adadelta", "Adam", "Adamax", "Nadam", "AMSGrad", "ALL_OPTIMIZERS"]
 
-# Arrays with fewer elements than this are updated in the calling thread, in one call.
-# Handing a slice to another thread costs about 50-150 us on the 2-core VM this was
-# measured on (waking the thread, passing the GIL back and forth between the rule's numpy
-# calls); from 400,000 elements on every rule gains by it, GD least (see
-# benchmarks/README.md, where the threshold was measured).
+# Arrays with fewer elements than this are updated in the calling thread, in one call,
+# and no thread is started. Handing half of a step to another thread costs about 150 us
+# on the 2-core VM where this was measured (waking the pool's thread, then the caller
+# when that slice is done), so only steps that take several times as long gain: from
+# 400,000 elements the adaptive rules run 1.3-1.7x faster, Momentum and Nesterov about
+# break even and GD (two passes over memory) takes up to 1.3x as long. Measured with
+# ``python benchmarks/bench_optimizers.py --threads-table`` (see benchmarks/README.md).
 _PARALLEL_MIN_SIZE = 400_000
 
 
@@ -445,7 +447,8 @@ class Adam(Optimizer):
         v += sq
         # m_hat = m / (1 - beta1^t) ;  v_hat = v / (1 - beta2^t)
         # theta <- theta - lr * m_hat / (sqrt(v_hat) + eps), with the bias corrections folded
-        # into two numbers (Kingma & Ba, end of section 2): the same value, two passes fewer
+        # into two numbers (Kingma & Ba, end of section 2): the same value up to rounding,
+        # two passes over the arrays fewer
         #     theta <- theta - step * m / (sqrt(v) + eps_hat)
         root_bc2 = math.sqrt(1 - beta2**t)
         step, eps_hat = lr * root_bc2 / (1 - beta1**t), self.eps * root_bc2
