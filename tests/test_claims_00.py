@@ -16,20 +16,17 @@ import lessons_lib
 from lessons_lib import datasets, loops, optimizers, problems, surfaces
 from lessons_lib.grading import LESSONS
 
+import notebook_text
+
 REPO = Path(__file__).resolve().parent.parent
-NOTEBOOK = REPO / "notebooks" / "00_start_here.ipynb"
-
-
-def _markdown():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+STEM = "00_start_here"
 
 
 @pytest.fixture(scope="module")
 def rows():
     """{lesson number: the row's text} from the map table (rows start with '| NN |')."""
     found = {}
-    for line in _markdown().splitlines():
+    for line in notebook_text.markdown(STEM, collapsed=False).splitlines():
         m = re.match(r"^\|\s*(\d\d)\s*\|", line)
         if m:
             found[m.group(1)] = line
@@ -39,7 +36,7 @@ def rows():
 @pytest.fixture(scope="module")
 def text():
     # whitespace collapsed: a phrase may be wrapped over two lines in the cell
-    return " ".join(_markdown().split())
+    return notebook_text.markdown(STEM)
 
 
 # ---------------------------------------------------------------------------- the map

@@ -10,22 +10,22 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from lessons_lib import gradcheck, loops, optimizers, surfaces, widgets  # noqa: E402
 from lessons_lib.widgets import LearningRateExplorer  # noqa: E402
 
+import notebook_text  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
-NOTEBOOK = REPO / "notebooks" / "01_gradients.ipynb"
+STEM = "01_gradients"
 
 
 @pytest.fixture(scope="module")
 def text():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
     # whitespace collapsed: a phrase may be wrapped over two lines in the cell
-    return " ".join(" ".join(c.source for c in nb.cells if c.cell_type == "markdown").split())
+    return notebook_text.markdown(STEM)
 
 
 def test_links_to_its_exercises_and_its_neighbours(text):

@@ -8,21 +8,21 @@ states the number it checks.
 """
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 from lessons_lib import datasets, gradcheck, loops, optimizers, problems
 
+import notebook_text
+
 REPO = Path(__file__).resolve().parent.parent
-NOTEBOOK = REPO / "notebooks" / "02_losses.ipynb"
+STEM = "02_losses"
 
 
 @pytest.fixture(scope="module")
 def text():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
     # whitespace collapsed: a phrase may be wrapped over two lines in the cell
-    return " ".join(" ".join(c.source for c in nb.cells if c.cell_type == "markdown").split())
+    return notebook_text.markdown(STEM)
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ Each test recomputes a claim with lessons_lib and asserts that the notebook's te
 states exactly that number or phrase, so the text stays true when the code changes.
 The notebook's code cells are checked for the settings the claims assume.
 """
-import json
-from pathlib import Path
 
 import matplotlib
 
@@ -17,23 +15,12 @@ import pytest  # noqa: E402
 from lessons_lib import loops, problems, surfaces, widgets  # noqa: E402
 from lessons_lib.optimizers import GD  # noqa: E402
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_error_surfaces.ipynb"
+import notebook_text  # noqa: E402
+
+STEM = "03_error_surfaces"
 
 
-def _cells(kind):
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == kind)
-    return " ".join(text.split())          # line breaks inside a sentence do not matter
-
-
-@pytest.fixture(scope="module")
-def text():
-    return _cells("markdown")
-
-
-@pytest.fixture(scope="module")
-def code():
-    return _cells("code")
+text, code = notebook_text.fixtures(STEM, code_collapsed=True)
 
 
 @pytest.fixture(scope="module")

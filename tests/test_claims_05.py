@@ -6,9 +6,7 @@ changes. The two small helpers the lesson defines in its own cells (the noisy
 gradient and the basin map) are taken from the notebook, not copied.
 """
 import re
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -16,28 +14,19 @@ from lessons_lib import datasets, loops, problems, widgets
 from lessons_lib.optimizers import GD
 from lessons_lib.surfaces import Cliff, LocalMinima, MonkeySaddle, Plateau, Quadratic, Saddle
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_why_it_is_hard.ipynb"
+import notebook_text
+from notebook_text import says
+
+STEM = "05_why_it_is_hard"
+NOTEBOOK = notebook_text.path(STEM)
 
 
 @pytest.fixture(scope="module")
 def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
+    return notebook_text.notebook(STEM)
 
 
-@pytest.fixture(scope="module")
-def text(nb):
-    """All markdown, whitespace collapsed (a phrase may wrap across lines)."""
-    return " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
-
-
-@pytest.fixture(scope="module")
-def code(nb):
-    return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-
-
-def says(text, *phrases):
-    for phrase in phrases:
-        assert phrase in text, f"the lesson's text no longer says {phrase!r}"
+text, code = notebook_text.fixtures(STEM)
 
 
 def notebook_helper(nb, name):

@@ -6,9 +6,7 @@ states it with the same number or phrase, and that its code uses the settings th
 test recomputes, so words, code and library stay in step.
 """
 import math
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -16,28 +14,13 @@ from lessons_lib import datasets, loops, problems, schedules, widgets
 from lessons_lib.optimizers import GD
 from lessons_lib.surfaces import Quadratic
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "06_learning_rate.ipynb"
+import notebook_text
+from notebook_text import says
+
+STEM = "06_learning_rate"
 
 
-@pytest.fixture(scope="module")
-def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
-
-
-@pytest.fixture(scope="module")
-def text(nb):
-    """All markdown, whitespace collapsed (a phrase may wrap across lines)."""
-    return " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
-
-
-@pytest.fixture(scope="module")
-def code(nb):
-    return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-
-
-def says(text, *phrases):
-    for phrase in phrases:
-        assert phrase in text, f"the lesson no longer says {phrase!r}"
+text, code = notebook_text.fixtures(STEM)
 
 
 # ------------------------------------------------------------------------- structure

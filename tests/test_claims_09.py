@@ -4,9 +4,7 @@ Each test recomputes a claim with lessons_lib (the same seeded experiment the
 notebook runs) and asserts that the notebook's text states exactly that number or
 phrase, so the text stays true when the code changes.
 """
-import json
 import math
-from pathlib import Path
 
 import matplotlib
 
@@ -18,24 +16,13 @@ import pytest  # noqa: E402
 from lessons_lib import datasets, loops, problems, surfaces, widgets  # noqa: E402
 from lessons_lib.optimizers import GD, Adagrad, RMSProp  # noqa: E402
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "09_adagrad.ipynb"
+import notebook_text  # noqa: E402
+
+STEM = "09_adagrad"
 THETA0 = np.array([-4.0, 1.0])
 
 
-def _cells(kind):
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == kind)
-    return " ".join(text.split())
-
-
-@pytest.fixture(scope="module")
-def text():
-    return _cells("markdown")
-
-
-@pytest.fixture(scope="module")
-def code():
-    return _cells("code")
+text, code = notebook_text.fixtures(STEM, code_collapsed=True)
 
 
 def steps_to(history, loss=1e-3):

@@ -4,9 +4,7 @@ Each test recomputes a claim with lessons_lib (the same seeded experiment the
 notebook runs) and asserts that the notebook's text states exactly that number or
 phrase, so the text stays true when the code changes.
 """
-import json
 import math
-from pathlib import Path
 
 import matplotlib
 
@@ -19,24 +17,13 @@ from lessons_lib import loops, surfaces, widgets  # noqa: E402
 from lessons_lib.optimizers import (GD, Momentum, Nesterov, Adagrad, RMSProp, Adadelta,  # noqa: E402
                                     Adam, Adamax, Nadam)
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "11_adam_adamax_nadam.ipynb"
+import notebook_text  # noqa: E402
+
+STEM = "11_adam_adamax_nadam"
 NINE = (GD, Momentum, Nesterov, Adagrad, RMSProp, Adadelta, Adam, Adamax, Nadam)
 
 
-def _cells(kind):
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == kind)
-    return " ".join(text.split())
-
-
-@pytest.fixture(scope="module")
-def text():
-    return _cells("markdown")
-
-
-@pytest.fixture(scope="module")
-def code():
-    return _cells("code")
+text, code = notebook_text.fixtures(STEM, code_collapsed=True)
 
 
 def run_on_gradients(optimizer, gradients):

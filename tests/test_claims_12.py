@@ -7,9 +7,7 @@ states is recomputed and asserted to appear in the notebook's markdown.
 """
 import contextlib
 import io
-import json
 import math
-from pathlib import Path
 
 import matplotlib
 
@@ -21,22 +19,17 @@ import pytest  # noqa: E402
 from lessons_lib import datasets, problems  # noqa: E402
 from lessons_lib.gradcheck import gradcheck, numerical_gradient  # noqa: E402
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "12_backpropagation.ipynb"
+import notebook_text  # noqa: E402
+
+STEM = "12_backpropagation"
+NOTEBOOK = notebook_text.path(STEM)
 
 
 def _cells(kind):
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    return ["".join(c["source"]) for c in cells if c["cell_type"] == kind]
+    return notebook_text.sources(STEM, kind)
 
 
-@pytest.fixture(scope="module")
-def text():
-    return " ".join("\n".join(_cells("markdown")).split())
-
-
-@pytest.fixture(scope="module")
-def code():
-    return " ".join("\n".join(_cells("code")).split())
+text, code = notebook_text.fixtures(STEM, code_collapsed=True)
 
 
 def _run_cells(*starts):

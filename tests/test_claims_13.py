@@ -6,9 +6,7 @@ claim on those numbers, checks the lesson's helpers (normalisation, the deep net
 backprop, dropout, the noise schedule, early stopping) against independent references,
 and asserts that the notebook's text states exactly that number or phrase.
 """
-import json
 import os
-from pathlib import Path
 
 import matplotlib
 
@@ -20,22 +18,17 @@ import pytest  # noqa: E402
 from lessons_lib import datasets, gradcheck, loops, problems  # noqa: E402
 from lessons_lib.optimizers import Adam  # noqa: E402
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "13_training_tricks.ipynb"
+import notebook_text  # noqa: E402
+
+STEM = "13_training_tricks"
+NOTEBOOK = notebook_text.path(STEM)
 
 
 def _cells(kind):
-    return ["".join(c["source"]) for c in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-            if c["cell_type"] == kind]
+    return notebook_text.sources(STEM, kind)
 
 
-@pytest.fixture(scope="module")
-def text():
-    return " ".join(" ".join(_cells("markdown")).split())
-
-
-@pytest.fixture(scope="module")
-def code():
-    return "\n".join(_cells("code"))
+text, code = notebook_text.fixtures(STEM)
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +49,7 @@ def nb():
     return ns
 
 
-def _in(text, *phrases):
-    for phrase in phrases:
-        assert phrase in text, f"the notebook no longer says {phrase!r}; update it and this test"
+_in = notebook_text.says
 
 
 def test_notebook_runs_the_experiments_the_claims_assume(code, text):

@@ -7,11 +7,9 @@ optimizer, selection on the validation set only, the same budget for all) and th
 closing project's scaffold (its gradient, its PCA baseline), and asserts that the
 notebook's text states exactly that number or phrase.
 """
-import json
 import math
 import os
 import re
-from pathlib import Path
 
 import matplotlib
 
@@ -22,12 +20,14 @@ import pytest  # noqa: E402
 
 from lessons_lib import datasets, gradcheck, loops, optimizers  # noqa: E402
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "14_which_optimizer.ipynb"
+import notebook_text  # noqa: E402
+
+STEM = "14_which_optimizer"
+NOTEBOOK = notebook_text.path(STEM)
 
 
 def _cells(kind):
-    return ["".join(c["source"]) for c in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-            if c["cell_type"] == kind]
+    return notebook_text.sources(STEM, kind)
 
 
 def _run_cells(sources, ns):
@@ -47,7 +47,7 @@ def _run_cells(sources, ns):
 
 @pytest.fixture(scope="module")
 def text():
-    return " ".join(" ".join(_cells("markdown")).split())
+    return notebook_text.markdown(STEM)
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +59,7 @@ def nb():
     return _run_cells(sources, {})
 
 
-def _in(text, *phrases):
-    for phrase in phrases:
-        assert phrase in text, f"the notebook no longer says {phrase!r}; update it and this test"
+_in = notebook_text.says
 
 
 def _settings(full):
