@@ -4,6 +4,7 @@ The test_claims_NN files compare what notebooks/NN_stem.ipynb says in markdown
 with what the library computes; these helpers give them the notebook's text in
 the form they search it in, so a phrase wrapped over two lines still matches.
 """
+import os
 from pathlib import Path
 
 import nbformat
@@ -42,6 +43,27 @@ def code(stem, collapsed=False):
     """All code cells joined by newlines; whitespace collapsed only if collapsed=True."""
     text = "\n".join(sources(stem, "code"))
     return collapse(text) if collapsed else text
+
+
+def run_cells(stem, sources, namespace):
+    """Execute code-cell sources in namespace, as the notebook would, minus what only displays.
+
+    Figure cells (``plt.subplots``) draw nothing a claim uses and are skipped; magics and the
+    setup cell's ``os.environ`` lines are dropped, and the environment is restored afterwards
+    so a notebook's settings never leak into other tests.
+    """
+    environ = dict(os.environ)
+    try:
+        for source in sources:
+            if "plt.subplots" in source:
+                continue
+            lines = [line for line in source.splitlines()
+                     if not line.startswith("%") and "os.environ" not in line]
+            exec(compile("\n".join(lines), str(path(stem)), "exec"), namespace)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+    return namespace
 
 
 _code = code   # fixtures() names its fixture `code`, which hides this function there

@@ -6,7 +6,6 @@ claim on those numbers, checks the lesson's helpers (normalisation, the deep net
 backprop, dropout, the noise schedule, early stopping) against independent references,
 and asserts that the notebook's text states exactly that number or phrase.
 """
-import os
 
 import matplotlib
 
@@ -34,19 +33,7 @@ text, code = notebook_text.fixtures(STEM)
 @pytest.fixture(scope="module")
 def nb():
     """The notebook's namespace after its code cells ran (figures and magics skipped)."""
-    ns = {}
-    environ = dict(os.environ)
-    try:
-        for source in _cells("code"):
-            if "plt.subplots" in source:                     # a figure: nothing the claims use
-                continue
-            lines = [line for line in source.splitlines()
-                     if not line.startswith("%") and "os.environ" not in line]
-            exec(compile("\n".join(lines), str(NOTEBOOK), "exec"), ns)
-    finally:                                                 # the setup cell must not leak into other tests
-        os.environ.clear()
-        os.environ.update(environ)
-    return ns
+    return notebook_text.run_cells(STEM, _cells("code"), {})
 
 
 _in = notebook_text.says

@@ -8,7 +8,6 @@ closing project's scaffold (its gradient, its PCA baseline), and asserts that th
 notebook's text states exactly that number or phrase.
 """
 import math
-import os
 import re
 
 import matplotlib
@@ -30,21 +29,6 @@ def _cells(kind):
     return notebook_text.sources(STEM, kind)
 
 
-def _run_cells(sources, ns):
-    environ = dict(os.environ)
-    try:
-        for source in sources:
-            if "plt.subplots" in source:                     # a figure: nothing the claims use
-                continue
-            lines = [line for line in source.splitlines()
-                     if not line.startswith("%") and "os.environ" not in line]
-            exec(compile("\n".join(lines), str(NOTEBOOK), "exec"), ns)
-    finally:                                                 # the setup cell must not leak into other tests
-        os.environ.clear()
-        os.environ.update(environ)
-    return ns
-
-
 @pytest.fixture(scope="module")
 def text():
     return notebook_text.markdown(STEM)
@@ -56,7 +40,7 @@ def nb():
     sources = _cells("code")
     assert any(re.match(r"FULL = False\b", line) for s in sources for line in s.splitlines()), \
         "the notebook must run the small setting by default (FULL = False)"
-    return _run_cells(sources, {})
+    return notebook_text.run_cells(STEM, sources, {})
 
 
 _in = notebook_text.says
