@@ -292,7 +292,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     global STAT
     STAT = statistics.median if args.stat == "median" else min
-    repeats = args.repeats or (3 if args.quick else 9)
+    repeats = args.repeats if args.repeats is not None else (3 if args.quick else 9)
     if args.sizes is None:
         args.sizes = list(THREAD_SIZES if args.threads_table else SIZES)
     if repeats < 1 or any(d < 1 for d in args.sizes) or args.warmup < 0 or args.settle < 0:
