@@ -436,6 +436,11 @@ class Adam(Optimizer):
         return self._apply(theta, g, self.m, self.v)
 
     def _rule(self, out, theta, g, lr, t, m, v):
+        # two halves, so that AMSGrad can put its one extra line between them
+        self._moments(out, g, m, v)                      # m <- ... ;  v <- ...
+        self._bias_corrected_step(out, theta, lr, t, m, v)   # theta <- theta - lr * m_hat / ...
+
+    def _moments(self, out, g, m, v):
         beta1, beta2 = self.beta1, self.beta2
         # m <- beta1 * m + (1 - beta1) * g
         m *= beta1
@@ -445,13 +450,15 @@ class Adam(Optimizer):
         sq = np.multiply(1 - beta2, g, out=out)
         sq *= g
         v += sq
+
+    def _bias_corrected_step(self, out, theta, lr, t, m, v):
         # m_hat = m / (1 - beta1^t) ;  v_hat = v / (1 - beta2^t)
         # theta <- theta - lr * m_hat / (sqrt(v_hat) + eps), with the bias corrections folded
         # into two numbers (Kingma & Ba, end of section 2): the same value up to rounding,
         # two passes over the arrays fewer
         #     theta <- theta - step * m / (sqrt(v) + eps_hat)
-        root_bc2 = math.sqrt(1 - beta2**t)
-        step, eps_hat = lr * root_bc2 / (1 - beta1**t), self.eps * root_bc2
+        root_bc2 = math.sqrt(1 - self.beta2**t)
+        step, eps_hat = lr * root_bc2 / (1 - self.beta1**t), self.eps * root_bc2
         denom = np.sqrt(v, out=out)
         denom += eps_hat
         np.divide(m, denom, out=out)
@@ -481,27 +488,13 @@ class AMSGrad(Adam):
         return self._apply(theta, g, self.m, self.v, self.v_max)
 
     def _rule(self, out, theta, g, lr, t, m, v, v_max):
-        beta1, beta2 = self.beta1, self.beta2
-        # m <- beta1 * m + (1 - beta1) * g
-        m *= beta1
-        m += np.multiply(1 - beta1, g, out=out)         # (out: scratch until the last line)
-        # v <- beta2 * v + (1 - beta2) * g^2
-        v *= beta2
-        sq = np.multiply(1 - beta2, g, out=out)
-        sq *= g
-        v += sq
+        # m <- beta1 * m + (1 - beta1) * g ;  v <- beta2 * v + (1 - beta2) * g^2  (as Adam)
+        self._moments(out, g, m, v)
         # v_max <- max(v_max, v)
         np.maximum(v_max, v, out=v_max)
-        # m_hat = m / (1 - beta1^t)
-        # theta <- theta - lr * m_hat / (sqrt(v_max / (1 - beta2^t)) + eps), folded as Adam's:
-        #     theta <- theta - step * m / (sqrt(v_max) + eps_hat)
-        root_bc2 = math.sqrt(1 - beta2**t)
-        step, eps_hat = lr * root_bc2 / (1 - beta1**t), self.eps * root_bc2
-        denom = np.sqrt(v_max, out=out)
-        denom += eps_hat
-        np.divide(m, denom, out=out)
-        out *= -step
-        out += theta
+        # theta <- theta - lr * m_hat / (sqrt(v_max / (1 - beta2^t)) + eps): Adam's last
+        # line with v_max in the place of v
+        self._bias_corrected_step(out, theta, lr, t, m, v_max)
 
 
 class Adamax(Optimizer):

@@ -10,8 +10,9 @@ solutions notebook of that LESSON; the functions here do the rest:
   :func:`edited_answer` (an answer with a line changed: a student's bug);
 - the checkers: :func:`assert_feedback`, :func:`unanswered`,
   :func:`assert_not_implemented_passes_through`;
-- the lesson's own facts about its notebook: :func:`graded_cells`,
-  :func:`cells_without_hidden_tests`, :func:`cells_that_print`.
+- the lesson's own facts about its notebook: :func:`assert_notebook_structure`, built on
+  :func:`graded_cells`, :func:`cells_without_hidden_tests` and :func:`cells_that_print`;
+- every typical bug named: :func:`bug_cases` and :func:`assert_bug_is_named`.
 
 What is the same for every set runs once, for all of them, in
 tests/test_grading_lesson_notebooks.py: :func:`assert_format_extras` (the format's rules
@@ -199,3 +200,30 @@ def cells_without_hidden_tests(nb):
 def cells_that_print(nb):
     """The grade_ids of the test cells that print something (the format forbids printing scores)."""
     return [nbgrader(c)["grade_id"] for c in _test_cells(nb) if "print" in c.source]
+
+
+def assert_notebook_structure(nb, graded, *, without_hidden=(), prints=()):
+    """The lesson's own facts about its notebook (the format itself is checked for every set
+    by test_exercise_sets.py::test_format and test_grading_lesson_notebooks.py): its graded
+    cells and their points, in order; the test cells that have no hidden tests; the test
+    cells that print (a line saying the visible checks passed, never a score)."""
+    assert graded_cells(nb) == list(graded)
+    assert cells_without_hidden_tests(nb) == list(without_hidden)
+    assert cells_that_print(nb) == list(prints)
+
+
+# -- every typical bug, in the answer it belongs to ------------------------------------------
+
+def bug_cases(bugs):
+    """pytest parameters (grade_id, bug) for ``bugs`` = {grade_id: {bug: (edits, message)}}."""
+    return [(grade_id, bug) for grade_id, named in bugs.items() for bug in named]
+
+
+def assert_bug_is_named(check, edit, bugs, answers, grade_id, bug):
+    """The answer ``grade_id`` with the bug's edits applied is rejected with the bug's message.
+
+    ``check`` is the lesson's checker module, ``edit`` the fixture of tests/conftest.py,
+    ``answers`` maps grade_id -> the name the answer cell defines (and its checker's name)."""
+    edits, message = bugs[grade_id][bug]
+    name = answers[grade_id]
+    assert_feedback(message, getattr(check, name), edit(grade_id, *edits)[name])

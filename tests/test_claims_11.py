@@ -323,7 +323,7 @@ def test_what_the_beale_race_shows(race, text):
 
 
 def test_what_the_saddle_race_shows(race, text):
-    saddle, runs, rates = race["saddle"], race["runs"][race["saddle"]], race["rates"][race["saddle"]]
+    runs, rates = race["runs"][race["saddle"]], race["rates"][race["saddle"]]
     gd = runs["GD"]
     assert rates["GD"] == 0.02 and abs(gd.x[1]) < 0.06
     np.testing.assert_allclose(gd.path[:, 1], 1e-3 * (1 + 2 * 0.02) ** np.arange(101), rtol=1e-12)

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cell, cells_that_print,
-                              cells_without_hidden_tests, graded_cells)
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
+                              assert_notebook_structure, cell)
 from lessons_lib.gradcheck import numerical_gradient as library_numerical_gradient
 from lessons_lib.grading import lesson01 as check
 
@@ -182,10 +182,6 @@ def test_not_implemented_passes_through(checker):
 
 # -- the solutions notebook ---------------------------------------------------------------------
 def test_notebook_structure(nb):
-    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
-    graded cells and their points, the test cells without hidden tests, no test cell prints and every
-    hidden region passes hidden=True."""
-    assert graded_cells(nb) == GRADED
-    assert cells_without_hidden_tests(nb) == []
-    assert cells_that_print(nb) == []
+    assert_notebook_structure(nb, GRADED)
+    # every hidden region passes hidden=True
     assert all("hidden=True" in cell(nb, grade_id).source for grade_id, _ in GRADED if grade_id.endswith("_test"))

@@ -7,8 +7,7 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cells_that_print,
-                              cells_without_hidden_tests, graded_cells)
+from exercise_support import assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure
 from lessons_lib.grading import lesson06 as check
 
 LESSON = "06"
@@ -166,8 +165,4 @@ def test_robbins_monro_names_the_problem(answer, message):
 # -- the notebook ------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
-    graded cells and their points, the test cells without hidden tests, no test cell prints."""
-    assert graded_cells(nb) == GRADED
-    assert cells_without_hidden_tests(nb) == ["ex3_robbins_monro_test"]
-    assert cells_that_print(nb) == []
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex3_robbins_monro_test"])

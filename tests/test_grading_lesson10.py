@@ -7,8 +7,8 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cell, cells_that_print,
-                              cells_without_hidden_tests, graded_cells)
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
+                              assert_notebook_structure, cell)
 from lessons_lib.grading import lesson10 as check
 
 LESSON = "10"
@@ -148,8 +148,4 @@ def test_not_implemented_passes_through(checker):
 # -- the notebook ------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
-    graded cells and their points, the test cells without hidden tests, no test cell prints."""
-    assert graded_cells(nb) == GRADED
-    assert cells_without_hidden_tests(nb) == []
-    assert cells_that_print(nb) == []
+    assert_notebook_structure(nb, GRADED)

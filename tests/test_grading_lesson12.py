@@ -8,8 +8,8 @@ if the line it edits is no longer in the notebook).
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cells_that_print,
-                              cells_without_hidden_tests, graded_cells)
+from exercise_support import (assert_bug_is_named, assert_feedback, assert_not_implemented_passes_through,
+                              assert_notebook_structure, bug_cases)
 from lessons_lib.grading import lesson12 as check
 
 LESSON = "12"
@@ -133,11 +133,9 @@ def test_forward_difference_error_is_of_order_h():
 BUGS = {"ex1_max_affine": MAX_BUGS, "ex2_two_layer_backward": NETWORK_BUGS, "ex3_numerical_grad": GRAD_BUGS}
 
 
-@pytest.mark.parametrize("grade_id, bug", [(grade_id, bug) for grade_id, bugs in BUGS.items() for bug in bugs])
+@pytest.mark.parametrize("grade_id, bug", bug_cases(BUGS))
 def test_bug_is_named(edit, grade_id, bug):
-    edits, message = BUGS[grade_id][bug]
-    name = ANSWERS[grade_id]
-    assert_feedback(message, getattr(check, name), edit(grade_id, *edits)[name])
+    assert_bug_is_named(check, edit, BUGS, ANSWERS, grade_id, bug)
 
 
 @pytest.mark.parametrize("name", list(ANSWERS.values()))
@@ -148,8 +146,4 @@ def test_not_implemented_passes_through(name):
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
-    graded cells and their points, the test cells without hidden tests, no test cell prints."""
-    assert graded_cells(nb) == GRADED
-    assert cells_without_hidden_tests(nb) == []
-    assert cells_that_print(nb) == []
+    assert_notebook_structure(nb, GRADED)

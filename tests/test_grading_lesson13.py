@@ -10,8 +10,8 @@ import re
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through, cells_that_print,
-                              cells_without_hidden_tests, graded_cells, unanswered)
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
+                              assert_notebook_structure, bug_cases, unanswered)
 from lessons_lib.grading import lesson13 as check
 
 LESSON = "13"
@@ -199,7 +199,7 @@ BUGS = {"ex1_dropout": DROPOUT_BUGS, "ex2_batchnorm": BATCHNORM_BUGS, "ex3_gradi
         "ex4_best_epoch": ES_BUGS}
 
 
-@pytest.mark.parametrize("grade_id, bug", [(grade_id, bug) for grade_id, bugs in BUGS.items() for bug in bugs])
+@pytest.mark.parametrize("grade_id, bug", bug_cases(BUGS))
 def test_bug_is_named(edit, grade_id, bug):
     assert_named(edit, grade_id, *BUGS[grade_id][bug])
 
@@ -212,11 +212,7 @@ def test_not_implemented_passes_through():
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    """The lesson's own facts (test_format and test_grading_lesson_notebooks check the format): the
-    graded cells and their points, the test cells without hidden tests, no test cell prints."""
-    assert graded_cells(nb) == GRADED
-    assert cells_without_hidden_tests(nb) == []
-    assert cells_that_print(nb) == []
+    assert_notebook_structure(nb, GRADED)
 
 
 def test_each_function_keeps_its_scaffold_outside_the_solution_region(nb):
