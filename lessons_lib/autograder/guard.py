@@ -209,5 +209,5 @@ def run_test(test_source, setup_source, token, label):
     snap["exec"](snap["compile"](transform(setup_source), "<setup cell>", "exec"), ns)
     snap["exec"](snap["compile"](transform(test_source), f"<{label}>", "exec"), ns)
     out = snap["stdout"]
-    out.write(token + "\n")
+    out.write("\n" + token + "\n")   # on a line of its own: never glued to what the student printed
     out.flush()
