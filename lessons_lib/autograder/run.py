@@ -116,6 +116,10 @@ def _kernel_classes():
     """nbclient and jupyter_client subclasses, built on first use (the CLI starts faster without them)."""
     if _CLASSES:
         return _CLASSES
+    # nbformat's validator imports jsonschema, which imports rfc3987_syntax when it is installed
+    # (jupyterlab's dependencies bring it): that module compiles ~40 grammars at import, seconds
+    # of every grading run. The notebook schema checks no IRI formats: the grader does without it.
+    sys.modules.setdefault("rfc3987_syntax", None)
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -191,6 +195,9 @@ class Kernel:
             copy = self.workdir / "notebook"
             copy.write_bytes(self.notebook_bytes)
             km.transport, km.ip = "ipc", str(conn / "ipc")     # Unix sockets: the sandbox has no network
+            if len(km.ip) > 90:   # a Unix socket's path has at most 107 bytes
+                raise RuntimeError(f"the temporary directory {tempfile.gettempdir()!r} has too long a path for "
+                                   "the kernel's Unix sockets: set TMPDIR to a shorter one")
             if os.geteuid() == 0:
                 self.cgroup = _sandbox.PidsCgroup.create(self.limits.max_processes)
                 if self.cgroup is None:
