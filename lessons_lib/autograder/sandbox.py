@@ -14,7 +14,8 @@ Each kernel runs as ``bwrap [what it may see] python -I kernel.py ...``:
   connection file (the Unix sockets of jupyter_client's ``ipc`` transport, the only
   channel to the grader). The rest of the file system is mounted read-only.
 - **No network:** a network namespace of its own (a loopback and nothing else).
-- **Its own processes only:** a pid namespace with its own ``/proc``; ``--die-with-parent``
+- **Its own processes only:** a pid namespace with its own ``/proc`` (whose global parts,
+  ``/proc/sys`` and ``/proc/sysrq-trigger`` among them, are read-only or hidden); ``--die-with-parent``
   and the namespace's init kill everything it started when the kernel ends or the
   grader dies; a new session (no terminal to write into). A new user namespace,
   all capabilities dropped, and no further user namespaces inside.
@@ -52,6 +53,10 @@ HOME = "/tmp/home"          # the kernel's home and working directory, inside it
 SHM_MB = 16
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf")
 _TOP_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+# The parts of a new /proc that are not per-namespace (Docker covers the same): sysctls, the
+# magic SysRq key, hardware settings read-only; kernel memory, keys and timers hidden.
+_PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs")
+_PROC_HIDDEN = ("/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/latency_stats")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -192,7 +197,12 @@ class Sandbox:
                 args += ["--ro-bind", str(GRADING_STAND_IN), str(CHECKERS)]
             else:
                 args += ["--size", str(1 << 16), "--tmpfs", str(CHECKERS), "--remount-ro", str(CHECKERS)]
-        args += ["--proc", "/proc", "--dev", "/dev", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
+        args += ["--proc", "/proc"]
+        for path in filter(os.path.exists, _PROC_READ_ONLY):   # as root the sandbox is uid 0: these
+            args += ["--ro-bind", path, path]                     # would reach the host's kernel
+        for path in filter(os.path.exists, _PROC_HIDDEN):
+            args += ["--ro-bind", "/dev/null", path]
+        args += ["--dev", "/dev", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
                  "--remount-ro", "/dev", "--size", str(int(tmp_mb) << 20), "--tmpfs", "/tmp", "--dir", HOME]
         for host, name in files:
             args += ["--ro-bind", str(host), f"{HOME}/{name}"]
