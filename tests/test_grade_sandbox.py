@@ -322,7 +322,6 @@ class Run:
         except OSError:
             pass
         self.listener.close()
-        time.sleep(0.5)   # let whatever survived settle
         self.left_running = _survivors([TAG, SLEEP, str(self.gtmp)])
         self.written = [t for t in self.targets if os.path.exists(t)]
 

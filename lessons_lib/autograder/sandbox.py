@@ -15,10 +15,11 @@ Each kernel runs as ``bwrap [what it may see] python -I kernel.py ...``:
   channel to the grader). The rest of the file system is mounted read-only.
 - **No network:** a network namespace of its own (a loopback and nothing else).
 - **Its own processes only:** a pid namespace with its own ``/proc`` (whose global parts,
-  ``/proc/sys`` and ``/proc/sysrq-trigger`` among them, are read-only or hidden); ``--die-with-parent``
-  and the namespace's init kill everything it started when the kernel ends or the
-  grader dies; a new session (no terminal to write into). A new user namespace,
-  all capabilities dropped, and no further user namespaces inside.
+  ``/proc/sys`` and ``/proc/sysrq-trigger`` among them, are read-only or hidden);
+  ``--die-with-parent`` and the namespace's init kill everything it started when the
+  kernel ends or the grader dies, and the grader waits for that (``SandboxInit``);
+  a new session (no terminal to write into). A new user namespace, all capabilities
+  dropped, and no further user namespaces inside.
 - **A process-count limit:** ``RLIMIT_NPROC`` set by ``kernel.py`` inside the user
   namespace counts that sandbox's processes only; for root (whom Linux exempts from
   ``RLIMIT_NPROC``) a ``pids`` cgroup per kernel, where the cgroup file system is
@@ -159,6 +160,55 @@ class PidsCgroup:
 
 
 @dataclass(frozen=True)
+class SandboxInit:
+    """The init of a sandbox's pid namespace (bwrap's child), as the host sees it.
+
+    When it has exited, Linux has killed and reaped every other process of its namespace
+    (an init's exit waits for them), so its end is the end of all the kernel started.
+    """
+
+    pid: int
+    start: str     # its start time (field 22 of /proc/pid/stat): a reused pid is not it
+
+    @classmethod
+    def of(cls, bwrap_pid):
+        """The init under the bwrap process ``bwrap_pid``, or None (not running, or no such child)."""
+        if not bwrap_pid:
+            return None
+        try:
+            children = Path(f"/proc/{bwrap_pid}/task/{bwrap_pid}/children").read_text().split()
+        except OSError:
+            return None
+        for child in children:
+            stat = _stat(int(child))
+            if stat is not None:
+                return cls(int(child), stat[19])
+        return None
+
+    def running(self):
+        stat = _stat(self.pid)
+        return stat is not None and stat[19] == self.start and stat[0] not in ("Z", "X")
+
+    async def ended(self, timeout=10.0):
+        """Wait (at most ``timeout`` s) until the init, and so its whole namespace, is gone."""
+        import asyncio
+
+        deadline = time.monotonic() + timeout
+        while self.running() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return not self.running()
+
+
+def _stat(pid):
+    """The fields of /proc/pid/stat after the command name (state first), or None."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+@dataclass(frozen=True)
 class Sandbox:
     """A bwrap that passed its self-test here, and how processes are counted."""
 
@@ -179,7 +229,9 @@ class Sandbox:
         """
         args = [self.bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--disable-userns", "--cap-drop", "ALL", "--die-with-parent",
-                "--new-session", "--hostname", "grading"]
+                "--new-session", "--hostname", "grading",
+                # first, so that what is bound below (a venv or a checkout in /tmp) shows through
+                "--size", str(int(tmp_mb) << 20), "--tmpfs", "/tmp", "--dir", HOME]
         for top in _TOP_DIRS:
             p = Path("/") / top
             if p.is_symlink():
@@ -203,7 +255,7 @@ class Sandbox:
         for path in filter(os.path.exists, _PROC_HIDDEN):
             args += ["--ro-bind", "/dev/null", path]
         args += ["--dev", "/dev", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
-                 "--remount-ro", "/dev", "--size", str(int(tmp_mb) << 20), "--tmpfs", "/tmp", "--dir", HOME]
+                 "--remount-ro", "/dev"]
         for host, name in files:
             args += ["--ro-bind", str(host), f"{HOME}/{name}"]
         conn = os.path.realpath(conn_dir)
