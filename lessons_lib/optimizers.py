@@ -357,8 +357,9 @@ class AdamW(Adam):
     (2019), "Decoupled Weight Decay Regularization", arXiv:1711.05101.
 
     torch.optim.AdamW is the same rule, with the same defaults (lr = 0.001,
-    weight_decay = 0.01); so is Keras 3's AdamW (default weight_decay 0.004).
-    The paper writes theta <- theta - eta_t * (alpha * m_hat / (sqrt(v_hat) +
+    weight_decay = 0.01). Keras 3's AdamW decays the same way (its default
+    weight_decay is 0.004) before Keras's Adam step, whose epsilon differs (see
+    Adam). The paper writes theta <- theta - eta_t * (alpha * m_hat / (sqrt(v_hat) +
     eps) + lambda * theta) with a schedule multiplier eta_t: its lambda is
     torch's lr * weight_decay, not weight_decay.
     """
