@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-MATH_MODULES = ["optimizers", "schedules", "problems", "surfaces", "loops", "gradcheck", "datasets",
+MATH_MODULES = ["optimizers", "schedules", "problems", "surfaces", "loops", "gradcheck", "datasets", "losses",
                 # the exercise checkers: numpy only, so grading never depends on a display
                 "grading", "grading._steps", *(f"grading.lesson{nn:02d}" for nn in range(1, 15))]
 
