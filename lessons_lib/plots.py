@@ -556,3 +556,27 @@ def race_html(surface, optimizers, steps, **kwargs):
     html = HTML(race_to_jshtml(anim))
     html.histories = anim.histories
     return html
+
+
+# ---------------------------------------------------------------------------- lesson 12 (adam_adamax_nadam)
+def curves(data, ax=None, *, xlabel="step t", ylabel, title, xscale="linear", yscale="linear",
+           hlines=(), vlines=(), marker=None, legend_loc="best", ncol=1):
+    """Named curves on one axes, with thin reference lines; returns the axes.
+
+    data            {label: (x, y)}, one line each, in the axes' colour cycle
+    hlines, vlines  (position, label) pairs, drawn dotted; label None leaves it out of the legend
+    marker          e.g. "o" to mark every point
+    """
+    if not data:
+        raise ValueError("data must map at least one label to (x, y), got nothing to plot")
+    ax = _new_axes(ax, figsize=(7.5, 4.5))
+    for label, (x, y) in data.items():
+        ax.plot(x, y, marker=marker, ms=4 if marker else None, lw=1.6, label=label)
+    for y, label in hlines:
+        ax.axhline(y, color="0.3", ls=":", lw=1.2, label=label)
+    for x, label in vlines:
+        ax.axvline(x, color="0.6", ls=":", lw=1.2, label=label)
+    ax.set(xscale=xscale, yscale=yscale, xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize="small", loc=legend_loc, ncol=ncol)
+    return ax

@@ -280,3 +280,23 @@ def test_race_refuses_nothing_to_race():
         plots.race(surfaces.Beale(), [], steps=10)
     with pytest.raises(ValueError, match="frames must be"):
         plots.race(surfaces.Beale(), [O.GD(lr=0.01)], steps=10, frames=1)
+
+
+# ---------------------------------------------------------------------------- lesson 12 (adam_adamax_nadam)
+def test_curves_draws_each_series_with_its_reference_lines_titled_and_labelled():
+    t = np.arange(1, 11)
+    ax = plots.curves({"a": (t, t ** 2), "b": (t, 2 * t)}, ylabel="value", title="two curves", yscale="log",
+                      hlines=[(5.0, "five"), (0.0, None)], vlines=[(3, "step 3")], marker="o")
+    _assert_titled_and_labelled(ax)
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "step t"
+    assert _legend_labels(ax) == ["a", "b", "five", "step 3"]          # an unlabelled line stays out
+    np.testing.assert_array_equal(_line_with_label(ax, "a").get_ydata(), t ** 2)
+    assert _line_with_label(ax, "five").get_ydata()[0] == 5.0
+    assert _line_with_label(ax, "step 3").get_xdata()[0] == 3
+
+
+def test_curves_uses_given_axes_and_refuses_nothing_to_plot():
+    fig, ax = plt.subplots()
+    assert plots.curves({"a": ([0, 1], [1, 0])}, ax=ax, ylabel="y", title="t") is ax
+    with pytest.raises(ValueError, match="at least one"):
+        plots.curves({}, ylabel="y", title="t")
