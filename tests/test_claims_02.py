@@ -157,6 +157,18 @@ def test_gd_is_one_independent_parabola_per_eigen_direction(text, q, eig):
     np.testing.assert_allclose(z[1:, 0] / z[:-1, 0], 0.85, rtol=1e-12)
 
 
+def test_on_lesson_01s_parabola_each_step_multiplies_x_by_1_minus_lr_lambda(text):
+    # moved from test_claims_01: lesson 01 now only shows the regimes, lesson 02 derives the factor
+    says(text, "each is lesson\n01's parabola with curvature $\\lambda_i$".replace("\n", " "),
+         r"$z_i(t) = (1 - \mathrm{lr}\,\lambda_i)^t\, z_i(0)$")
+    for lam in (1.0, 3.0):
+        parabola = surfaces.Parabola(lam=lam)
+        for lr in (0.1, 0.5, 1.5 / lam, 2.2 / lam):
+            h = loops.minimize(parabola, optimizers.GD(lr=lr), steps=12)
+            want = parabola.start[0] * (1 - lr * lam) ** np.arange(13)
+            np.testing.assert_allclose(h.path[:, 0], want, rtol=1e-12)
+
+
 # ---------------------------------------------------------------------------- 4. the limit
 def test_the_limit_and_the_runs_on_either_side(text, q):
     says(text, r"0 < \mathrm{lr} < \frac{2}{\lambda_{\max}}", "0.2 on our bowl",
@@ -191,6 +203,9 @@ def test_the_best_fixed_rate_and_its_rate_on_the_bowl(text, q):
     worst = np.abs(1 - lrs[:, None] * q.eigenvalues[None, :]).max(axis=1)
     assert lrs[worst.argmin()] == pytest.approx(2 / 11, abs=1e-5)
     assert worst.min() == pytest.approx(9 / 11, abs=1e-5)
+    # the learning-rate explorer (lessons 01, 07) shows the same equal factors (moved from test_claims_01)
+    from lessons_lib.widgets import LearningRateExplorer
+    np.testing.assert_allclose(LearningRateExplorer(dim=2, kappa=10, lr=2 / 11).factors, [9 / 11, 9 / 11])
 
 
 def test_with_many_eigenvalues_the_ends_decide():
