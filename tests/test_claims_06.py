@@ -52,13 +52,8 @@ def test_objectives_exercises_and_next(text):
 
 
 def test_predict_first_common_mistakes_and_further_reading(text):
-    assert text.count("**Predict first:**") == 7
-    assert text.index("## Common mistakes") < text.index("## Further reading") < text.index("**Next:**")
-    for url in ("https://arxiv.org/abs/1609.04747", "https://distill.pub/2017/momentum/",
-                "https://d2l.ai/chapter_optimization/", "https://cs231n.github.io/neural-networks-3/",
-                "https://www.deeplearningbook.org/contents/optimization.html",
-                "https://arxiv.org/abs/1406.2572", "https://arxiv.org/abs/1211.5063"):
-        assert url in text
+    notebook_text.assert_lesson_closing(text, predict_first=7, urls=("https://arxiv.org/abs/1406.2572",
+                                                                      "https://arxiv.org/abs/1211.5063"))
 
 
 def test_ill_conditioning_refers_to_lesson_02_for_the_derivation(text):
