@@ -244,3 +244,8 @@ def test_a_step_along_plus_the_gradient_climbs(text):
         p = p + 0.05 * q.grad(p)
         losses.append(q.value(p))
     assert np.all(np.diff([q.value(q.start)] + losses) > 0)
+
+
+def test_lesson_13_checks_its_max_far_from_a_tie_as_the_text_says(text):
+    assert "lesson 13 checks its max far from a tie for that reason" in text
+    assert "kink where two components tie" in notebook_text.markdown("13_backpropagation")
