@@ -291,8 +291,4 @@ def test_keras_keeps_a_velocity_with_lr_inside_and_the_sign_flipped(text):
 
 
 def test_predict_first_and_the_closing_boxes(text):
-    assert text.count("**Predict first:**") >= 6
-    assert text.index("## Common mistakes") < text.index("## Further reading") < text.index("**Next:**")
-    for link in ("https://arxiv.org/abs/1609.04747", "https://distill.pub/2017/momentum/",
-                 "https://proceedings.mlr.press/v28/sutskever13.html", "https://cs231n.github.io/neural-networks-3/"):
-        assert link in text
+    notebook_text.assert_lesson_closing(text, 6, urls=('https://proceedings.mlr.press/v28/sutskever13.html', 'https://arxiv.org/abs/1212.0901'))
