@@ -103,6 +103,7 @@ def test_bench_grading_rejects_a_bad_option_by_name():
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--n" in done.stderr and "0" in done.stderr
 
+
 def test_bench_notebooks_runs_a_notebook_and_gives_it_a_verdict():
     import nbformat
     lesson = BENCH.parent / "notebooks" / "00_start_here.ipynb"
