@@ -241,8 +241,8 @@ class MLP(Problem):
         if activation not in _ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
         hidden = tuple(hidden)
-        if not 1 <= len(hidden) <= 2:
-            raise ValueError(f"hidden must list one or two layer widths, got {hidden!r}")
+        if not hidden:
+            raise ValueError(f"hidden must list at least one layer width, got {hidden!r}")
         for h in hidden:
             _checks.positive_int("hidden layer width", h)
         # n_classes=0 is an error (refused below), not "unset"
@@ -264,20 +264,24 @@ class MLP(Problem):
             i += b
         return layers
 
-    def init(self, seed=0):
+    def init(self, seed=0, scale=1.0):
         """Seeded uniform weights and zero biases.
 
         Glorot-uniform, limit sqrt(6 / (fan_in + fan_out)), for tanh layers and the
         softmax layer; He-uniform, limit sqrt(6 / fan_in), for relu layers (relu
         zeroes half its inputs, so it needs twice the variance to keep the signal's scale).
+        ``scale`` multiplies every weight (scale=2: twice the right standard deviation),
+        for experiments with a wrong initialisation; the same seed draws the same
+        pattern at every scale.
         """
+        scale = _checks.positive("scale", scale)
         rng = np.random.default_rng(seed)
         parts = []
         n_layers = len(self.shapes)
         for l, ((a, b), _) in enumerate(self.shapes):
             he = self.activation == "relu" and l < n_layers - 1
             limit = np.sqrt(6.0 / a) if he else np.sqrt(6.0 / (a + b))
-            parts += [rng.uniform(-limit, limit, size=a * b), np.zeros(b)]
+            parts += [scale * rng.uniform(-limit, limit, size=a * b), np.zeros(b)]
         return np.concatenate(parts)
 
     def _forward(self, theta, X):
@@ -301,24 +305,42 @@ class MLP(Problem):
         log_p, _, _ = self._forward(theta, X)
         return float(-np.mean(log_p[np.arange(len(y)), y]))
 
-    def grad(self, theta, idx=None):
-        theta = self._theta(theta)
-        X, y = self.batch(idx)
-        act, act_prime = _ACTIVATIONS[self.activation]
+    def _backward(self, theta, X, y):
+        """The backward pass: [(dW_l, db_l)], [delta_l] for l = 1..L, and the forward cache."""
+        _, act_prime = _ACTIVATIONS[self.activation]
         log_p, cache, layers = self._forward(theta, X)
         m = len(y)
         delta = np.exp(log_p)
         delta[np.arange(m), y] -= 1.0
         delta /= m  # dloss/dlogits for the mean cross-entropy
-        grads = []
+        grads, deltas = [], []
         for l in range(len(layers) - 1, -1, -1):
             a_prev, _ = cache[l]
             W, _ = layers[l]
             grads.append((a_prev.T @ delta, delta.sum(axis=0)))
+            deltas.append(delta)
             if l > 0:
                 _, z_prev = cache[l - 1]
                 delta = (delta @ W.T) * act_prime(z_prev, a_prev)
-        return np.concatenate([part.ravel() for dW_db in reversed(grads) for part in dW_db])
+        return grads[::-1], deltas[::-1], cache
+
+    def grad(self, theta, idx=None):
+        X, y = self.batch(idx)
+        grads, _, _ = self._backward(self._theta(theta), X, y)
+        return np.concatenate([part.ravel() for dW_db in grads for part in dW_db])
+
+    def layer_signals(self, theta, idx=None):
+        """What flows through the layers on a batch, forward and backward: (activations, gradients).
+
+        activations[l] is a_{l+1}, the output of hidden layer l+1 (one row per example);
+        gradients[l] is the gradient of each example's own loss -log p[y] with respect to
+        z_{l+1}, the input of layer l+1's activation (the "delta" backpropagation passes
+        down), for every layer including the output (there: p - onehot(y)). For measuring
+        how the scale of the signal changes from layer to layer (lesson 15).
+        """
+        X, y = self.batch(idx)
+        _, deltas, cache = self._backward(self._theta(theta), X, y)
+        return [a for a, _ in cache[1:]], [delta * len(y) for delta in deltas]
 
     def predict(self, theta, X=None):
         X = self.X if X is None else np.asarray(X, dtype=np.float64)

@@ -86,3 +86,14 @@ def fixtures(stem, code_collapsed=False):
         return _code(stem, collapsed=code_collapsed)
 
     return text, code
+
+
+def cells_starting(stem, *starts):
+    """The code cells that begin with each of the given lines, in that order (each must match one cell)."""
+    sources = globals()["sources"](stem, "code")
+    found = []
+    for start in starts:
+        matches = [s for s in sources if s.startswith(start)]
+        assert len(matches) == 1, f"expected one code cell starting with {start!r}, found {len(matches)}"
+        found.append(matches[0])
+    return found
