@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["Problem", "SigmoidNeuron", "LinearRegression", "LogisticRegression", "MLP", "sigmoid"]
+__all__ = ["Problem", "SigmoidNeuron", "LinearRegression", "LogisticRegression", "MLP", "DeepTanhNet", "sigmoid"]
 
 
 def sigmoid(z):
@@ -353,3 +353,87 @@ class MLP(Problem):
 
     def __repr__(self):
         return f"MLP(sizes={self.sizes}, activation={self.activation!r})"
+
+
+class DeepTanhNet(Problem):
+    """A deep tanh network with an optional batch or layer norm before every tanh (lesson 16).
+
+        z_l = a_{l-1} W_l                      no biases: the norm would remove them
+        z_l <- (z_l - mean) / s,  s = sqrt(var + eps)      axis=0: batch norm, 1: layer norm, None: none
+        a_l = tanh(z_l)                        l = 1..depth, each `width` units
+        p   = softmax(a_depth V + c)           loss = mean over the batch of -log p[y]
+
+    The norm has no learned scale and shift (gamma = 1, beta = 0). Backpropagation
+    through it, with z_hat the normalised z and the means along the same axis:
+
+        dL/dz = (dL/dz_hat - mean(dL/dz_hat) - z_hat * mean(dL/dz_hat * z_hat)) / s
+
+    the two extra terms because every z also moves the mean and s. With batch norm the
+    loss of a batch uses that batch's statistics; ``loss(theta)`` on all the data uses the
+    statistics of all of it (the lectures' post-training step). ``theta`` stacks
+    W_1, ..., W_depth, V, c row-major.
+    """
+
+    name = "DeepTanhNet"
+
+    def __init__(self, X, y, width=16, depth=6, axis=None, eps=1e-5):
+        super().__init__(X, y)
+        if not np.issubdtype(self.y.dtype, np.integer) or self.y.min() < 0:
+            raise ValueError("y must hold integer class labels 0, 1, ..., n_classes-1")
+        if axis not in (None, 0, 1):
+            raise ValueError(f"axis must be None (no norm), 0 (batch norm) or 1 (layer norm), got {axis!r}")
+        self.width = _checks.positive_int("width", width)
+        self.depth = _checks.positive_int("depth", depth)
+        self.axis, self.eps = axis, _checks.positive("eps", eps)
+        self.k = int(self.y.max()) + 1
+        self.sizes = [self.X.shape[1]] + [self.width] * self.depth
+        self.n_params = sum(a * b for a, b in zip(self.sizes, self.sizes[1:])) + self.width * self.k + self.k
+
+    def init(self, std, seed=0):
+        """Seeded Gaussian weights of standard deviation ``std`` (all of them, V and c too)."""
+        std = _checks.positive("std", std)
+        return np.random.default_rng(seed).normal(0.0, std, size=self.n_params)
+
+    def _unpack(self, theta):
+        Ws, i = [], 0
+        for a, b in zip(self.sizes, self.sizes[1:]):
+            Ws.append(theta[i:i + a * b].reshape(a, b))
+            i += a * b
+        V = theta[i:i + self.width * self.k].reshape(self.width, self.k)
+        return Ws, V, theta[-self.k:]
+
+    def _forward(self, theta, idx):
+        X, y = self.batch(idx)
+        Ws, V, c = self._unpack(self._theta(theta))
+        a, cache = X, []
+        for W in Ws:
+            z, s = a @ W, None
+            if self.axis is not None:
+                s = np.sqrt(z.var(axis=self.axis, keepdims=True) + self.eps)
+                z = (z - z.mean(axis=self.axis, keepdims=True)) / s
+            cache.append((a, z, s))
+            a = np.tanh(z)
+        logits = a @ V + c
+        log_p = logits - logits.max(axis=1, keepdims=True)
+        log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+        return y, a, log_p, cache, Ws, V
+
+    def loss(self, theta, idx=None):
+        y, _, log_p, *_ = self._forward(theta, idx)
+        return float(-log_p[np.arange(len(y)), y].mean())
+
+    def grad(self, theta, idx=None):
+        y, a, log_p, cache, Ws, V = self._forward(theta, idx)
+        d = np.exp(log_p)
+        d[np.arange(len(y)), y] -= 1
+        d /= len(y)                                          # dL/dlogits
+        grads = [d.sum(axis=0), (a.T @ d).ravel()]           # dL/dc, dL/dV (collected backwards)
+        da = d @ V.T
+        for (a_prev, z, s), W in zip(reversed(cache), reversed(Ws)):
+            dz = da * (1 - np.tanh(z) ** 2)                  # through the tanh
+            if s is not None:                                # through the norm (the formula above)
+                dz = (dz - dz.mean(axis=self.axis, keepdims=True)
+                      - z * (dz * z).mean(axis=self.axis, keepdims=True)) / s
+            grads.append((a_prev.T @ dz).ravel())
+            da = dz @ W.T
+        return np.concatenate(grads[::-1])

@@ -474,3 +474,48 @@ def test_mlp_layer_signals_are_the_forward_and_backward_passes(activation):
     sub_a, sub_g = p.layer_signals(theta, idx=np.array([3, 4]))
     np.testing.assert_allclose(sub_a[1], activations[1][[3, 4]], rtol=1e-14)
     np.testing.assert_allclose(sub_g[0], gradients[0][[3, 4]], rtol=1e-12, atol=1e-15)
+
+
+# ---------------------------------------------------------------------------- DeepTanhNet (lesson 16)
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_deep_tanh_net_gradient_through_the_norms(axis):
+    from lessons_lib.problems import DeepTanhNet
+    X, y = two_moons(n=30, noise=0.1, seed=4)
+    net = DeepTanhNet(X, y, width=4, depth=4, axis=axis)
+    assert net.n_params == 2 * 4 + 3 * 16 + 4 * 2 + 2
+    theta = net.init(0.7, seed=2)
+    result = gradcheck(net.loss, net.grad, theta)
+    assert result.ok and result.max_rel_error < 1e-6, (axis, str(result))
+    idx = np.arange(10)
+    assert gradcheck(lambda t: net.loss(t, idx), lambda t: net.grad(t, idx), theta).ok   # a batch's statistics
+
+
+def test_deep_tanh_net_forward_written_out():
+    from lessons_lib.problems import DeepTanhNet
+    X, y = two_moons(n=12, noise=0.1, seed=0)
+    for axis in (None, 0, 1):
+        net = DeepTanhNet(X, y, width=3, depth=2, axis=axis)
+        theta = net.init(0.5, seed=1)
+        W1, W2 = theta[:6].reshape(2, 3), theta[6:15].reshape(3, 3)
+        V, c = theta[15:21].reshape(3, 2), theta[21:]
+        a = X
+        for W in (W1, W2):
+            z = a @ W
+            if axis is not None:
+                z = (z - z.mean(axis=axis, keepdims=True)) / np.sqrt(z.var(axis=axis, keepdims=True) + 1e-5)
+            a = np.tanh(z)
+        logits = a @ V + c
+        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        assert net.loss(theta) == pytest.approx(-np.mean(np.log(p[np.arange(12), y])), rel=1e-13)
+    np.testing.assert_array_equal(net.init(0.5, seed=1), np.random.default_rng(1).normal(0, 0.5, net.n_params))
+
+
+@pytest.mark.parametrize("kwargs, message", [(dict(axis=2), "^axis must"), (dict(width=0), "^width must"),
+                                             (dict(depth=1.5), "^depth must"), (dict(eps=0), "^eps must")])
+def test_deep_tanh_net_refuses_bad_arguments(kwargs, message):
+    from lessons_lib.problems import DeepTanhNet
+    X, y = two_moons(n=10)
+    with pytest.raises(ValueError, match=message):
+        DeepTanhNet(X, y, **kwargs)
+    with pytest.raises(ValueError, match="^std must"):
+        DeepTanhNet(X, y).init(0.0)
