@@ -4,8 +4,6 @@ The lesson's code IS the lesson here (the `Value` class), so the tests run those
 lessons_lib (SigmoidNeuron.grad, gradcheck); every number the text
 states is recomputed and asserted to appear in the notebook's markdown.
 """
-import contextlib
-import io
 import math
 
 import matplotlib
@@ -29,8 +27,7 @@ def _run_cells(*starts):
     """Execute the notebook's code cells that begin with the given lines, in order; return the namespace."""
     namespace = {"np": np, "math": math, "problems": problems, "gradcheck": gradcheck,
                  "numerical_gradient": numerical_gradient}
-    with contextlib.redirect_stdout(io.StringIO()):
-        return notebook_text.run_cells(STEM, notebook_text.cells_starting(STEM, *starts), namespace)
+    return notebook_text.run_cells_starting(STEM, starts, namespace)
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,7 @@ the tests run those cells of the notebook and check what they compute against
 lessons_lib (MLP.grad, SigmoidNeuron.grad, gradcheck); every number the text states
 is recomputed and asserted to appear in the notebook's markdown.
 """
-import contextlib
 import inspect
-import io
 
 import numpy as np
 import pytest
@@ -25,8 +23,7 @@ text, code = notebook_text.fixtures(STEM, code_collapsed=True)
 def _run_cells(*starts):
     """Execute the notebook's code cells that begin with the given lines, in order; return the namespace."""
     namespace = {"np": np, "problems": problems, "datasets": datasets, "gradcheck": gradcheck}
-    with contextlib.redirect_stdout(io.StringIO()):
-        return notebook_text.run_cells(STEM, notebook_text.cells_starting(STEM, *starts), namespace)
+    return notebook_text.run_cells_starting(STEM, starts, namespace)
 
 
 @pytest.fixture(scope="module")

@@ -24,10 +24,7 @@ STEM = "16_training_tricks"
 text, code = notebook_text.fixtures(STEM)
 
 
-@pytest.fixture(scope="module")
-def nb():
-    """The notebook's namespace after its code cells ran (figures and magics skipped)."""
-    return notebook_text.run_cells(STEM, notebook_text.sources(STEM, "code"), {})
+nb = notebook_text.namespace_fixture(STEM)      # the namespace after its code cells ran (figures skipped)
 
 
 _in = notebook_text.says
