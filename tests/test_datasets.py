@@ -3,8 +3,8 @@ the digits on disk, and a split and standardization that use the training set on
 import numpy as np
 import pytest
 
-from lessons_lib.datasets import (load_digits, sparse_regression, spirals, standardize, train_test_split,
-                                  two_moons)
+from lessons_lib.datasets import (corrupt_labels, load_digits, sparse_regression, spirals, standardize,
+                                  train_test_split, two_moons)
 
 GENERATORS = {
     "two_moons": lambda seed: two_moons(n=101, seed=seed),
@@ -202,7 +202,6 @@ def test_standardize_refuses_a_1d_training_set():
 
 # ---------------------------------------------------------------------------- corrupt_labels (lessons 16, 17)
 def test_corrupt_labels_draws_a_fraction_anew_seeded_and_leaves_y_alone():
-    from lessons_lib.datasets import corrupt_labels
     y = np.arange(2000) % 10
     keep = y.copy()
     new, drawn = corrupt_labels(y, 0.3, n_classes=10, seed=4)
@@ -224,6 +223,5 @@ def test_corrupt_labels_draws_a_fraction_anew_seeded_and_leaves_y_alone():
 @pytest.mark.parametrize("kwargs, message", [(dict(fraction=1.5), "^fraction must"), (dict(fraction=-0.1), "^fraction must"),
                                              (dict(n_classes=0), "^n_classes must")])
 def test_corrupt_labels_refuses_bad_arguments(kwargs, message):
-    from lessons_lib.datasets import corrupt_labels
     with pytest.raises(ValueError, match=message):
         corrupt_labels(np.zeros(5, dtype=int), **{"fraction": 0.3, "n_classes": 10, **kwargs})

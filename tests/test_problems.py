@@ -10,7 +10,7 @@ from lessons_lib.datasets import spirals, two_moons
 from lessons_lib.gradcheck import gradcheck, numerical_gradient
 from lessons_lib.loops import minibatch_gd
 from lessons_lib.optimizers import Adam
-from lessons_lib.problems import MLP, LinearRegression, LogisticRegression, SigmoidNeuron, sigmoid
+from lessons_lib.problems import MLP, DeepTanhNet, LinearRegression, LogisticRegression, SigmoidNeuron, sigmoid
 
 
 def linear(seed=0, n=30, d=3):
@@ -479,7 +479,6 @@ def test_mlp_layer_signals_are_the_forward_and_backward_passes(activation):
 # ---------------------------------------------------------------------------- DeepTanhNet (lesson 16)
 @pytest.mark.parametrize("axis", [None, 0, 1])
 def test_deep_tanh_net_gradient_through_the_norms(axis):
-    from lessons_lib.problems import DeepTanhNet
     X, y = two_moons(n=30, noise=0.1, seed=4)
     net = DeepTanhNet(X, y, width=4, depth=4, axis=axis)
     assert net.n_params == 2 * 4 + 3 * 16 + 4 * 2 + 2
@@ -491,7 +490,6 @@ def test_deep_tanh_net_gradient_through_the_norms(axis):
 
 
 def test_deep_tanh_net_forward_written_out():
-    from lessons_lib.problems import DeepTanhNet
     X, y = two_moons(n=12, noise=0.1, seed=0)
     for axis in (None, 0, 1):
         net = DeepTanhNet(X, y, width=3, depth=2, axis=axis)
@@ -513,7 +511,6 @@ def test_deep_tanh_net_forward_written_out():
 @pytest.mark.parametrize("kwargs, message", [(dict(axis=2), "^axis must"), (dict(width=0), "^width must"),
                                              (dict(depth=1.5), "^depth must"), (dict(eps=0), "^eps must")])
 def test_deep_tanh_net_refuses_bad_arguments(kwargs, message):
-    from lessons_lib.problems import DeepTanhNet
     X, y = two_moons(n=10)
     with pytest.raises(ValueError, match=message):
         DeepTanhNet(X, y, **kwargs)
