@@ -148,3 +148,21 @@ def reading_minutes(nb):
             lines += sum(1 for line in cell.source.splitlines() if line.strip())
     return (words / WORDS_PER_MINUTE + lines / CODE_LINES_PER_MINUTE
             + cells * MINUTES_PER_CODE_CELL)
+
+
+COURSE_READING = ("https://arxiv.org/abs/1609.04747", "https://distill.pub/2017/momentum/",
+                  "https://d2l.ai/chapter_optimization/", "https://cs231n.github.io/neural-networks-3/",
+                  "https://www.deeplearningbook.org/contents/optimization.html")
+
+
+def assert_lesson_closing(text, predict_first, urls=()):
+    """Issue 11's shape of a lesson (text: its collapsed markdown): `predict_first` lines
+    "**Predict first:**", then "## Common mistakes" before "## Further reading", both before
+    "**Next:**", and the course's five references plus `urls` in the reading."""
+    found = text.count("**Predict first:**")
+    assert found == predict_first, f"{found} 'Predict first' lines, expected {predict_first}"
+    for heading in ("## Common mistakes", "## Further reading", "**Next:**"):
+        assert heading in text, f"the lesson has no {heading!r}"
+    assert text.index("## Common mistakes") < text.index("## Further reading") < text.index("**Next:**")
+    for url in (*COURSE_READING, *urls):
+        assert url in text, f"the further reading does not link {url}"
