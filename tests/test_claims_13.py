@@ -1,8 +1,9 @@
 """What notebooks/13_backpropagation.ipynb claims in words, checked against the library.
 
-The lesson's code IS the lesson here (the `Value` class), so the tests run those cells of the notebook and check what they compute against
-lessons_lib (SigmoidNeuron.grad, gradcheck); every number the text
-states is recomputed and asserted to appear in the notebook's markdown.
+The lesson's code IS the lesson here (the `Value` class), so the tests run those cells
+of the notebook and check what they compute against lessons_lib (SigmoidNeuron.grad,
+gradcheck); every number the text states is recomputed and asserted to appear in the
+notebook's markdown.
 """
 import math
 
@@ -46,10 +47,13 @@ def test_links_the_exercises_and_names_its_own(text):
 
 def test_lesson_structure(text):
     for heading in ("**Learning objectives.**", "**You need**", "## Summary", "## Common mistakes",
-                    "## Further reading", "**Next:** [14 · Backpropagation through a network](14_backprop_networks.ipynb)"):
+                    "## Further reading",
+                    "**Next:** [14 · Backpropagation through a network](14_backprop_networks.ipynb)"):
         assert heading in text
-    assert text.index("## Common mistakes") < text.index("## Further reading")
-    assert text.count("**Predict first:**") >= 4
+    notebook_text.assert_lesson_closing(text, 4, urls=(
+        "https://github.com/karpathy/micrograd",
+        "https://www.nature.com/articles/323533a0",
+    ))
 
 
 # ---------------------------------------------------------------------------- the Value class

@@ -44,8 +44,7 @@ def test_lesson_structure(text):
     for heading in ("**Learning objectives.**", "**You need** lesson 13", "## Summary", "## Common mistakes",
                     "## Further reading", "**Next:** [15 · Initialisation](15_initialisation.ipynb)"):
         assert heading in text
-    assert text.index("## Common mistakes") < text.index("## Further reading")
-    assert text.count("**Predict first:**") >= 3
+    notebook_text.assert_lesson_closing(text, 3, urls=("https://www.nature.com/articles/323533a0",))
 
 
 def test_softmax_gradient_is_credited_to_lesson_03(text):

@@ -27,8 +27,10 @@ def test_lesson_structure(text):
     says(text, "**Learning objectives.**", "**You need** lesson 14", "**Exercises:** none yet", "## Summary",
          "## Common mistakes", "## Further reading",
          "**Next:** [16 · Training tricks](16_training_tricks.ipynb)")
-    assert text.index("## Common mistakes") < text.index("## Further reading")
-    assert text.count("**Predict first:**") >= 5
+    notebook_text.assert_lesson_closing(text, 5, urls=(
+        "https://proceedings.mlr.press/v9/glorot10a.html",
+        "https://arxiv.org/abs/1502.01852",
+    ))
     assert text.index("$\\mathrm{Var}(x) = E[x^2] - E[x]^2$") < text.index("## 2. The variance")
 
 

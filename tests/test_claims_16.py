@@ -48,8 +48,11 @@ def test_notebook_runs_the_experiments_the_claims_assume(code, text):
 def test_lesson_structure(text):
     _in(text, "**Learning objectives.**", "**You need**", "## Summary", "## Common mistakes", "## Further reading",
         "**Next:** [17 · Noise, early stopping and search](17_noise_stopping_search.ipynb)")
-    assert text.index("## Common mistakes") < text.index("## Further reading")
-    assert text.count("**Predict first:**") >= 5
+    notebook_text.assert_lesson_closing(text, 6, urls=(
+        "https://arxiv.org/abs/1502.03167",
+        "https://arxiv.org/abs/1607.06450",
+        "https://jmlr.org/papers/v15/srivastava14a.html",
+    ))
 
 # ---------------------------------------------------------------------------- 1. shuffling
 def test_sorted_data_make_sgd_swing(nb, text):

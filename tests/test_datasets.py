@@ -220,7 +220,8 @@ def test_corrupt_labels_draws_a_fraction_anew_seeded_and_leaves_y_alone():
     assert not corrupt_labels(y, 0.0, 10)[1].any() and corrupt_labels(y, 1.0, 10)[1].all()
 
 
-@pytest.mark.parametrize("kwargs, message", [(dict(fraction=1.5), "^fraction must"), (dict(fraction=-0.1), "^fraction must"),
+@pytest.mark.parametrize("kwargs, message", [(dict(fraction=1.5), "^fraction must"),
+                                             (dict(fraction=-0.1), "^fraction must"),
                                              (dict(n_classes=0), "^n_classes must")])
 def test_corrupt_labels_refuses_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -40,7 +40,8 @@ def test_expression_graph_draws_a_box_per_labelled_node_with_its_formula_and_num
     texts = sorted(t.get_text() for t in ax.texts if t.get_text())
     assert texts == ["L = 0.5 · s\n0.5", "a = w · x\n1", "s = a²\n1", "w\n0.5", "x\n2"]
     assert ax.get_title() == "forward"
-    assert len([t for t in ax.texts if isinstance(t, matplotlib.text.Annotation) and not t.get_text()]) == 4    # L-s, s-a, a-w, a-x
+    arrows = [t for t in ax.texts if isinstance(t, matplotlib.text.Annotation) and not t.get_text()]
+    assert len(arrows) == 4                            # L-s, s-a, a-w, a-x
 
 
 def test_expression_graph_shows_gradients_and_arrows_pointing_back():
