@@ -4,6 +4,8 @@ The test_claims_NN files compare what notebooks/NN_stem.ipynb says in markdown
 with what the library computes; these helpers give them the notebook's text in
 the form they search it in, so a phrase wrapped over two lines still matches.
 """
+import contextlib
+import io
 import os
 from pathlib import Path
 
@@ -86,6 +88,32 @@ def fixtures(stem, code_collapsed=False):
         return _code(stem, collapsed=code_collapsed)
 
     return text, code
+
+
+def run_cells_starting(stem, starts, namespace):
+    """Run the code cells that begin with each of the given lines, in that order, printing nothing."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return run_cells(stem, cells_starting(stem, *starts), namespace)
+
+
+def namespace_fixture(stem):
+    """A module-scoped fixture: the lesson's namespace after all its code cells ran (figures skipped)."""
+    @pytest.fixture(scope="module")
+    def nb():
+        return run_cells(stem, sources(stem, "code"), {})
+
+    return nb
+
+
+def cells_starting(stem, *starts):
+    """The code cells that begin with each of the given lines, in that order (each must match one cell)."""
+    code_cells = sources(stem, "code")
+    found = []
+    for start in starts:
+        matches = [s for s in code_cells if s.startswith(start)]
+        assert len(matches) == 1, f"expected one code cell starting with {start!r}, found {len(matches)}"
+        found.append(matches[0])
+    return found
 
 
 # --- reading time (issue 11: one lecture is at most 45 minutes) -------------------------------

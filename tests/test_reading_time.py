@@ -8,21 +8,8 @@ import pytest
 
 from notebook_text import MAX_READING_MINUTES, NOTEBOOKS, reading_minutes
 
-# Over the limit today and being split by issue 11: once a split lands the xfail is stale,
-# and strict=True turns that into a failure, so the mark is removed rather than forgotten.
-BEING_SPLIT = {"13_backpropagation", "16_training_tricks"}
 
-
-def _params():
-    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
-        if path.stem in BEING_SPLIT:
-            yield pytest.param(path, id=path.stem, marks=pytest.mark.xfail(
-                strict=True, reason="split by issue 11, in progress"))
-        else:
-            yield pytest.param(path, id=path.stem)
-
-
-@pytest.mark.parametrize("path", list(_params()))
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda path: path.stem)
 def test_lesson_reads_in_at_most_45_minutes(path):
     minutes = reading_minutes(nbformat.read(path, as_version=4))
     lesson = path.stem.split("_")[0]
@@ -49,9 +36,3 @@ def test_reading_minutes_counts_words_code_lines_and_code_cells_by_the_rule():
 
 def test_reading_minutes_of_the_empty_notebook_is_zero():
     assert reading_minutes(_nb()) == 0
-
-
-def test_the_lessons_marked_as_being_split_exist():
-    # a stale name would mark nothing and hide nothing; say so instead
-    stems = {p.stem for p in NOTEBOOKS.glob("*.ipynb")}
-    assert BEING_SPLIT <= stems, f"no notebook for {sorted(BEING_SPLIT - stems)}: update BEING_SPLIT"
