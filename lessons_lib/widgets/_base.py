@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 
 from .. import optimizers
 from ._controls import html, wrap
-from ._render import FrameRenderer
+from ._render import FrameRenderer, autoscale_rounded
 from ._updater import CoalescingUpdater
 
 OPTIMIZERS = {cls.__name__: cls for cls in optimizers.ALL_OPTIMIZERS}
@@ -73,19 +73,23 @@ class Widget:
         self._handles = []
         self._held = 0
         self._shown = False                     # a view exists: send pictures to the Image
+        self.picture_values = None              # the control_values() the picture was drawn from
+        self._dragging = False                  # in a round the front end asked for: axes only grow
+        self._loose = False                     # ... and some axes are wider than their data need
         self._front_end_seen = False            # a front end changed a control: it shows the picture
         self._layout_dirty = True
         self.figure = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
         FigureCanvasAgg(self.figure)
         self.status = W.HTML(layout=W.Layout(width="100%"))
         self.picture = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        self.picture.add_class("lessons-widget-picture")
         self._error_text = self.figure.text(
             0.5, 0.5, "", ha="center", va="center", color="darkred", fontsize=12, zorder=100,
             wrap=True, bbox=dict(boxstyle="round", fc="white", ec="darkred", alpha=0.95))
         self._error_text.set_in_layout(False)
         self._error_text.set_visible(False)
         self._renderer = FrameRenderer(self.figure)
-        self._updater = CoalescingUpdater(self._refresh, name=f"{type(self).__name__}-updater")
+        self._updater = CoalescingUpdater(self._refresh, self._settle, name=f"{type(self).__name__}-updater")
 
     def _compose(self, *rows):
         """The widget's view: its rows of controls, the status line, the picture."""
@@ -124,17 +128,39 @@ class Widget:
         """Wait until the picture shows the controls' newest values (after a drag); False on timeout."""
         return self._updater.wait_idle(timeout)
 
-    def _refresh(self, is_final, from_python=False):
-        """One round of the loop: compute, draw, show. Runs with the updater's lock held."""
+    def _refresh(self, final, from_python=False):
+        """One round of the loop: compute, draw, show. Runs with the updater's lock held.
+
+        final=False: a round of a drag (the worker's): a quick JPEG, axes that only grow.
+        final=True: a control set from Python: the finished picture, and the PNG in the
+        notebook's output updated too while no front end has touched the widget."""
         try:
-            self._recompute()
+            values = self.control_values()      # what this round draws: the newest values
+            self._dragging = not final
+            self._loose = self._loose and not final
+            try:
+                self._recompute()
+            finally:
+                self._dragging = False
             if self._shown:
-                png = self._send_frame(is_final)
+                png = self._send_frame(final)
+                self.picture_values = values
                 if from_python and self._handles and not self._front_end_seen:
                     bundle = self._bundle(png)
                     for handle in self._handles:
                         handle.update(bundle, raw=True)
         except Exception as err:                # a widget shows what went wrong; it never raises
+            self._show_error(f"{type(err).__name__}: {err}")
+
+    def _settle(self):
+        """After a drag: axes fitted to the data again, and the picture as a lossless PNG."""
+        try:
+            if self._loose and self.error is None:
+                self._loose = False
+                self._draw()
+            if self._shown:
+                self._send_frame(True)
+        except Exception as err:
             self._show_error(f"{type(err).__name__}: {err}")
 
     def _recompute(self):
@@ -166,6 +192,36 @@ class Widget:
         return text
 
     # -- pictures -----------------------------------------------------------------------------
+    def _autoscale(self, ax):
+        """Fit ``ax`` to its data, limits rounded out to ticks (a decade on a log axis).
+
+        While a slider is dragged (a round the front end asked for) the limits only grow:
+        an axes whose limits change must be drawn again (ticks and labels are most of the
+        cost of a picture), and growing limits change rarely. When the drag ends the
+        axes are fitted again (``_refresh``)."""
+        old = ax.get_xlim(), ax.get_ylim()
+        autoscale_rounded(ax)
+        self._keep_wider(ax, *old)
+
+    def _set_limits(self, ax, xlim=None, ylim=None):
+        """ax.set_xlim / set_ylim, growing only while a slider is dragged (see _autoscale)."""
+        old = ax.get_xlim(), ax.get_ylim()
+        if xlim is not None:
+            ax.set_xlim(*xlim)
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+        self._keep_wider(ax, *old)
+
+    def _keep_wider(self, ax, old_x, old_y):
+        if not self._dragging:
+            return
+        for old, get, put in ((old_x, ax.get_xlim, ax.set_xlim), (old_y, ax.get_ylim, ax.set_ylim)):
+            new = get()
+            wider = (min(old[0], new[0]), max(old[1], new[1]))
+            if wider != tuple(new):
+                put(*wider, auto=None)     # auto=None: the axis still autoscales later
+                self._loose = True
+
     def _live_artists(self):
         """The artists a drag moves; everything else is drawn once per background."""
         return []
@@ -181,11 +237,11 @@ class Widget:
             self._layout_dirty = False
             self._renderer.invalidate()
 
-    def _send_frame(self, is_final):
+    def _send_frame(self, final):
         """Draw the picture (blitting) into the Image; returns the PNG bytes if it made a PNG."""
         self._ensure_layout()
         live = [*self._live_artists(), self.figure._suptitle, self._error_text]
-        data, fmt = self._renderer.frame(live, final=is_final())
+        data, fmt = self._renderer.frame(live, final=final)
         with self.picture.hold_sync():          # one message: format and bytes together
             self.picture.format = fmt
             self.picture.value = data
@@ -214,14 +270,16 @@ class Widget:
         data["text/plain"] = repr(self)
         return data
 
+    def control_values(self):
+        """The controls' values, in the order of ``controls``."""
+        return [control.value for control in self._controls]
+
     def _first_picture(self):
+        """Send the picture to the Image (drawing the background the drag will reuse); its PNG."""
         with self._updater.lock:
             self._shown = True
-            png = self.png()
-            with self.picture.hold_sync():
-                self.picture.format = "png"
-                self.picture.value = png
-            return png
+            self.picture_values = self.control_values()
+            return self._send_frame(True)
 
     def display(self):
         """Show the controls and the picture (one output, which later changes from Python update)."""

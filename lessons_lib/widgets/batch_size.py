@@ -5,7 +5,6 @@ import ipywidgets as W
 from .. import _checks, datasets, loops, optimizers, plots, problems
 from ._base import Widget
 from ._controls import html, slider_layout, text_layout
-from ._render import autoscale_rounded
 
 __all__ = ["BatchSizeExplorer"]
 
@@ -141,7 +140,7 @@ class BatchSizeExplorer(Widget):
             batch, full = self.lines[ax]
             batch.set_data(*plots.loss_xy(h, x=x, which="batch"))
             full.set_data(*plots.loss_xy(h, x=x, which="epoch"))
-            autoscale_rounded(ax)
+            self._autoscale(ax)
         self.ax_work.set_xlabel(plots.X_LABELS[x_work])
         self.ax_work.set_title("Loss against samples seen (work done)" if x_work == "samples"
                                else "Loss against epochs (passes over the data)")

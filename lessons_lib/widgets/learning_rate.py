@@ -7,7 +7,6 @@ import ipywidgets as W
 from .. import _checks, loops, optimizers, plots, surfaces
 from ._base import REGIME_COLORS, Widget
 from ._controls import html, slider_layout, text_layout
-from ._render import autoscale_rounded
 
 __all__ = ["gd_regime", "LearningRateExplorer"]
 
@@ -174,7 +173,7 @@ class LearningRateExplorer(Widget):
         else:
             plots.update_path(self.path_artists, self.ax_path, h.path)
         self.loss_line.set_data(np.arange(len(h.epoch_loss)), h.epoch_loss)
-        autoscale_rounded(self.ax_loss)
+        self._autoscale(self.ax_loss)
         lr = self.lr.value
         self.lr_line.set_xdata([lr, lr])
         self.lr_dots.set_data([lr] * len(self.factors), self.factors)

@@ -235,10 +235,11 @@ class MomentumRateExplorer(Widget):
         ax = self.ax_norm
         shown = np.concatenate([norms, self._norms(self.optimal_history)[1], self._norms(self.gd_history)[1]])
         shown = shown[np.isfinite(shown) & (shown > 0)]
-        ax.set_xlim(0, len(t) - 1)
+
         # whole decades: a drag rarely changes them, so the axes stay in the cached background
         low, high = max(shown.min(), 1e-300) / 3, min(shown.max(), 1e300) * 3
-        ax.set_ylim(10.0 ** math.floor(math.log10(low)), 10.0 ** math.ceil(math.log10(high)))
+        self._set_limits(ax, xlim=(0, len(t) - 1),
+                         ylim=(10.0 ** math.floor(math.log10(low)), 10.0 ** math.ceil(math.log10(high))))
         color = REGIME_COLORS.get(self.regime, "black")
         self.figure.suptitle(
             f"lr = {self.lr.value:.4g}, γ = {gamma:.2f}: {self.regime}; per step measured "

@@ -9,7 +9,6 @@ import ipywidgets as W
 from .. import _checks, loops, plots, problems, surfaces
 from ._base import OPTIMIZER_COLORS, OPTIMIZERS, Widget, css_color, one_significant_digit
 from ._controls import ColorToggles, html, slider_layout, text_layout
-from ._render import autoscale_rounded
 
 __all__ = ["OptimizerPlayground", "suggested_lr", "default_hyperparameters", "SURFACE_CHOICES"]
 
@@ -287,7 +286,7 @@ class OptimizerPlayground(Widget):
         marks = [a for a in self.ax_map.lines if a.get_label() in ("minimum", "minima", "saddle point", "saddle points")]
         plots.legend_with_start_end(self.ax_map, handles=marks + [self.path_artists[n].line for n in self.histories],
                                     loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
-        autoscale_rounded(self.ax_loss)
+        self._autoscale(self.ax_loss)
         if self.histories:
             self.ax_loss.legend([self.loss_lines[n] for n in self.histories], list(self.histories),
                                 loc="upper right", fontsize="small")

@@ -1,0 +1,71 @@
+"""Every widget in JupyterLab in Chromium, used as a person does: its main slider dragged with the
+mouse (press on the handle, ~1 s of moves, release), a value typed into the slider's readout, and
+(for the playground) an optimizer switched on with its colour button.
+
+Behaviour only (the timings are benchmarks/bench_widgets_browser.py's): while the mouse moves, the
+picture changes several times (it follows the hand, not only the release); after the release it
+settles on the picture of the released value (the kernel's state and picture are for the value the
+slider shows, and the page shows the kernel's last picture, byte for byte); no error appears.
+"""
+import pytest
+
+import widget_drag as drag
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def widget_lab(lab, lab_server, request):
+    name = request.param
+    setup = drag.SETUPS[name]
+    lab.open(drag.write_widget_notebook(lab_server.root_dir, name, setup))
+    lab.run_cell(0)
+    return lab, setup
+
+
+@pytest.mark.parametrize("widget_lab", list(drag.SETUPS), indirect=True)
+def test_dragging_the_main_slider_moves_the_picture_and_it_settles_on_the_released_value(widget_lab):
+    nb, setup = widget_lab
+    watcher = drag.PictureWatcher(nb, cell=0)
+    shown = drag.drag_slider(nb, cell=0, slider=setup["slider"])
+    rec = watcher.wait_quiet()
+    timings = drag.drag_timings(rec)
+    assert timings["distinct_during"] >= 3, (
+        f"the picture changed {timings['distinct_during']} times while the slider moved: it should follow the hand\n"
+        f"{rec}")
+    state = drag.report(nb)
+    assert state["error"] is None
+    assert state["picture_is_current"], state                 # drawn from the controls' newest values
+    assert rec["frames"][-1][1] == state["sha1"]              # ... and that picture is on the page
+    assert state["sha1"] != watcher.first
+    assert drag.slider_readout(nb, 0, setup["slider"]).inner_text() == shown
+    assert nb.errors() == []
+
+
+@pytest.mark.parametrize("widget_lab", list(drag.SETUPS), indirect=True)
+def test_a_value_typed_into_the_readout_is_applied(widget_lab):
+    nb, setup = widget_lab
+    watcher = drag.PictureWatcher(nb, cell=0)
+    typed = {"lr": "0.05", "batch_size": "8", "steps": "120"}[setup["control"]]
+    drag.type_into_readout(nb, 0, setup["slider"], typed)
+    rec = watcher.wait_quiet()
+    state = drag.report(nb)
+    assert float(state["value"]) == float(typed), state
+    assert state["picture_is_current"] and state["error"] is None, state
+    assert rec["frames"] and rec["frames"][-1][1] == state["sha1"] != watcher.first
+    assert nb.errors() == []
+
+
+@pytest.mark.parametrize("widget_lab", ["OptimizerPlayground"], indirect=True)
+def test_an_optimizer_switched_on_with_its_colour_button_is_drawn(widget_lab):
+    nb, _ = widget_lab
+    watcher = drag.PictureWatcher(nb, cell=0)
+    button = nb.cell(0).locator("button", has_text="Nadam").first
+    nb.settled_box(button)
+    button.click()
+    rec = watcher.wait_quiet()
+    assert "✓" in button.inner_text()
+    nb.run_cell(1)
+    state = drag.report(nb)
+    assert state["picture_is_current"] and state["error"] is None, state
+    assert rec["frames"][-1][1] == state["sha1"] != watcher.first
