@@ -53,8 +53,12 @@ class ColorToggles(W.HBox):
         return tuple(n for n in self.options if n in chosen)
 
     def _toggle(self, name):
+        """A click on a button (in the front end): marked as the front end's change, as
+        ipywidgets marks a slider's, so that widgets treat it as a person's action."""
         chosen = set(self.value) ^ {name}
-        self.value = tuple(n for n in self.options if n in chosen)
+        value = tuple(n for n in self.options if n in chosen)
+        with self._lock_property(value=value):
+            self.value = value
 
     def _restyle(self, change=None):
         for name, button in self._buttons.items():

@@ -7,7 +7,7 @@ import numpy as np
 import ipywidgets as W
 
 from .. import _checks, loops, plots, problems, surfaces
-from ._base import OPTIMIZER_COLORS, OPTIMIZERS, Widget, css_color, one_significant_digit
+from ._base import OPTIMIZER_COLORS, OPTIMIZERS, Widget, _from_front_end, css_color, one_significant_digit
 from ._controls import ColorToggles, html, slider_layout, text_layout
 
 __all__ = ["OptimizerPlayground", "suggested_lr", "default_hyperparameters", "SURFACE_CHOICES"]
@@ -194,6 +194,7 @@ class OptimizerPlayground(Widget):
         return self._surface_object(self.surface.value)
 
     def _surface_changed(self, change):
+        self._front_end_seen |= _from_front_end(change)
         surface = self.current_surface
         with self.hold():
             self.x0.value, self.y0.value = (float(v) for v in surface.start)

@@ -102,8 +102,9 @@ class PictureWatcher:
         """{"frames": [[ms, sha1], ...], "ups": [ms], "downs": [ms], "first": sha1}."""
         return self.nb.page.evaluate(f"() => window['{self.key}']")
 
-    def wait_quiet(self, quiet=1.0, timeout=20.0):
-        """Wait until no new picture arrived for ``quiet`` seconds (and every hash is known)."""
+    def wait_quiet(self, quiet=1.0, timeout=30.0, at_least=1):
+        """Wait until ``at_least`` pictures came and then none for ``quiet`` seconds (and every
+        hash is known); returns the record."""
         deadline = time.monotonic() + timeout
         count, since = -1, time.monotonic()
         while time.monotonic() < deadline:
@@ -111,7 +112,8 @@ class PictureWatcher:
             n = len(rec["frames"])
             if n != count:
                 count, since = n, time.monotonic()
-            elif time.monotonic() - since >= quiet and all(h is not None for _, h in rec["frames"]):
+            elif (n >= at_least and time.monotonic() - since >= quiet
+                  and all(h is not None for _, h in rec["frames"])):
                 return rec
             time.sleep(0.1)
         raise TimeoutError(f"the picture kept changing for {timeout} s")
