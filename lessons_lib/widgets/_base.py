@@ -19,6 +19,7 @@ touched the widget, every change also updates that PNG in place.
 import base64
 import io
 import math
+import time
 from contextlib import contextmanager
 
 import ipywidgets as W
@@ -74,6 +75,7 @@ class Widget:
         self._held = 0
         self._shown = False                     # a view exists: send pictures to the Image
         self.picture_values = None              # the control_values() the picture was drawn from
+        self.picture_sent = None                # time.perf_counter() when it was sent
         self._dragging = False                  # in a round the front end asked for: axes only grow
         self._loose = False                     # ... and some axes are wider than their data need
         self._front_end_seen = False            # a front end changed a control: it shows the picture
@@ -213,14 +215,29 @@ class Widget:
         self._keep_wider(ax, *old)
 
     def _keep_wider(self, ax, old_x, old_y):
+        """While dragging: never narrower than before; a side that must grow grows by half
+        the span again (in decades on a log axis), so a run that diverges further with
+        every step of the hand redraws its axes a few times, not at every picture."""
         if not self._dragging:
             return
-        for old, get, put in ((old_x, ax.get_xlim, ax.set_xlim), (old_y, ax.get_ylim, ax.set_ylim)):
-            new = get()
-            wider = (min(old[0], new[0]), max(old[1], new[1]))
-            if wider != tuple(new):
-                put(*wider, auto=None)     # auto=None: the axis still autoscales later
-                self._loose = True
+        axes = ((old_x, ax.get_xlim, ax.set_xlim, ax.get_xscale()),
+                (old_y, ax.get_ylim, ax.set_ylim, ax.get_yscale()))
+        for old, get, put, scale in axes:
+            new = tuple(get())
+            if old[0] <= new[0] and new[1] <= old[1]:
+                if new != tuple(old):
+                    put(*old, auto=None)        # auto=None: the axis still autoscales later
+                    self._loose = True
+                continue
+            f, inv = (math.log10, lambda v: 10.0 ** v) if scale == "log" else (float, float)
+            lo, hi = f(min(old[0], new[0])), f(max(old[1], new[1]))
+            span = hi - lo
+            if new[0] < old[0]:
+                lo -= span / 2
+            if new[1] > old[1]:
+                hi += span / 2
+            put(inv(lo), inv(min(hi, 300.0)) if scale == "log" else inv(hi), auto=None)
+            self._loose = True
 
     def _live_artists(self):
         """The artists a drag moves; everything else is drawn once per background."""
@@ -245,6 +262,7 @@ class Widget:
         with self.picture.hold_sync():          # one message: format and bytes together
             self.picture.format = fmt
             self.picture.value = data
+        self.picture_sent = time.perf_counter()  # for benchmarks/bench_widgets.py
         return data if fmt == "png" else None
 
     def png(self):

@@ -36,7 +36,7 @@ SETUPS = {
 # are for that value (the picture's stamp is the controls it was drawn from), the picture's SHA-1.
 REPORT = """import hashlib, json
 w.wait()
-print(json.dumps({"value": w.%(control)s.value, "error": w.error,
+print(json.dumps({"value": w.%(control)s.value, "error": w.error, "requests": w._updater.requests,
                   "picture_is_current": w.picture_values == w.control_values(),
                   "sha1": hashlib.sha1(w.picture.value).hexdigest()}))"""
 
@@ -119,6 +119,19 @@ class PictureWatcher:
         raise TimeoutError(f"the picture kept changing for {timeout} s")
 
 
+    def wait_for_picture(self, sha1, timeout=30.0):
+        """Wait until the page shows the picture with this SHA-1 (the kernel's last one); the record."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rec = self.record()
+            if rec["frames"] and rec["frames"][-1][1] == sha1:
+                return rec
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the page does not show the kernel's last picture {sha1} "
+                                     f"after {timeout} s; it showed {rec['frames'][-3:]}")
+            time.sleep(0.1)
+
+
 def slider_handle(nb, cell, slider):
     return nb.cell(cell).locator(".widget-slider").nth(slider).locator(".noUi-handle").first
 
@@ -162,8 +175,9 @@ def type_into_readout(nb, cell, slider, text):
 
 def drag_timings(rec):
     """From a record: frames during the drag (between press and release), pictures per second
-    while dragging, and the ms from release to the last picture (0 when none came after it)."""
-    down, up = rec["downs"][-1], rec["ups"][-1]
+    while dragging, and the ms from release to the last picture (0 when none came after it).
+    The drag is the first press and release the watcher saw (later ones: clicks to run cells)."""
+    down, up = rec["downs"][0], rec["ups"][0]
     during = [t for t, _ in rec["frames"] if down <= t <= up]
     after = [t for t, _ in rec["frames"] if t > up]
     fps = len(during) / ((up - down) / 1000) if up > down else 0.0
