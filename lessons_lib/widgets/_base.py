@@ -84,7 +84,6 @@ class Widget:
         FigureCanvasAgg(self.figure)
         self.status = W.HTML(layout=W.Layout(width="100%"))
         self.picture = W.Image(format="png", layout=W.Layout(max_width="100%"))
-        self.picture.add_class("lessons-widget-picture")
         self._error_text = self.figure.text(
             0.5, 0.5, "", ha="center", va="center", color="darkred", fontsize=12, zorder=100,
             wrap=True, bbox=dict(boxstyle="round", fc="white", ec="darkred", alpha=0.95))
