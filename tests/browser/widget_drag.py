@@ -163,6 +163,36 @@ def drag_slider(nb, cell=0, slider=0, distance=0.35, seconds=1.0, moves=30):
     return slider_readout(nb, cell, slider).inner_text()
 
 
+def drag_in_stages(nb, watcher, cell=0, slider=0, distance=0.35, stages=3, moves=10, timeout=60.0):
+    """Press on the handle, then ``stages`` times: move on (``moves`` small moves) and, the mouse
+    still down, wait until a new picture appears; then release. Whatever the machine's speed, a
+    widget that only redraws on release fails this. Returns the readout's text after release."""
+    page = nb.page
+    track = nb.cell(cell).locator(".widget-slider").nth(slider).locator(".noUi-target").first
+    tbox = nb.settled_box(track)
+    hbox = nb.settled_box(slider_handle(nb, cell, slider))
+    x, y = hbox["x"] + hbox["width"] / 2, hbox["y"] + hbox["height"] / 2
+    right = (tbox["x"] + tbox["width"]) - x
+    dx = (tbox["width"] * distance) * (1 if right > tbox["width"] / 2 else -1)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    step = 0
+    for _ in range(stages):
+        seen = len(watcher.record()["frames"])
+        for _ in range(moves):
+            step += 1
+            page.mouse.move(x + dx * step / (stages * moves), y)
+            time.sleep(0.02)
+        deadline = time.monotonic() + timeout
+        while len(watcher.record()["frames"]) == seen:
+            if time.monotonic() > deadline:
+                page.mouse.up()
+                raise AssertionError(f"no new picture within {timeout} s while the slider was held")
+            time.sleep(0.05)
+    page.mouse.up()
+    return slider_readout(nb, cell, slider).inner_text()
+
+
 def type_into_readout(nb, cell, slider, text):
     """Click the slider's readout (an editable box), replace its text with ``text``, press Enter."""
     readout = slider_readout(nb, cell, slider)
