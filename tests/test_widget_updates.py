@@ -68,7 +68,7 @@ def test_the_updater_runs_the_newest_request_only():
 def test_the_updater_settles_once_after_the_hand_stops():
     rounds, settles = [], []
     updater = CoalescingUpdater(lambda final: rounds.append(final), lambda: settles.append(len(rounds)),
-                                settle_delay=0.05)
+                                settle_delay=0.5)
     for _ in range(5):
         updater.request()
         time.sleep(0.005)                           # faster than the settle delay: no settle yet
@@ -107,7 +107,7 @@ def test_a_burst_of_50_values_while_busy_draws_few_pictures_the_last_for_the_las
 
     def slow_compute():
         drawn.append(slider.value)
-        time.sleep(0.03)                            # a slow kernel: the burst arrives while it works
+        time.sleep(0.05)                            # a slow kernel: the burst arrives while it works
         compute()
 
     w._compute = slow_compute
