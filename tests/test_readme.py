@@ -18,7 +18,20 @@ def test_quick_start_has_exactly_two_commands_one_opens_the_course_one_runs_the_
     assert "pip install -r requirements.txt" in install and "jupyter lab" in install
     opened = install.split("jupyter lab", 1)[1].split()
     assert all((REPO / path).exists() for path in opened), f"the Quick start opens {opened}, which does not exist"
-    assert "pip install -r requirements.txt" in test and "pytest" in test
+    assert "pip install -r requirements-dev.txt" in test and "pytest" in test
+
+
+def test_the_test_command_installs_what_the_student_gets_plus_the_test_tools():
+    dev = (REPO / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
+    assert "-r requirements.txt" in dev, "requirements-dev.txt must include the student's requirements.txt"
+    for tool in ("pytest", "nbval", "playwright", "nbgrader"):
+        assert any(line.split("#")[0].strip().startswith(tool) for line in dev), f"requirements-dev.txt lacks {tool}"
+
+
+def test_ci_installs_chromium_when_it_is_missing():
+    script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    setup = script.split("cmd=$(", 1)[0]
+    assert "command -v chromium" in setup and "apt-get install -y" in setup and "chromium" in setup
 
 
 def test_ci_runs_the_readmes_test_command():
