@@ -556,3 +556,34 @@ def race_html(surface, optimizers, steps, **kwargs):
     html = HTML(race_to_jshtml(anim))
     html.histories = anim.histories
     return html
+
+
+# ---------------------------------------------------------------------------- lesson 02 (curvature)
+def eigen_axes(ax, A, level, center=(0.0, 0.0), colors=("C0", "C3")):
+    """The contour ellipse 1/2 d^T A d = level around center, and its axes as eigenvector arrows.
+
+    A is a symmetric positive definite 2x2 matrix (a quadratic's Hessian). Along the unit
+    eigenvector u_i the ellipse lies at distance sqrt(2 level / lambda_i), so each arrow is
+    the half-axis of the ellipse: the flat direction (small lambda) is the long arrow.
+    Arrows are labelled with their eigenvalue, in the order np.linalg.eigh gives them
+    (ascending). Returns the axes.
+    """
+    A = np.asarray(A, dtype=float)
+    if A.shape != (2, 2) or not np.allclose(A, A.T):
+        raise ValueError(f"A must be a symmetric 2x2 matrix, got {A!r}")
+    lam, Q = np.linalg.eigh(A)
+    if lam.min() <= 0:
+        raise ValueError(f"A must be positive definite (eigenvalues > 0), got eigenvalues {lam}")
+    level = float(level)
+    if not level > 0:
+        raise ValueError(f"level must be > 0, got {level!r}")
+    c = np.asarray(center, dtype=float)
+    s = np.linspace(0, 2 * np.pi, 400)
+    # d = Q diag(sqrt(2 level / lam)) (cos s, sin s) satisfies 1/2 d^T A d = level
+    ring = Q @ (np.sqrt(2 * level / lam)[:, None] * np.stack([np.cos(s), np.sin(s)]))
+    ax.plot(c[0] + ring[0], c[1] + ring[1], color="k", lw=1.6, label=f"contour f = {level:.3g}")
+    for i, color in zip(range(2), colors):
+        d = np.sqrt(2 * level / lam[i]) * Q[:, i]
+        ax.annotate("", xy=c + d, xytext=c, arrowprops=dict(arrowstyle="-|>", color=color, lw=2.2))
+        ax.plot([], [], color=color, lw=2.2, label=f"eigenvector u{i + 1}: λ{i + 1} = {lam[i]:.3g}")
+    return ax

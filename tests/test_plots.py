@@ -280,3 +280,29 @@ def test_race_refuses_nothing_to_race():
         plots.race(surfaces.Beale(), [], steps=10)
     with pytest.raises(ValueError, match="frames must be"):
         plots.race(surfaces.Beale(), [O.GD(lr=0.01)], steps=10, frames=1)
+
+
+# ---------------------------------------------------------------------------- lesson 02 (curvature)
+def test_eigen_axes_draws_the_contour_ellipse_and_arrows_to_its_half_axes():
+    q = surfaces.Quadratic(kappa=10, angle=0.5)
+    level = q.value(q.start)
+    fig, ax = plt.subplots()
+    plots.eigen_axes(ax, q.A, level)
+    ring = ax.lines[0].get_xydata().T
+    np.testing.assert_allclose(q.value(ring), level, rtol=1e-12)          # the ellipse is the contour
+    tips = sorted((np.array(a.xy) for a in ax.texts), key=np.linalg.norm)
+    lam, Q = np.linalg.eigh(q.A)
+    np.testing.assert_allclose(np.linalg.norm(tips[0]), np.sqrt(2 * level / 10), rtol=1e-12)   # steep: short
+    np.testing.assert_allclose(np.linalg.norm(tips[1]), np.sqrt(2 * level / 1), rtol=1e-12)    # flat: long
+    np.testing.assert_allclose(abs(tips[1] @ Q[:, 0]), np.linalg.norm(tips[1]), rtol=1e-12)    # along u1
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels[1:] == ["eigenvector u1: λ1 = 1", "eigenvector u2: λ2 = 10"]
+
+
+@pytest.mark.parametrize("A, level, word", [([[1.0, 2.0], [0.0, 1.0]], 1.0, "symmetric"),
+                                            ([[1.0, 0.0], [0.0, -1.0]], 1.0, "positive definite"),
+                                            ([[1.0, 0.0], [0.0, 1.0]], 0.0, "level")])
+def test_eigen_axes_refuses_what_has_no_ellipse(A, level, word):
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=word):
+        plots.eigen_axes(ax, A, level)
