@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from lessons_lib import _grader_scan
-from lessons_lib import grade as grader
-from lessons_lib._grader_run import Limits
+from lessons_lib.autograder import scan as _grader_scan
+from lessons_lib.autograder import grade as grader
+from lessons_lib.autograder.run import Limits
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "solutions" / "01_gradients.ipynb"

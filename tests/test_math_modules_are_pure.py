@@ -1,4 +1,5 @@
-"""The math modules never import plotting or widget libraries (they must run headless and fast)."""
+"""The math modules never import plotting or widget libraries (they must run headless and fast),
+nor the grading machinery (lessons_lib.autograder sits on top of the library, never under it)."""
 import subprocess
 import sys
 
@@ -12,7 +13,8 @@ MATH_MODULES = ["optimizers", "schedules", "problems", "surfaces", "loops", "gra
 @pytest.mark.parametrize("module", MATH_MODULES)
 def test_math_module_imports_no_plotting(module):
     code = (f"import sys, lessons_lib.{module}; "
-            "bad = [m for m in ('matplotlib', 'ipywidgets', 'IPython') if m in sys.modules]; "
+            "bad = [m for m in ('matplotlib', 'ipywidgets', 'IPython', 'lessons_lib.autograder', "
+            "'lessons_lib.grade', 'lessons_lib.assign', 'nbclient', 'jupyter_client') if m in sys.modules]; "
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "", f"lessons_lib.{module} imports {out.strip()}"

@@ -6,7 +6,7 @@ after it scores 0 (see README, "Exercises and grading"). The scan reads the code
 (after IPython turns magics into Python), it does not run it. It flags:
 
 - imports of the grading machinery (lessons_lib.grading, lessons_lib.grade,
-  lessons_lib._grader*) and of modules that reach into the interpreter, the kernel,
+  lessons_lib.autograder, lessons_lib.assign) and of modules that reach into the interpreter, the kernel,
   other processes or the file system (builtins, IPython, ipykernel, signal,
   ctypes, gc, inspect, importlib, subprocess, threading, pickle, shutil, ...);
 - the names that reach them without an import: ``get_ipython``, ``__builtins__``,
@@ -38,7 +38,8 @@ import ast
 import builtins
 
 FORBIDDEN_MODULES = (
-    "lessons_lib.grading", "lessons_lib.grade", "lessons_lib._grader", "builtins", "__builtin__",
+    "lessons_lib.grading", "lessons_lib.grade", "lessons_lib.autograder", "lessons_lib.assign",
+    "builtins", "__builtin__",
     "IPython", "ipykernel", "jupyter_client", "jupyter_core", "nbclient", "zmq", "traitlets",
     "signal", "ctypes", "cffi", "gc", "inspect", "importlib", "imp", "pkgutil", "runpy", "code",
     "codeop", "subprocess", "multiprocessing", "concurrent", "threading", "_thread", "asyncio",
@@ -149,7 +150,7 @@ def _dotted(node):
 
 def _forbidden_module(name):
     for bad in FORBIDDEN_MODULES:
-        if name == bad or name.startswith(bad + ".") or (bad.endswith("_grader") and name.startswith(bad)):
+        if name == bad or name.startswith(bad + "."):
             return bad
     if name in ("lessons_lib.grading", "lessons_lib.grade"):
         return name

@@ -3,7 +3,7 @@
 A ``Step`` is one cell to run: the source's setup or other locked code cell, a cell
 the student wrote (their answer or a cell they added; already scanned, flagged ones
 never run) or a restored test cell. ``run_steps`` runs them in order in a fresh
-kernel (see ``_grader_kernel``) and returns one ``TestResult`` per test step:
+kernel (see ``kernel``) and returns one ``TestResult`` per test step:
 
 - a test passes only if the kernel replied "ok" to it AND printed the test's
   random token (made here, per test, per run), which the test's wrapper writes
@@ -12,7 +12,7 @@ kernel (see ``_grader_kernel``) and returns one ``TestResult`` per test step:
 - a cell that runs past its time limit or takes the kernel down is stopped, the
   kernel is restarted, and every earlier setup and student cell that behaved is
   replayed, so the exercises that do not depend on the offending cell are graded;
-- if a test finds the interpreter modified (``_grader_guard.verify``), it scores 0,
+- if a test finds the interpreter modified (``guard.verify``), it scores 0,
   is flagged, and the student cells since the previous test are left out of the
   replay in the restarted kernel;
 - the whole notebook has a time budget; tests it does not reach score 0.
@@ -27,11 +27,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._grader_kernel import SANDBOX_ON
+from .kernel import SANDBOX_ON
 
-LIB_ROOT = Path(__file__).resolve().parent.parent
-_KERNEL_SCRIPT = Path(__file__).resolve().parent / "_grader_kernel.py"
-_GUARD_SOURCE = (Path(__file__).resolve().parent / "_grader_guard.py").read_text(encoding="utf-8")
+LIB_ROOT = Path(__file__).resolve().parents[2]
+_KERNEL_SCRIPT = Path(__file__).resolve().parent / "kernel.py"
+_GUARD_SOURCE = (Path(__file__).resolve().parent / "guard.py").read_text(encoding="utf-8")
 
 # Imported and snapshotted in every kernel before any student code.
 GUARDED_MODULES = ("math", "numpy", "numpy.linalg", "numpy.random", "lessons_lib", "lessons_lib._checks",
@@ -132,7 +132,7 @@ def _kernel_classes():
             return super().output(outs, msg, display_id, cell_index)
 
     class SandboxKernelManager(AsyncKernelManager):
-        """Starts ``_grader_kernel.py`` (limits + Landlock) instead of the plain ipykernel command."""
+        """Starts ``kernel.py`` (limits + Landlock) instead of the plain ipykernel command."""
 
         grader_args = []
 
