@@ -233,7 +233,7 @@ async def _grade_one(given, data, source, limits, course, tainted):
     steps, exercises = build_steps(source, nb["cells"])
     flags = [f"{s.label}: {f}" for s in steps if s.kind == "student" for f in s.flags]
     try:
-        results, runtime_flags, confined = await run_steps(steps, source.setup, limits, data, Path(given).name)
+        results, runtime_flags, confined = await run_steps(steps, source, limits, data, Path(given).name)
     except Exception as exc:  # noqa: BLE001 - the kernel could not start: this notebook only
         return _result(given, 0.0, maximum, flags=flags, error=f"could not run the notebook: {exc}")
     flags += runtime_flags

@@ -40,14 +40,12 @@ import queue
 import secrets
 import sys
 import threading
-import time
 import types
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import wire as _wire
 from .wire import Wire, WireError, class_path, library_class
 
 _HERE = Path(__file__).resolve().parent
@@ -111,7 +109,8 @@ async def execute(kernel, code, timeout, on_prompt, store_history=True):
                     return Outcome("died")
                 continue
             if iopub in done:
-                iopub = _consumed(iopub)
+                _consumed(iopub)
+                iopub = None
             if stdin in done:
                 msg, stdin = _consumed(stdin), None
                 if msg is None:
@@ -235,7 +234,7 @@ class Probe:
         self.bridge = None
         self.forbidden_calls = []
         self.watch = {}                 # callback id -> module name, for FORBIDDEN modules
-        self.watching = None            # the forbidden modules of the checker(s) running now
+        self.watching = {}              # {module: reason}: FORBIDDEN to the checkers running now
         self.last_callback_error = None
         self.run_seed = secrets.randbits(63)
         self.stubs = self._stub_modules()
@@ -298,7 +297,7 @@ class Probe:
                 encoder._ids.clear()
                 attrs[name] = encoder.encode(value)
                 if watch and isinstance(attrs[name], dict) and attrs[name].get("t") == "cb":
-                    self.watch[attrs[name]["id"]] = f"{watch}.{name}"
+                    self.watch[attrs[name]["id"]] = (watch, f"{watch}.{name}")
         return attrs
 
     # -- the wire, grader's side ----------------------------------------------------------------
@@ -380,14 +379,14 @@ class Probe:
     def _exchange(self, message):
         """Send ``message``; answer the kernel's callbacks until it sends anything else."""
         while True:
-            self.bridge.send(self._dump(message))
+            self.bridge.send(json.dumps(message))
             reply = self._load(self.bridge.receive())
+            while reply.get("op") == "input":         # the student's own input(): an empty line
+                self.bridge.send("")
+                reply = self._load(self.bridge.receive())
             if reply.get("op") != "callback":
                 return reply
             message = self._answer_callback(reply)
-
-    def _dump(self, message):
-        return json.dumps(message)
 
     def _load(self, text):
         if not text.startswith(self.prefix):
@@ -408,8 +407,9 @@ class Probe:
             ref = request.get("id")
             if type(ref) is not int or not 0 <= ref < len(self.callbacks):
                 raise WireError("the kernel called a grader function that does not exist")
-            if ref in self.watch and self.watching:
-                self.forbidden_calls.append(self.watch[ref])
+            module, name = self.watch.get(ref, (None, None))
+            if module in self.watching:
+                self.forbidden_calls.append((name, self.watching[module]))
             memo = []
             args = self._decode(request.get("args"), memo)
             pairs = self._decode(request.get("kwargs"), memo)
@@ -558,9 +558,20 @@ def _write_back(target, new):
 
 
 def _setup_namespace(setup_source):
-    ns = {"__name__": "__main__", "__builtins__": builtins}
-    exec(compile(setup_source, "<setup cell>", "exec"), ns)
+    """The setup cell's names, executed here (IPython magics in it are skipped)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    ns = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _NoShell}
+    code = TransformerManager().transform_cell(setup_source)
+    exec(compile(code, "<setup cell>", "exec"), ns)
     return ns
+
+
+class _NoShell:
+    """``get_ipython()`` for the setup cell's magics in the grader: they do nothing here."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
 
 
 def _free_names(source):
@@ -622,9 +633,3 @@ def _forbidding(source, test_source):
             module = sys.modules.get(aliases[node.func.value.id])
             out.update((getattr(module, "FORBIDDEN", None) or {}).get(node.func.attr, {}))
     return out
-
-
-def timed(fn):  # pragma: no cover - a helper for measuring the protocol's cost by hand
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start

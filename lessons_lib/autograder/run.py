@@ -28,16 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .kernel import SANDBOX_ON
+from .probe import Probe
 
 LIB_ROOT = Path(__file__).resolve().parents[2]
 _KERNEL_SCRIPT = Path(__file__).resolve().parent / "kernel.py"
-_GUARD_SOURCE = (Path(__file__).resolve().parent / "guard.py").read_text(encoding="utf-8")
-
-# Imported and snapshotted in every kernel before any student code.
-GUARDED_MODULES = ("math", "numpy", "numpy.linalg", "numpy.random", "lessons_lib", "lessons_lib._checks",
-                   "lessons_lib.optimizers", "lessons_lib.schedules", "lessons_lib.problems",
-                   "lessons_lib.surfaces", "lessons_lib.loops", "lessons_lib.gradcheck",
-                   "lessons_lib.datasets")
 
 
 @dataclass(frozen=True)
@@ -100,7 +94,6 @@ class _Run:
     status: str               # "ok", "error", "timeout", "died"
     ename: str = ""
     evalue: str = ""
-    token_seen: bool = False
 
 
 _CLASSES = {}
@@ -115,17 +108,11 @@ def _kernel_classes():
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     class CappedClient(NotebookClient):
-        """nbclient, keeping at most ``max_chars`` of a cell's output and watching stdout for a token."""
+        """nbclient, keeping at most ``max_chars`` of a cell's output."""
 
         max_chars = 100_000
-        expect_token = None
-        token_seen = False
 
         def output(self, outs, msg, display_id, cell_index):
-            content = msg.get("content", {})
-            if (self.expect_token and msg.get("msg_type") == "stream" and content.get("name") == "stdout"
-                    and self.expect_token in str(content.get("text", "")).split()):
-                self.token_seen = True
             used = sum(len(str(o.get("text", ""))) + len(str(o.get("data", ""))) for o in outs)
             if used > self.max_chars:
                 return None
@@ -148,13 +135,13 @@ def _kernel_classes():
 class Kernel:
     """One sandboxed kernel in its own fresh temporary directory (a new one per start)."""
 
-    def __init__(self, limits, notebook_bytes, notebook_name, private_dir):
+    def __init__(self, limits, notebook_bytes, notebook_name, private_dir, boot="pass"):
         self.limits = limits
+        self.boot = boot          # run before any student code (the probe's agent, see probe.py)
         self.notebook_bytes = notebook_bytes
         self.notebook_name = notebook_name
         self.private_dir = Path(private_dir)
         self.client = None
-        self.guard_name = None
         self.workdir = None
         self.confined = False
 
@@ -186,15 +173,7 @@ class Kernel:
             await client.async_start_new_kernel(cwd=str(self.workdir), env=self._env(),
                                                 stdout=subprocess.DEVNULL, stderr=log)
         await client.async_start_new_kernel_client()
-        self.guard_name = "_grader_guard_" + secrets.token_hex(8)
-        boot = (f"def _grader_boot():\n"
-                f"    import sys, types\n"
-                f"    guard = types.ModuleType({self.guard_name!r})\n"
-                f"    exec(compile({_GUARD_SOURCE!r}, '<grader guard>', 'exec'), guard.__dict__)\n"
-                f"    sys.modules[{self.guard_name!r}] = guard\n"
-                f"    guard.install({list(GUARDED_MODULES)!r})\n"
-                f"_grader_boot()\n"
-                f"del _grader_boot\n")
+        boot = self.boot
         run = await self.run(boot, self.limits.startup_timeout, store_history=False)
         self.confined = SANDBOX_ON in self.log_tail(100_000)
         if run.status != "ok":
@@ -220,16 +199,12 @@ class Kernel:
         })
         return env
 
-    async def run(self, code, timeout, store_history=True, token=None):
-        """Execute code; the outcome, never an exception (timeouts and deaths are outcomes).
-
-        With ``token``, the outcome says whether that token arrived on stdout.
-        """
+    async def run(self, code, timeout, store_history=True):
+        """Execute code; the outcome, never an exception (timeouts and deaths are outcomes)."""
         import nbformat
 
         classes = _kernel_classes()
         client = self.client
-        client.expect_token, client.token_seen = token, False
         self._timeout = max(0.5, float(timeout))
         cell = nbformat.v4.new_code_cell(code)
         client.nb.cells = [cell]
@@ -250,7 +225,7 @@ class Kernel:
         reply = (replies[-1] or {}).get("content", {}) if replies else {}
         status = reply.get("status", "error")
         if status == "ok":
-            return _Run("ok", token_seen=client.token_seen)
+            return _Run("ok")
         return _Run("error", str(reply.get("ename", "")), str(reply.get("evalue", "")))
 
     async def _alive(self):
@@ -274,19 +249,12 @@ class Kernel:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _test_call(guard_name, step, setup_source, token):
-    return (f"__import__('sys').modules[{guard_name!r}].run_test("
-            f"{step.source!r}, {setup_source!r}, {token!r}, {step.label!r})")
-
-
-def _failure_message(run):
-    if run.ename == "NotImplementedError":
+def _failure_message(outcome):
+    if outcome.ename == "NotImplementedError":
         return "not answered yet"
-    if run.ename == "Feedback":
-        return _clip(run.evalue)
-    if run.ename == "GradingEnvironmentModified":
-        return "not graded: the grading environment was modified before this test: " + _clip(run.evalue)
-    return _clip(f"{run.ename}: {run.evalue}" if run.evalue else run.ename or "the test failed")
+    if outcome.ename == "Feedback":
+        return _clip(outcome.evalue)
+    return _clip(f"{outcome.ename}: {outcome.evalue}" if outcome.evalue else outcome.ename or "the test failed")
 
 
 def _clip(text, n=500):
@@ -294,9 +262,10 @@ def _clip(text, n=500):
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-async def run_steps(steps, setup_source, limits, notebook_bytes, notebook_name):
-    """Run ``steps``; return (TestResults in test order, runtime flags, whether every kernel was confined)."""
-    session = _Session(setup_source, limits, notebook_bytes, notebook_name)
+async def run_steps(steps, source, limits, notebook_bytes, notebook_name):
+    """Run ``steps`` of the submission of ``source`` (a grade.Source); return
+    (TestResults in test order, runtime flags, whether every kernel was confined)."""
+    session = _Session(source, limits, notebook_bytes, notebook_name)
     try:
         results, flags = await session.run(steps)
         return results, flags, session.confined
@@ -306,10 +275,8 @@ async def run_steps(steps, setup_source, limits, notebook_bytes, notebook_name):
 
 @dataclass
 class _Segment:
-    """The student cells between two tests: what ran, what was flagged, what went wrong."""
+    """The student cells between two tests: what went wrong in them."""
 
-    ran: list = field(default_factory=list)
-    flagged: list = field(default_factory=list)
     incidents: list = field(default_factory=list)
     unanswered: bool = False
 
@@ -317,8 +284,9 @@ class _Segment:
 class _Session:
     """The state of grading one notebook: the kernel, what may be replayed, the current segment."""
 
-    def __init__(self, setup_source, limits, notebook_bytes, notebook_name):
-        self.setup_source = setup_source
+    def __init__(self, source, limits, notebook_bytes, notebook_name):
+        self.setup_source = source.setup
+        self.probe = Probe(source)
         self.limits = limits
         self.notebook_bytes = notebook_bytes
         self.notebook_name = notebook_name
@@ -353,7 +321,8 @@ class _Session:
                 self.broken = f"the Python kernel was restarted {self.limits.max_restarts} times; no more restarts"
                 return False
             self.restarts += 1
-            self.kernel = Kernel(self.limits, self.notebook_bytes, self.notebook_name, self.private)
+            self.kernel = Kernel(self.limits, self.notebook_bytes, self.notebook_name, self.private,
+                                 boot=self.probe.boot_code())
             try:
                 await self.kernel.start()
             except Exception as exc:  # noqa: BLE001
@@ -366,7 +335,7 @@ class _Session:
                 return False
             self.confined &= self.kernel.confined
             for step in [s for s in self.history if id(s) not in self.skipped]:
-                run = await self.kernel.run(step.source, self._budget())
+                run = await self.probe.run_cell(self.kernel, step.source, self._budget())
                 if run.status in ("timeout", "died"):
                     self.skipped.add(id(step))
                     break
@@ -385,12 +354,10 @@ class _Session:
             if step.kind == "test":
                 results[step.test_index] = await self._test(step, segment)
                 segment = _Segment()
-            elif step.kind == "student" and step.flags:
-                segment.flagged.append(step)          # never runs
             elif self.kernel is not None and self.remaining() > 0:
-                run = await self.kernel.run(step.source, self._budget())
+                # Every cell runs, flagged or not: the scan's findings are advice for the instructor.
+                run = await self.probe.run_cell(self.kernel, step.source, self._budget())
                 if step.kind == "student":
-                    segment.ran.append(step)
                     segment.unanswered |= run.ename == "NotImplementedError"
                 if run.status in ("timeout", "died"):
                     self.skipped.add(id(step))
@@ -401,30 +368,15 @@ class _Session:
         return results, self.flags
 
     async def _test(self, step, segment):
-        if segment.flagged:
-            labels = ", ".join(s.label for s in segment.flagged)
-            return TestResult(False, f"not graded: {labels} touches the grading machinery and was not run "
-                                     "(see flags)")
         if self.kernel is None and self.broken:
             return TestResult(False, f"not graded: {self.broken}")
         if self.kernel is None or self.remaining() <= 0:
             return TestResult(False, f"not graded: the time limit for the whole notebook "
                                      f"({self.limits.notebook_timeout:g} s) ran out")
-        token = secrets.token_hex(16)
-        run = await self.kernel.run(_test_call(self.kernel.guard_name, step, self.setup_source, token),
-                                    self._budget(), store_history=False, token=token)
-        if run.status == "ok" and run.token_seen:
-            return TestResult(True, "passed")
-        if run.status == "ok":
-            # The kernel says "ok" but the test never reached its end: something swallowed its
-            # failure or replaced its code. Same treatment as a modified environment.
-            self.flags.append(f"{step.label}: runtime: the kernel reported success but the test did not run "
-                              "to its end (an exception was swallowed or the test's code was replaced)")
-            await self._discard_segment(segment)
-            return TestResult(False, "not graded: the test did not run to its end (its failure was swallowed "
-                                     "or its code replaced)")
-        if run.status in ("timeout", "died"):
-            if run.status == "died":
+        outcome, forbidden = await self.probe.run_test(self.kernel, step.source, step.label, self.setup_source,
+                                                       self._budget())
+        if outcome.status in ("timeout", "died"):
+            if outcome.status == "died":
                 what = "stopped the Python kernel (an exit, a crash or the memory limit)"
             elif self.remaining() <= 0:
                 what = f"ran into the time limit for the whole notebook ({self.limits.notebook_timeout:g} s)"
@@ -432,21 +384,18 @@ class _Session:
                 what = f"did not finish within {self.limits.cell_timeout:g} s: does your code loop forever?"
             await self._new_kernel()
             return TestResult(False, f"this test {what}")
-        if run.ename == "GradingEnvironmentModified":
-            self.flags.append(f"{step.label}: runtime: {_clip(run.evalue, 300)}")
-            await self._discard_segment(segment)
-            return TestResult(False, _failure_message(run))
+        if forbidden:
+            used = ", ".join(sorted({name for name, _ in forbidden}))
+            reasons = "; ".join(sorted({why for _, why in forbidden}))
+            return TestResult(False, _clip(f"no points: your code called {used} while this test ran, "
+                                           f"which this exercise does not allow ({reasons})"))
+        if outcome.status == "ok":
+            return TestResult(True, "passed")
         if segment.incidents:
             return TestResult(False, segment.incidents[0])
-        if segment.unanswered and run.ename in ("NameError", "NotImplementedError"):
+        if segment.unanswered and outcome.ename in ("NameError", "NotImplementedError"):
             return TestResult(False, "not answered yet")
-        return TestResult(False, _failure_message(run))
-
-    async def _discard_segment(self, segment):
-        """Restart without the student cells since the previous test (one of them changed the kernel)."""
-        for s in segment.ran:
-            self.skipped.add(id(s))
-        await self._new_kernel()
+        return TestResult(False, _failure_message(outcome))
 
 
 def _incident(step, run, limits):

@@ -196,8 +196,9 @@ class Wire:
         return value
 
     def placeholder(self, data):
-        """Number an object that ``special`` is about to build (so later references find it)."""
-        return self._register(None, data)
+        """Number an object that ``special`` is about to build (so later references find it): its number."""
+        self._register(None, data)
+        return len(self.memo) - 1
 
 
 def _items(data, key="v"):

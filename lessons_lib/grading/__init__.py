@@ -10,9 +10,15 @@ cell by whether it ran to the end; the message is what the student reads.
 One module per lesson: ``lessons_lib.grading.lesson07`` holds the checkers of
 ``solutions/07_momentum.ipynb``.
 """
+import contextvars
+
 import numpy as np
 
-__all__ = ["Feedback", "require", "call", "LESSONS"]
+__all__ = ["Feedback", "require", "call", "LESSONS", "hidden_seed"]
+
+# The safe grader sets this (per grading run, in the thread that runs a test) so that hidden
+# tests draw fresh inputs each run; in a notebook and under nbgrader it stays None.
+RUN_SEED = contextvars.ContextVar("lessons_lib.grading.RUN_SEED", default=None)
 
 # The course's lesson stems, shared by notebooks/, exercises/ and solutions/.
 LESSONS = (
@@ -32,6 +38,17 @@ LESSONS = (
     "13_training_tricks",
     "14_which_optimizer",
 )
+
+
+def hidden_seed(seed):
+    """The seed of a hidden test's random inputs: ``seed`` itself in the student's notebook and
+    under nbgrader (a repeatable run), a number drawn from ``seed`` and the grading run's own
+    random seed in ``python -m lessons_lib.grade`` (new inputs every run, so no answer can be
+    tuned to them)."""
+    run = RUN_SEED.get()
+    if run is None:
+        return seed
+    return int(np.random.SeedSequence([int(run), int(seed)]).generate_state(1)[0])
 
 
 class Feedback(AssertionError):
