@@ -78,15 +78,18 @@ class ForbiddenUse(Exception):
 
 # -- running code in the kernel, with the stdin channel answered ---------------------------
 
-async def execute(kernel, code, timeout, on_prompt, store_history=True):
+async def execute(kernel, code, timeout, on_prompt, store_history=True, limit=None):
     """Run ``code`` in ``kernel``; answer its input requests with ``await on_prompt(text)``.
 
-    Output is read and dropped (the grader never reads what a cell prints).
+    ``timeout`` is the kernel's time: the time the grader spends answering is added to
+    it, up to ``limit`` seconds in all. Output is read and dropped (the grader never
+    reads what a cell prints).
     """
     kc = kernel.client.kc
     km = kernel.client.km
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max(0.5, float(timeout))
+    hard = loop.time() + max(float(timeout), float(limit or timeout))
     try:
         if not await km.is_alive():
             return Outcome("died")
@@ -117,7 +120,9 @@ async def execute(kernel, code, timeout, on_prompt, store_history=True):
                     return Outcome("died")
                 if msg.get("msg_type") == "input_request":
                     prompt = str(msg.get("content", {}).get("prompt", ""))
+                    asked = loop.time()
                     kc.input(await on_prompt(prompt))
+                    deadline = min(deadline + loop.time() - asked, hard)
             if shell in done:
                 msg, shell = _consumed(shell), None
                 if msg is None:
@@ -165,8 +170,13 @@ class _Bridge:
         self.outbox = asyncio.Queue()          # what the thread answers the kernel
         self.inbox = queue.Queue()             # what the kernel said, for the thread
         self.gone = None
+        self.callbacks = None                  # answers the kernel's callbacks without the thread
 
     async def on_prompt(self, text):           # event loop
+        if self.callbacks is not None:
+            answer = self.callbacks(text)      # a callback during a call: answered right here
+            if answer is not None:
+                return answer
         self.inbox.put(text)
         return await self.outbox.get()
 
@@ -384,7 +394,7 @@ class Probe:
             while reply.get("op") == "input":         # the student's own input(): an empty line
                 self.bridge.send("")
                 reply = self._load(self.bridge.receive())
-            if reply.get("op") != "callback":
+            if reply.get("op") != "callback":         # (callbacks are answered by _callback_in_loop)
                 return reply
             message = self._answer_callback(reply)
 
@@ -466,21 +476,22 @@ class Probe:
         return type(name, (base,), {"__module__": "student"})(message)
 
     # -- one test --------------------------------------------------------------------------------
-    async def run_test(self, kernel, test_source, label, setup_source, timeout):
+    async def run_test(self, kernel, test_source, label, setup_source, timeout, limit=None):
         """Run one restored test cell: the checker here, the student's functions in ``kernel``.
 
         Returns (Outcome, forbidden uses): "ok" when the test ran to its end, "error" with the
         exception's name and message, "timeout" or "died" when the kernel stopped answering."""
         loop = asyncio.get_running_loop()
         self.bridge = bridge = _Bridge(loop)
+        bridge.callbacks = self._callback_in_loop
         self.forbidden_calls = []
         self.watching = _forbidding(self.source, test_source)
         serve = f"__import__('sys').modules[{self.name!r}].agent.serve()"
         worker = loop.run_in_executor(None, self._test_thread, test_source, label, setup_source)
-        run = await execute(kernel, serve, timeout, bridge.on_prompt, store_history=False)
+        run = await execute(kernel, serve, timeout, bridge.on_prompt, store_history=False, limit=limit)
         bridge.close(run.status)
         try:
-            outcome = await asyncio.wait_for(asyncio.shield(worker), timeout=max(1.0, timeout))
+            outcome = await asyncio.wait_for(asyncio.shield(worker), timeout=max(5.0, timeout))
         except asyncio.TimeoutError:
             outcome = Outcome("timeout")
         if run.status in ("timeout", "died"):
@@ -524,6 +535,18 @@ class Probe:
             finally:
                 _Quiet.leave()
                 grading.RUN_SEED.reset(token)
+
+    def _callback_in_loop(self, text):
+        """The answer to a callback prompt, computed in the event loop's thread (one thread switch
+        less per callback: the test's thread is waiting for its call's result meanwhile); None
+        for any other prompt."""
+        try:
+            request = self._load(text)
+        except WireError:
+            return None
+        if request.get("op") != "callback":
+            return None
+        return json.dumps(self._answer_callback(request))
 
     # -- the student's cells (their calls of the stubs' functions are answered here) -------------
     async def run_cell(self, kernel, source, timeout):

@@ -373,8 +373,9 @@ class _Session:
         if self.kernel is None or self.remaining() <= 0:
             return TestResult(False, f"not graded: the time limit for the whole notebook "
                                      f"({self.limits.notebook_timeout:g} s) ran out")
+        # The cell time limit counts the kernel's time; the checker's own work here comes on top.
         outcome, forbidden = await self.probe.run_test(self.kernel, step.source, step.label, self.setup_source,
-                                                       self._budget())
+                                                       self._budget(), limit=self.remaining())
         if outcome.status in ("timeout", "died"):
             if outcome.status == "died":
                 what = "stopped the Python kernel (an exit, a crash or the memory limit)"
