@@ -8,6 +8,7 @@ visible cases use a large eps so that eps under and outside the root differ.
 """
 import numpy as np
 
+from lessons_lib.grading import hidden_seed
 from lessons_lib.grading._steps import check_rule, quadratic_case, rosenbrock_case, run_library
 from lessons_lib.optimizers import Adadelta, RMSProp
 
@@ -26,8 +27,8 @@ def _rmsprop_cases(hidden):
     cases = [quadratic_case(5, 5, dict(lr=0.05, beta=0.9, eps=0.05), 40),
              rosenbrock_case(dict(lr=0.01, beta=0.9, eps=0.01), 40)]
     if hidden:
-        cases += [quadratic_case(51, (3, 4), dict(lr=0.01, beta=0.99, eps=1e-8), 300),
-                  quadratic_case(52, 1, dict(lr=0.1, beta=0.5, eps=1.0), 30),
+        cases += [quadratic_case(hidden_seed(51), (3, 4), dict(lr=0.01, beta=0.99, eps=1e-8), 300),
+                  quadratic_case(hidden_seed(52), 1, dict(lr=0.1, beta=0.5, eps=1.0), 30),
                   rosenbrock_case(dict(lr=1e-3, beta=0.95, eps=1e-4), 300)]
     return cases
 
@@ -80,8 +81,8 @@ def _adadelta_cases(hidden):
     cases = [quadratic_case(6, 5, dict(rho=0.9, eps=1e-2), 40),
              rosenbrock_case(dict(rho=0.95, eps=1e-4), 40)]
     if hidden:
-        cases += [quadratic_case(61, (3, 4), dict(rho=0.95, eps=1e-6), 300),
-                  quadratic_case(62, 1, dict(rho=0.5, eps=0.1), 30),
+        cases += [quadratic_case(hidden_seed(61), (3, 4), dict(rho=0.95, eps=1e-6), 300),
+                  quadratic_case(hidden_seed(62), 1, dict(rho=0.5, eps=0.1), 30),
                   rosenbrock_case(dict(rho=0.9, eps=1e-3), 300)]
     return cases
 
