@@ -14,7 +14,7 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def path(stem):
-    """notebooks/<stem>.ipynb, e.g. path("03_error_surfaces")."""
+    """notebooks/<stem>.ipynb, e.g. path("04_error_surfaces")."""
     return NOTEBOOKS / f"{stem}.ipynb"
 
 

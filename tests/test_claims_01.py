@@ -31,7 +31,7 @@ def text():
 def test_links_to_its_exercises_and_its_neighbours(text):
     for link, target in [("../exercises/01_gradients.ipynb", "exercises/01_gradients.ipynb"),
                          ("(00_start_here.ipynb)", "notebooks/00_start_here.ipynb"),
-                         ("(02_losses.ipynb)", "notebooks/02_losses.ipynb")]:
+                         ("(03_losses.ipynb)", "notebooks/03_losses.ipynb")]:
         assert link in text
         assert (REPO / target).exists(), target
     assert "`python -m lessons_lib.grade exercises/01_gradients.ipynb`" in text
