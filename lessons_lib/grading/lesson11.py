@@ -24,10 +24,13 @@ def _point_hint(t, run, ref):
 # -- exercise 1: the RMSProp step ----------------------------------------------------
 
 def _rmsprop_cases(hidden):
+    # The (3, 4) case keeps its seed: with eps = 1e-8 and 300 steps, RMSProp ends up hopping
+    # across the minimum by about lr, where two equivalent formulas part beyond RTOL on some
+    # quadratics; seed 51 is not one of them. The other hidden cases are new every grading run.
     cases = [quadratic_case(5, 5, dict(lr=0.05, beta=0.9, eps=0.05), 40),
              rosenbrock_case(dict(lr=0.01, beta=0.9, eps=0.01), 40)]
     if hidden:
-        cases += [quadratic_case(hidden_seed(51), (3, 4), dict(lr=0.01, beta=0.99, eps=1e-8), 300),
+        cases += [quadratic_case(51, (3, 4), dict(lr=0.01, beta=0.99, eps=1e-8), 300),
                   quadratic_case(hidden_seed(52), 1, dict(lr=0.1, beta=0.5, eps=1.0), 30),
                   rosenbrock_case(dict(lr=1e-3, beta=0.95, eps=1e-4), 300)]
     return cases
