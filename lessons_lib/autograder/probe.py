@@ -242,6 +242,7 @@ class Probe:
         self.name = "_grader_agent_" + secrets.token_hex(8)
         self.callbacks, self.callback_ids = [], {}
         self.bridge = None
+        self.cell_bridge = None
         self.forbidden_calls = []
         self.watch = {}                 # callback id -> module name, for FORBIDDEN modules
         self.watching = {}              # {module: reason}: FORBIDDEN to the checkers running now
@@ -494,8 +495,11 @@ class Probe:
             outcome = await asyncio.wait_for(asyncio.shield(worker), timeout=max(5.0, timeout))
         except asyncio.TimeoutError:
             outcome = Outcome("timeout")
+        self.watching = {}
         if run.status in ("timeout", "died"):
             return Outcome(run.status), []
+        if outcome.status == "error" and not outcome.ename and run.status == "error":
+            outcome = Outcome("error", run.ename or "Error", f"the kernel's side of the test failed: {run.evalue}")
         return outcome, list(self.forbidden_calls)
 
     def _test_thread(self, test_source, label, setup_source):
@@ -550,16 +554,40 @@ class Probe:
 
     # -- the student's cells (their calls of the stubs' functions are answered here) -------------
     async def run_cell(self, kernel, source, timeout):
-        return await execute(kernel, source, timeout, self._cell_prompt)
+        """Run one of the student's cells (or a locked one); their calls of the stubs' functions
+        are answered here, and those functions may call the student's back (gradcheck(f, ...))."""
+        self.cell_bridge = None
+        try:
+            return await execute(kernel, source, timeout, self._cell_prompt)
+        finally:
+            if self.cell_bridge is not None:
+                self.cell_bridge.close("died")
+            self.cell_bridge = self.bridge = None
 
     async def _cell_prompt(self, text):
+        loop = asyncio.get_running_loop()
+        bridge = self.cell_bridge
+        if bridge is None:
+            try:
+                request = self._load(text)
+            except WireError:
+                return ""
+            if request.get("op") != "callback":
+                return ""
+            self.bridge = self.cell_bridge = bridge = _Bridge(loop)
+            bridge.final = loop.run_in_executor(None, self._answer_callback, request)
+        else:
+            bridge.inbox.put(text)               # the result of a call the callback made
+        sent = asyncio.ensure_future(bridge.outbox.get())
+        done, _ = await asyncio.wait({sent, bridge.final}, return_when=asyncio.FIRST_COMPLETED)
+        if sent in done:                         # the callback calls one of the student's functions
+            return sent.result()
+        sent.cancel()
+        self.bridge = self.cell_bridge = None
         try:
-            request = self._load(text)
-        except WireError:
-            return ""
-        if request.get("op") != "callback":
-            return ""
-        return json.dumps(await asyncio.to_thread(self._answer_callback, request))
+            return json.dumps(bridge.final.result())
+        except BaseException:  # noqa: BLE001 - the kernel went away under the callback
+            return json.dumps({"op": "raise", "msg": "the grader's function could not finish"})
 
 
 def _write_back(target, new):

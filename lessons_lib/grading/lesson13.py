@@ -17,6 +17,11 @@ from lessons_lib.problems import MLP
 
 __all__ = ["max_affine", "two_layer_backward", "numerical_grad"]
 
+# What an answer may not use, by checker (the safe grader enforces it, see lessons_lib.autograder.probe):
+# exercise 3 is about writing the central difference, so its answer may not call the library's.
+FORBIDDEN = {"numerical_grad": {"lessons_lib.gradcheck": "exercise 3 asks for your own central difference, "
+                                                          "not lessons_lib.gradcheck's"}}
+
 
 def _close(a, b, rtol=1e-7, atol=1e-10):
     return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=atol)
