@@ -138,7 +138,7 @@ class Agent:
         if callable(value):
             return {"t": "kref", "id": self.ref(value)}
         ok, data = plain(value, depth)
-        return wire.encode(data, depth + 1) if ok else {"t": "bad", "what": data}
+        return wire.encode(data, depth + 1) if ok else {"t": "opaque", "type": type(value).__name__}
 
     def ref(self, value):
         known = self.ref_ids.get(id(value))

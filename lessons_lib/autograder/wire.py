@@ -21,7 +21,8 @@ A value is encoded as JSON:
     {"t": "rng", "bg": "PCG64", "state": {...}}             a numpy Generator
     {"t": "meth", "obj": ..., "name": ...}                   a bound method of a lessons_lib object
     {"t": "cb", "id": n}, {"t": "kref", "id": n}            a function living on the other side
-    {"t": "bad", "what": "..."}                              something that is not plain data
+    {"t": "opaque", "type": "generator"}                     an object that is not data (sent as its type's name)
+    {"t": "bad", "what": "..."}                              something the protocol does not allow
 
 Containers (arrays, lists, dicts, Generators, lessons_lib objects) are numbered in
 the order they are first met, on both sides alike, so the same object sent twice
@@ -183,6 +184,8 @@ class Wire:
             return self.memo[i]
         if tag == "bad":
             raise WireError(str(data.get("what", "something")))
+        if tag == "opaque":
+            return opaque(data.get("type"))
         if tag in ("cb", "kref", "obj", "meth", "rng") and self.special is not None:
             return self.special(self, data, depth)
         raise WireError(f"unknown tag {tag!r}")
@@ -254,7 +257,8 @@ def plain(value, depth=0):
 
     Numbers become int/float/complex (calling the object's own conversion, whatever
     it does: the result is a number, judged by the grader); array-likes become
-    arrays; other iterables become lists. Returns (True, value) or (False, why)."""
+    arrays; subclasses of list, tuple, dict, set and str become the plain ones.
+    Returns (True, value) or (False, why): anything else is sent as ``opaque``."""
     if depth > MAX_DEPTH:
         return False, "data nested too deep"
     if isinstance(value, bool) or isinstance(value, np.bool_):
@@ -269,7 +273,7 @@ def plain(value, depth=0):
         return True, str.__str__(value)
     if isinstance(value, np.ndarray):
         return True, np.array(value, subok=False)
-    if isinstance(value, types.GeneratorType) or isinstance(value, (map, filter, zip, range, enumerate, reversed)):
+    if isinstance(value, range):
         return True, list(value)
     if isinstance(value, dict):
         return True, dict(value.items())
@@ -282,3 +286,19 @@ def plain(value, depth=0):
         except Exception as exc:  # noqa: BLE001 - the student's __array__ failed
             return False, f"a {type(value).__name__} whose conversion to an array failed ({exc})"
     return False, f"a {type(value).__name__} object"
+
+
+class Opaque:
+    """What the grader gets for an object that is not data (a generator, an object of the
+    student's own class): something of the same type name, with nothing inside, so a checker
+    reacts to it as to the object ("should return a list, got generator")."""
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object>"
+
+
+def opaque(type_name):
+    name = str(type_name)[:100] or "object"
+    if not name.isidentifier():
+        name = "object"
+    return type(name, (Opaque,), {"__module__": "student"})()
