@@ -248,7 +248,9 @@ class Probe:
         self.watching = {}              # {module: reason}: FORBIDDEN to the checkers running now
         self.last_callback_error = None
         self.run_seed = secrets.randbits(63)
+        self.sent = set()               # callbacks handed to the kernel during the current test
         self.stubs = self._stub_modules()
+        self.sent.clear()
 
     # -- kernel set-up -------------------------------------------------------------------------
     def boot_code(self):
@@ -301,8 +303,10 @@ class Probe:
             elif isinstance(value, type) and issubclass(value, BaseException):
                 base = next(k.__name__ for k in value.__mro__ if k.__module__ == "builtins")
                 attrs[name] = {"t": "exc", "base": base}
+            elif isinstance(value, type) and library_class(value):
+                attrs[name] = {"t": "class", "path": class_path(value)}    # the kernel's own copy
             elif isinstance(value, (type, types.ModuleType)):
-                continue
+                continue                                                   # a checker's class stays here
             else:
                 encoder.memo.clear()
                 encoder._ids.clear()
@@ -331,6 +335,7 @@ class Probe:
             if known is None or self.callbacks[known] is not value:
                 self.callbacks.append(value)
                 known = self.callback_ids[id(value)] = len(self.callbacks) - 1
+            self.sent.add(known)
             return {"t": "cb", "id": known, "name": str(getattr(value, "__name__", "grad_fn"))}
         raise TypeError(f"the grader cannot send a {type(value).__name__} to the kernel")
 
@@ -345,13 +350,11 @@ class Probe:
             ref = data.get("id")
             if type(ref) is not int or not 0 <= ref < len(self.callbacks):
                 raise WireError("a reference to a grader function that does not exist")
-            return self.callbacks[ref]
+            if ref in self.sent:
+                return self.callbacks[ref]      # handed back as it was given (the student returned grad_fn)
+            return self._recorded(ref)          # a stub's function: used as if the kernel called it
         if tag == "meth":
-            obj = wire.decode(data.get("obj"), depth + 1)
-            name = str(data.get("name"))
-            if name.startswith("_") or not library_class(type(obj)):
-                raise WireError(f"a method {name!r} the grader does not rebuild")
-            return getattr(obj, name)
+            raise WireError("the kernel sent a method of the grader's: it sends its own functions only")
         i = wire.placeholder(data)
         if tag == "rng":
             bits = getattr(np.random, str(data.get("bg")), None)
@@ -379,6 +382,21 @@ class Probe:
             raise WireError("an object whose state is not a dict of names")
         vars(made).update(state)
         return made
+
+    def _recorded(self, ref):
+        """Callback ``ref`` as a function of the grader's side, recorded like a call from the kernel."""
+        fn = self.callbacks[ref]
+
+        def grader_function(*args, **kwargs):
+            self._note_use(ref)
+            return fn(*args, **kwargs)
+
+        return grader_function
+
+    def _note_use(self, ref):
+        module, name = self.watch.get(ref, (None, None))
+        if module in self.watching:
+            self.forbidden_calls.append((name, self.watching[module]))
 
     def _decode(self, data, memo=None):
         try:
@@ -418,9 +436,7 @@ class Probe:
             ref = request.get("id")
             if type(ref) is not int or not 0 <= ref < len(self.callbacks):
                 raise WireError("the kernel called a grader function that does not exist")
-            module, name = self.watch.get(ref, (None, None))
-            if module in self.watching:
-                self.forbidden_calls.append((name, self.watching[module]))
+            self._note_use(ref)
             memo = []
             args = self._decode(request.get("args"), memo)
             pairs = self._decode(request.get("kwargs"), memo)
@@ -486,6 +502,7 @@ class Probe:
         self.bridge = bridge = _Bridge(loop)
         bridge.callbacks = self._callback_in_loop
         self.forbidden_calls = []
+        self.sent = set()
         self.watching = _forbidding(self.source, test_source)
         serve = f"__import__('sys').modules[{self.name!r}].agent.serve()"
         worker = loop.run_in_executor(None, self._test_thread, test_source, label, setup_source)
@@ -498,8 +515,9 @@ class Probe:
         self.watching = {}
         if run.status in ("timeout", "died"):
             return Outcome(run.status), []
-        if outcome.status == "error" and not outcome.ename and run.status == "error":
-            outcome = Outcome("error", run.ename or "Error", f"the kernel's side of the test failed: {run.evalue}")
+        if outcome.ename == "GradingError" and run.status == "error":
+            outcome = Outcome("error", "GradingError", f"the kernel's side of the test failed ({run.ename}: "
+                                                       f"{run.evalue})")
         return outcome, list(self.forbidden_calls)
 
     def _test_thread(self, test_source, label, setup_source):
@@ -530,7 +548,9 @@ class Probe:
             exec(compile(test_source, f"<{label}>", "exec"), ns)
             return Outcome("ok")
         except KernelGone as gone:
-            return Outcome(gone.status)
+            if gone.status in ("timeout", "died"):
+                return Outcome(gone.status)
+            return Outcome("error", "GradingError", "the kernel ended the test before the checker finished")
         except Exception as exc:  # noqa: BLE001 - the test failed: its message is the feedback
             return Outcome("error", type(exc).__name__, str(exc))
         finally:
