@@ -116,7 +116,7 @@ class Wire:
     def _array(self, value, i, depth):
         arr = np.ndarray.view(value, np.ndarray) if type(value) is not np.ndarray else value
         if arr.dtype.kind in _PLAIN_DTYPE_KINDS and arr.dtype.fields is None:
-            data = np.ascontiguousarray(arr)
+            data = arr if arr.flags.c_contiguous else arr.copy(order="C")
             return {"t": "nd", "i": i, "dtype": data.dtype.str, "shape": list(data.shape),
                     "b": base64.b64encode(data.tobytes()).decode("ascii"), "ro": not arr.flags.writeable}
         if arr.dtype.kind == "O":
