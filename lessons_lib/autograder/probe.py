@@ -121,7 +121,11 @@ async def execute(kernel, code, timeout, on_prompt, store_history=True, limit=No
                 if msg.get("msg_type") == "input_request":
                     prompt = str(msg.get("content", {}).get("prompt", ""))
                     asked = loop.time()
-                    kc.input(await on_prompt(prompt))
+                    try:
+                        answer = await asyncio.wait_for(on_prompt(prompt), timeout=max(0.1, hard - asked))
+                    except asyncio.TimeoutError:
+                        return Outcome("timeout")
+                    kc.input(answer)
                     deadline = min(deadline + loop.time() - asked, hard)
             if shell in done:
                 msg, shell = _consumed(shell), None
@@ -162,6 +166,9 @@ class RemoteFunction:
         return f"<the student's {self.__name__} (runs in the kernel)>"
 
 
+_DONE = json.dumps({"op": "done"})
+
+
 class _Bridge:
     """Hands messages between the test's worker thread and the event loop that talks to the kernel."""
 
@@ -171,8 +178,15 @@ class _Bridge:
         self.inbox = queue.Queue()             # what the kernel said, for the thread
         self.gone = None
         self.callbacks = None                  # answers the kernel's callbacks without the thread
+        self.finished = False
+
+    def finish(self):                          # event loop: the test's thread has returned
+        self.finished = True
+        self.outbox.put_nowait(_DONE)          # wakes a prompt that waits for the thread
 
     async def on_prompt(self, text):           # event loop
+        if self.finished:                      # the test is over: whatever the kernel asks, it ends
+            return _DONE
         if self.callbacks is not None:
             answer = self.callbacks(text)      # a callback during a call: answered right here
             if answer is not None:
@@ -506,6 +520,7 @@ class Probe:
         self.watching = _forbidding(self.source, test_source)
         serve = f"__import__('sys').modules[{self.name!r}].agent.serve()"
         worker = loop.run_in_executor(None, self._test_thread, test_source, label, setup_source)
+        worker.add_done_callback(lambda _: bridge.finish())
         run = await execute(kernel, serve, timeout, bridge.on_prompt, store_history=False, limit=limit)
         bridge.close(run.status)
         try:
@@ -555,7 +570,7 @@ class Probe:
             return Outcome("error", type(exc).__name__, str(exc))
         finally:
             try:
-                self.bridge.send(json.dumps({"op": "done"}))
+                self.bridge.send(_DONE)
             finally:
                 _Quiet.leave()
                 grading.RUN_SEED.reset(token)
