@@ -11,7 +11,6 @@ Attacks marked ``SANDBOX`` read files: a classmate's notebook in the same batch,
 the checkers' source. They earn nothing only when the kernel runs in the sandbox that hides
 those files (lessons_lib/autograder/kernel.py); they are listed in docs/grading.md.
 """
-import json
 
 import pytest
 

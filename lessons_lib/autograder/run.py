@@ -1,24 +1,21 @@
 """Run one submission's cells in a sandboxed kernel and decide, in this process, what each test did.
 
 A ``Step`` is one cell to run: the source's setup or other locked code cell, a cell
-the student wrote (their answer or a cell they added; already scanned, flagged ones
-never run) or a restored test cell. ``run_steps`` runs them in order in a fresh
-kernel (see ``kernel``) and returns one ``TestResult`` per test step:
+the student wrote (their answer or a cell they added) or a restored test cell.
+``run_steps`` runs them in order in a fresh kernel (see ``kernel``) and returns one
+``TestResult`` per test step:
 
-- a test passes only if the kernel replied "ok" to it AND printed the test's
-  random token (made here, per test, per run), which the test's wrapper writes
-  after the test source ran to its end;
-- a test after a flagged cell is not run and scores 0;
+- every student cell runs, whatever the static scan found (its findings are advice
+  for the instructor, listed in "flags");
+- a test cell runs in this process (``probe``): the real checker calls the student's
+  functions in the kernel and judges the plain data they return; the test passes
+  when the cell runs to its end. Nothing the kernel prints or does to itself counts;
 - a cell that runs past its time limit or takes the kernel down is stopped, the
   kernel is restarted, and every earlier setup and student cell that behaved is
   replayed, so the exercises that do not depend on the offending cell are graded;
-- if a test finds the interpreter modified (``guard.verify``), it scores 0,
-  is flagged, and the student cells since the previous test are left out of the
-  replay in the restarted kernel;
 - the whole notebook has a time budget; tests it does not reach score 0.
 """
 import os
-import secrets
 import shutil
 import subprocess
 import sys

@@ -32,7 +32,6 @@ numbering for one call.
 import base64
 import math
 import numbers
-import types
 
 import numpy as np
 
