@@ -68,3 +68,21 @@ def test_bench_widgets_times_every_widget_of_the_library():
             f"bench_widgets.py has no row for {name}:\n{done.stdout}"
         assert any(line.split(":")[0] in ("PASS", "FAIL") and f" {name}(" in line for line in lines), \
             f"bench_widgets.py gives no verdict for {name}:\n{done.stdout}"
+
+
+def test_bench_grading_prints_ours_and_nbgrader_side_by_side():
+    done = subprocess.run([sys.executable, str(BENCH / "bench_grading.py"), "--n", "1"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {line.split("  ")[0].strip(): line for line in done.stdout.splitlines()}
+    assert {"nbgrader autograde", "lessons_lib.grade --jobs 1", "lessons_lib.grade --jobs 2"} <= set(rows), done.stdout
+    assert "sandbox: bubblewrap" in done.stdout
+    # the one honest submission gets full marks from ours and is autograded by nbgrader
+    for name in ("lessons_lib.grade --jobs 1", "lessons_lib.grade --jobs 2", "nbgrader autograde"):
+        assert rows[name].split()[-3 if name.startswith("lessons") else -2] == "1", rows[name]
+
+
+def test_bench_grading_rejects_a_bad_option_by_name():
+    done = subprocess.run([sys.executable, str(BENCH / "bench_grading.py"), "--n", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--n" in done.stderr and "0" in done.stderr

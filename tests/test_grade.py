@@ -96,7 +96,8 @@ def test_json_schema_and_order(graded):
     results, paths = graded
     assert [r["notebook"] for r in results.values()] == paths   # as given, in order
     for r in results.values():
-        assert set(r) == {"notebook", "total", "max", "exercises", "flags", "error"}
+        assert set(r) == {"notebook", "total", "max", "exercises", "flags", "error", "sandbox"}
+        assert r["sandbox"].startswith("bubblewrap ")     # the tests grade in the sandbox
         assert isinstance(r["total"], float) and isinstance(r["max"], float)
         assert isinstance(r["flags"], list) and (r["error"] is None or isinstance(r["error"], str))
         for e in r["exercises"]:
@@ -193,12 +194,15 @@ def test_csv_gradebook_has_a_row_per_submission_and_a_column_per_exercise(tmp_pa
     target = tmp_path / "book.csv"
     grader.write_csv(results, target)
     rows = list(csv.reader(target.open(encoding="utf-8")))
-    assert rows[0] == ["notebook", *TESTS, "total", "max"]
+    assert rows[0] == ["notebook", *TESTS, "total", "max", "flags", "sandbox"]
     assert len(rows) == 1 + len(results)
     body = {Path(r[0]).parent.name: r for r in rows[1:]}
-    assert body["solution"][1:] == ["2", "2", "2", "2", "8", "8"]
-    assert body["three_bugs"][1:] == ["0", "0", "2", "0", "2", "8"]
-    assert body["wrong_name"][1:] == ["", "", "", "", "0", "0"]
+    assert body["solution"][1:-2] == ["2", "2", "2", "2", "8", "8"]
+    assert body["three_bugs"][1:-2] == ["0", "0", "2", "0", "2", "8"]
+    assert body["wrong_name"][1:-2] == ["", "", "", "", "0", "0"]
+    for r in results:
+        row = next(row for row in rows[1:] if row[0] == r["notebook"])
+        assert row[-2:] == [" | ".join(r["flags"]), r["sandbox"]]
 
 
 def test_sources_and_course_files_are_read_before_any_student_code(monkeypatch, tmp_path):
@@ -267,7 +271,7 @@ def test_command_line_json_csv_and_source_dir(tmp_path):
     assert results[0]["total"] == 6.0 and results[2]["total"] == 0.0
     assert results[1]["error"] == f"file not found: {missing}" and results[1]["total"] == 0.0
     rows = list(csv.reader(book.open(encoding="utf-8")))
-    assert rows[0] == ["notebook", *TESTS, "total", "max"] and rows[1][-2:] == ["6", "8"]
+    assert rows[0] == ["notebook", *TESTS, "total", "max", "flags", "sandbox"] and rows[1][-4:-2] == ["6", "8"]
 
 
 def test_command_line_human_report_and_low_scores_exit_zero():

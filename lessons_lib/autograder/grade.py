@@ -1,11 +1,14 @@
 """Grade exercise notebooks: run each in a sandboxed kernel with its source's tests, hidden ones included.
 
     python -m lessons_lib.grade SUBMISSION.ipynb [MORE.ipynb ...] [--source DIR] [--json] [--csv FILE]
+                                [--jobs N] [--no-sandbox]
 
 Each submission's source is the notebook of the same file name in ``solutions/``
 (or ``--source DIR``). All sources, the submissions and the course files are read
-before any student code runs. Then each submission runs in its own kernel, from a
-temporary copy in a temporary directory, with a time limit per cell
+before any student code runs. Then each submission runs in its own kernel, in the
+bubblewrap sandbox (``sandbox.py``: no network, no file of the host but the Python
+installation and the course library without its checkers, its own processes only,
+a size-capped temporary home), with a time limit per cell
 (``--cell-timeout``), per notebook (``--notebook-timeout``) and a memory limit
 (``--memory-mb``); the same three can be set with LESSONS_GRADE_CELL_TIMEOUT,
 LESSONS_GRADE_NOTEBOOK_TIMEOUT and LESSONS_GRADE_MEMORY_MB.
@@ -18,22 +21,26 @@ same for instructors):
   submission did to them; the student's answer cells are matched by grade_id (a
   missing one is the unanswered stub), and cells the student added run after the
   cell they follow;
-- every student cell is scanned first (``scan``); a flagged cell never runs,
-  the next test after it scores 0, and the finding is listed in "flags";
-- a test scores its points only if, in this process, the kernel's reply to it was
-  "ok" and it printed the random token the grader made for it; what the student
-  printed never counts. Before each test the checkers are imported fresh and the
-  interpreter is compared with a snapshot taken before the student's code ran;
+- every student cell is scanned first (``scan``); its findings are listed in
+  "flags" for the instructor to review and never cost a point: every cell runs;
+- a test cell runs in this process with the real checkers (``probe``); the student's
+  functions run in the kernel, called by the checker on inputs it chose (fresh random
+  ones for the hidden tests, every run), and return plain data that the checker
+  judges here. A test scores its points when its cell runs to its end; what the
+  student printed or did to the kernel never counts. In the kernel, the checker
+  modules are stubs without the references;
 - a cell that runs too long or stops the kernel is stopped, the kernel restarted and
   the earlier cells replayed, so the other exercises are still graded;
 - written answers are listed with 0 points and "manual": true; "total" and "max"
   count the auto-graded tests only;
-- the kernel can write files only in its own temporary directory (Linux Landlock);
-  where that confinement is not available, the course files (lessons_lib, the
-  sources) are compared after each submission, and one that changed is put back,
-  the submission flagged and scored 0.
+- where bubblewrap cannot run (not Linux, no user namespaces, no bwrap) the grader
+  refuses to run student code unless given ``--no-sandbox`` (``Limits(sandbox=False)``);
+  then the course files (lessons_lib, the sources) are compared after each
+  submission, and one that changed is put back, the submission flagged and scored 0.
+  Every result says under which sandbox it ran ("sandbox").
 
-Exit status 0 whenever grading ran (whatever the scores), 2 for a usage error.
+Exit status 0 whenever grading ran (whatever the scores), 2 for a usage error, 3 when
+no sandbox is available and ``--no-sandbox`` was not given.
 """
 import argparse
 import asyncio
@@ -46,13 +53,15 @@ from pathlib import Path
 
 from .source_format import FormatError, grade_id, load_notebook, points, role, source_text, student_source
 from .run import LIB_ROOT, Limits, Step, run_steps
+from .sandbox import SandboxUnavailable, check as check_sandbox
 from .scan import Scanner, protected_attribute_names
 
-__all__ = ["grade", "grade_notebooks", "format_report", "write_csv", "main", "Limits"]
+__all__ = ["grade", "grade_notebooks", "format_report", "write_csv", "main", "Limits", "SandboxUnavailable"]
 
 DEFAULT_SOURCE = LIB_ROOT / "solutions"
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 MANUAL_MESSAGE = "written answer: graded by hand"
+NO_SANDBOX = "none (--no-sandbox): the kernel could read and write what the grader's user can"
 
 
 @dataclass
@@ -233,7 +242,8 @@ async def _grade_one(given, data, source, limits, course, tainted):
     steps, exercises = build_steps(source, nb["cells"])
     flags = [f"{s.label}: {f}" for s in steps if s.kind == "student" for f in s.flags]
     try:
-        results, runtime_flags, confined = await run_steps(steps, source, limits, data, Path(given).name)
+        results, runtime_flags, confined = await run_steps(steps, source, _kernel_limits(limits, source), data,
+                                                           Path(given).name)
     except Exception as exc:  # noqa: BLE001 - the kernel could not start: this notebook only
         return _result(given, 0.0, maximum, flags=flags, error=f"could not run the notebook: {exc}")
     flags += runtime_flags
@@ -257,6 +267,18 @@ async def _grade_one(given, data, source, limits, course, tainted):
     return _result(given, total, maximum, entries, flags)
 
 
+def _kernel_limits(limits, source):
+    """The limits for this source's kernels: the checkers are shown in the sandbox only if its cells import them.
+
+    (Test cells that run their checker in the kernel need it there; the kernel of any
+    other source gets an empty lessons_lib/grading, or the stand-in package.)
+    """
+    import dataclasses
+
+    wants = any(m == "lessons_lib.grading" or m.startswith("lessons_lib.grading.") for m in source.known.values())
+    return dataclasses.replace(limits, checkers_in_kernel=limits.checkers_in_kernel and wants)
+
+
 def _read(path):
     p = Path(path)
     try:
@@ -273,9 +295,11 @@ def grade_notebooks(paths, source_dir=None, limits=None, jobs=1, course_files=No
     """Grade the notebooks at ``paths``; one result dict per path, in order (the --json schema).
 
     ``course_files``: the files to watch when a kernel's writes are not confined (default:
-    lessons_lib's Python files and the sources in use).
+    lessons_lib's Python files and the sources in use). Raises SandboxUnavailable, before
+    anything runs, when ``limits.sandbox`` is on and bubblewrap cannot run here.
     """
     limits = limits or Limits.from_env()
+    sandbox = check_sandbox().describe() if limits.sandbox else NO_SANDBOX
     source_dir = Path(source_dir) if source_dir is not None else DEFAULT_SOURCE
     # Everything the grader trusts is read now, before any student code runs.
     datas = [_read(p) for p in paths]
@@ -309,7 +333,10 @@ def grade_notebooks(paths, source_dir=None, limits=None, jobs=1, course_files=No
         return await asyncio.gather(*(one(k, p, d) for k, (p, d) in enumerate(zip(paths, datas))))
 
 
-    return list(asyncio.run(all_of_them()))
+    results = list(asyncio.run(all_of_them()))
+    for r in results:
+        r["sandbox"] = sandbox
+    return results
 
 
 def grade(path, **kwargs):
@@ -324,6 +351,8 @@ def _num(x):
 def format_report(results):
     """The human-readable report: per exercise points/max and the feedback, then the total."""
     out = []
+    if any(r.get("sandbox") == NO_SANDBOX for r in results):
+        out += [f"WARNING: graded without a sandbox: {NO_SANDBOX}", ""]
     for r in results:
         out.append(r["notebook"])
         if r["error"]:
@@ -340,7 +369,8 @@ def format_report(results):
 
 
 def write_csv(results, target):
-    """A gradebook: one row per submission, one column per auto-graded exercise id, then total and max."""
+    """A gradebook: one row per submission, one column per auto-graded exercise id, then total, max,
+    the flags for the instructor to review (joined by " | ") and the sandbox it ran in."""
     columns = []
     for r in results:
         for e in r["exercises"]:
@@ -348,11 +378,11 @@ def write_csv(results, target):
                 columns.append(e["id"])
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["notebook", *columns, "total", "max"])
+    writer.writerow(["notebook", *columns, "total", "max", "flags", "sandbox"])
     for r in results:
         got = {e["id"]: e["points"] for e in r["exercises"] if not e.get("manual")}
         writer.writerow([r["notebook"], *(_num(got[c]) if c in got else "" for c in columns),
-                         _num(r["total"]), _num(r["max"])])
+                         _num(r["total"]), _num(r["max"]), " | ".join(r["flags"]), r.get("sandbox", "")])
     Path(target).write_text(buf.getvalue(), encoding="utf-8")
 
 
@@ -367,6 +397,9 @@ def main(argv=None):
     parser.add_argument("--notebook-timeout", type=float, metavar="S", help="seconds per notebook (default 300)")
     parser.add_argument("--memory-mb", type=int, metavar="MB", help="memory limit per kernel (default 2048)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (default 1)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run the kernels without bubblewrap where it is not available: only for work you "
+                             "trust (see docs/grading.md)")
     args = parser.parse_args(argv)
     if args.source is not None and not Path(args.source).is_dir():
         parser.error(f"--source {args.source!r} is not a directory")
@@ -376,10 +409,16 @@ def main(argv=None):
         parser.error(f"--csv {args.csv!r}: its directory does not exist")
     try:
         limits = Limits.from_env(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                                 memory_mb=args.memory_mb)
+                                 memory_mb=args.memory_mb, sandbox=not args.no_sandbox)
     except ValueError as exc:
         parser.error(str(exc))
-    results = grade_notebooks(args.submissions, args.source, limits, jobs=args.jobs)
+    try:
+        results = grade_notebooks(args.submissions, args.source, limits, jobs=args.jobs)
+    except SandboxUnavailable as exc:
+        print(f"error: no sandbox for the students' code here: {exc}\n"
+              "Nothing was run. To grade work you trust without a sandbox, pass --no-sandbox "
+              "(see docs/grading.md).", file=sys.stderr)
+        return 3
     if args.json:
         print(json.dumps(results, indent=1))
     else:
