@@ -10,11 +10,14 @@ cell by whether it ran to the end; the message is what the student reads.
 One module per lesson: ``lessons_lib.grading.lesson08`` holds the checkers of
 ``solutions/08_momentum.ipynb``.
 """
+import contextlib
 import contextvars
+import importlib
+import sys
 
 import numpy as np
 
-__all__ = ["Feedback", "require", "call", "LESSONS", "hidden_seed"]
+__all__ = ["Feedback", "require", "call", "LESSONS", "hidden_seed", "refuse_calls_into"]
 
 # The safe grader sets this (per grading run, in the thread that runs a test) so that hidden
 # tests draw fresh inputs each run; in a notebook and under nbgrader it stays None.
@@ -93,3 +96,36 @@ def as_array(value, what, shape=None):
     if shape is not None and arr.shape != tuple(shape):
         raise Feedback(f"{what} should have shape {tuple(shape)}, got {arr.shape}")
     return arr
+
+
+@contextlib.contextmanager
+def refuse_calls_into(modules):
+    """Feedback when the code run inside this block calls a function of ``modules``
+    ({module name: reason}, a checker module's FORBIDDEN entry).
+
+    In the student's notebook and under nbgrader the student's function runs right here,
+    so a profile hook sees its calls. The safe grader enforces the same rule itself (the
+    module is a stub in the kernel whose functions the grader computes): there this does
+    nothing."""
+    if RUN_SEED.get() is not None:
+        yield
+        return
+    files = {}
+    for name in modules:
+        module = importlib.import_module(name)
+        files[getattr(module, "__file__", None)] = name
+    used = []
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename in files and not used:
+            used.append(f"{files[frame.f_code.co_filename]}.{frame.f_code.co_name}")
+
+    before = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(before)
+    if used:
+        module = used[0].rsplit(".", 1)[0]
+        raise Feedback(f"your code called {used[0]}, which this exercise does not allow ({modules[module]})")

@@ -12,7 +12,7 @@ import numpy as np
 
 from lessons_lib.datasets import load_digits, spirals, two_moons
 from lessons_lib.gradcheck import gradcheck, numerical_gradient
-from lessons_lib.grading import Feedback, as_array, call, hidden_seed, require
+from lessons_lib.grading import Feedback, as_array, call, hidden_seed, refuse_calls_into, require
 from lessons_lib.problems import MLP
 
 __all__ = ["max_affine", "two_layer_backward", "numerical_grad"]
@@ -318,7 +318,8 @@ def _check_numerical_case(fn, f, exact_grad, theta, h):
     what = "your numerical_grad"
     where = f"(theta of shape {theta.shape}, h = {h:g})"
     arg = theta.copy()
-    got = call(fn, f, arg, h, what=what)
+    with refuse_calls_into(FORBIDDEN["numerical_grad"]):
+        got = call(fn, f, arg, h, what=what)
     require(np.array_equal(arg, theta),
             f"{what} changed the array theta you passed in: perturb a copy, or put each entry back")
     got = as_array(got, f"the gradient {what} returned", shape=theta.shape)
