@@ -59,6 +59,14 @@ PLOTS = ("\nimport matplotlib.pyplot as plt\n"
          "fig, ax = plt.subplots()\nax.plot([0, 1], [1, 0])\nax.set_title('my own check')\n")
 
 
+# Honest code the scan flags (a getattr with a computed name, sys.stderr) and output without a
+# newline just before a test's token: full marks all the same.
+GLUED = ("def gd_step(theta, grad_fn, lr):\n    print('.', end='')\n"
+         "    return theta - lr * grad_fn(theta)\n")
+FLAGGED_BUT_HONEST = ("\nimport sys\nNORM = 'linalg'\nnorm = getattr(np, NORM).norm\n"
+                      "print('checked', norm(grad_f(np.array([1.0, 1.0]))), file=sys.stderr)\n")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """One grading run (two notebooks at a time) over the submissions of this file."""
@@ -87,6 +95,9 @@ def graded(tmp_path_factory):
     nb = solution()
     cell(nb, "ex1_grad_f")["source"] += PLOTS
     subs["plots"] = save(nb, d / "plots" / "01_gradients.ipynb")
+    nb = set_source(solution(), "ex3_gd_step", GLUED)
+    cell(nb, "ex1_grad_f")["source"] = "".join(cell(nb, "ex1_grad_f")["source"]) + FLAGGED_BUT_HONEST
+    subs["flagged_honest"] = save(nb, d / "flagged_honest" / "01_gradients.ipynb")
     paths = [str(p) for p in subs.values()]
     results = grader.grade_notebooks(paths, limits=LIMITS, jobs=2)
     return dict(zip(subs, results)), paths
@@ -118,6 +129,13 @@ def test_written_answers_are_listed_as_manual_and_not_counted(graded):
     assert written == {"id": "ex5_written", "points": 0.0, "max": 2.0,
                        "message": "written answer: graded by hand", "manual": True}
     assert graded[0]["solution"]["max"] == 8.0   # 4 tests x 2 points; the written 2 points are not in max
+
+
+def test_flags_are_advice_and_output_is_never_glued_to_the_token(graded):
+    r = graded[0]["flagged_honest"]
+    assert (r["total"], r["max"], r["error"]) == (8.0, 8.0, None), r
+    assert any("getattr" in f for f in r["flags"]), r["flags"]     # listed for the instructor ...
+    assert all(e["message"] == "passed" for e in r["exercises"][:4])   # ... and never a point lost
 
 
 def test_the_exercise_copy_scores_zero_and_says_not_answered(graded):

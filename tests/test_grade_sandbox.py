@@ -155,6 +155,18 @@ def read_answers():
         pass
     return any(found)
 """,
+    "host_kernel": """
+def host_kernel():
+    # writes a sysctl's own value back: harmless, but it must not even be allowed
+    try:
+        with open("/proc/sys/kernel/printk_ratelimit") as fh:
+            value = fh.read()
+        with open("/proc/sys/kernel/printk_ratelimit", "w") as fh:
+            fh.write(value)
+        return True
+    except OSError:
+        return False
+""",
     "fork_count": """
 import os, signal, time
 def fork_count():
@@ -220,7 +232,8 @@ def after_the_bomb():
     return False
 """,
 }
-CONTROL_TASKS = ("udp", "writes", "processes", "read_classmate", "read_proc", "read_answers", "honest")
+CONTROL_TASKS = ("udp", "writes", "processes", "read_classmate", "read_proc", "read_answers", "host_kernel",
+                 "honest")
 
 
 def _cell(kind, source, gid=None, role=None, points=0):
@@ -309,7 +322,6 @@ class Run:
         except OSError:
             pass
         self.listener.close()
-        time.sleep(0.5)   # let whatever survived settle
         self.left_running = _survivors([TAG, SLEEP, str(self.gtmp)])
         self.written = [t for t in self.targets if os.path.exists(t)]
 
@@ -383,6 +395,12 @@ def test_the_control_does_read_the_classmate(control):
 def test_solutions_and_the_checkers_cannot_be_read(boxed, control):
     assert boxed.points(boxed.bob)["read_answers"] == 1.0, boxed.message(boxed.bob, "read_answers")
     assert control.points(control.bob)["read_answers"] == 0.0
+
+
+def test_the_host_kernels_settings_cannot_be_written(boxed, control):
+    assert boxed.points(boxed.bob)["host_kernel"] == 1.0, boxed.message(boxed.bob, "host_kernel")
+    if os.geteuid() == 0:     # an unconfined kernel of root's can write them
+        assert control.points(control.bob)["host_kernel"] == 0.0
 
 
 def test_a_fork_bomb_is_contained(boxed):

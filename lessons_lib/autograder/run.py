@@ -276,9 +276,13 @@ class Kernel:
             return False
 
     async def stop(self):
+        """Shut the kernel down; with the sandbox, return only once every process it started is gone."""
         client = self.client
         self.client = None
+        sandbox_init = None
         if client is not None and client.km is not None:
+            if self.limits.sandbox:
+                sandbox_init = _sandbox.SandboxInit.of(getattr(client.km.provisioner, "pid", None))
             try:
                 await client._async_cleanup_kernel()
             except Exception:  # noqa: BLE001 - it may already be gone
@@ -286,6 +290,8 @@ class Kernel:
                     await client.km.shutdown_kernel(now=True)
                 except Exception:  # noqa: BLE001
                     pass
+        if sandbox_init is not None:
+            await sandbox_init.ended()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
         if self.cgroup is not None:

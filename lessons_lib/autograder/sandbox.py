@@ -14,10 +14,12 @@ Each kernel runs as ``bwrap [what it may see] python -I kernel.py ...``:
   connection file (the Unix sockets of jupyter_client's ``ipc`` transport, the only
   channel to the grader). The rest of the file system is mounted read-only.
 - **No network:** a network namespace of its own (a loopback and nothing else).
-- **Its own processes only:** a pid namespace with its own ``/proc``; ``--die-with-parent``
-  and the namespace's init kill everything it started when the kernel ends or the
-  grader dies; a new session (no terminal to write into). A new user namespace,
-  all capabilities dropped, and no further user namespaces inside.
+- **Its own processes only:** a pid namespace with its own ``/proc`` (whose global parts,
+  ``/proc/sys`` and ``/proc/sysrq-trigger`` among them, are read-only or hidden);
+  ``--die-with-parent`` and the namespace's init kill everything it started when the
+  kernel ends or the grader dies, and the grader waits for that (``SandboxInit``);
+  a new session (no terminal to write into). A new user namespace, all capabilities
+  dropped, and no further user namespaces inside.
 - **A process-count limit:** ``RLIMIT_NPROC`` set by ``kernel.py`` inside the user
   namespace counts that sandbox's processes only; for root (whom Linux exempts from
   ``RLIMIT_NPROC``) a ``pids`` cgroup per kernel, where the cgroup file system is
@@ -52,6 +54,10 @@ HOME = "/tmp/home"          # the kernel's home and working directory, inside it
 SHM_MB = 16
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf")
 _TOP_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+# The parts of a new /proc that are not per-namespace (Docker covers the same): sysctls, the
+# magic SysRq key, hardware settings read-only; kernel memory, keys and timers hidden.
+_PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs")
+_PROC_HIDDEN = ("/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/latency_stats")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -154,6 +160,55 @@ class PidsCgroup:
 
 
 @dataclass(frozen=True)
+class SandboxInit:
+    """The init of a sandbox's pid namespace (bwrap's child), as the host sees it.
+
+    When it has exited, Linux has killed and reaped every other process of its namespace
+    (an init's exit waits for them), so its end is the end of all the kernel started.
+    """
+
+    pid: int
+    start: str     # its start time (field 22 of /proc/pid/stat): a reused pid is not it
+
+    @classmethod
+    def of(cls, bwrap_pid):
+        """The init under the bwrap process ``bwrap_pid``, or None (not running, or no such child)."""
+        if not bwrap_pid:
+            return None
+        try:
+            children = Path(f"/proc/{bwrap_pid}/task/{bwrap_pid}/children").read_text().split()
+        except OSError:
+            return None
+        for child in children:
+            stat = _stat(int(child))
+            if stat is not None:
+                return cls(int(child), stat[19])
+        return None
+
+    def running(self):
+        stat = _stat(self.pid)
+        return stat is not None and stat[19] == self.start and stat[0] not in ("Z", "X")
+
+    async def ended(self, timeout=10.0):
+        """Wait (at most ``timeout`` s) until the init, and so its whole namespace, is gone."""
+        import asyncio
+
+        deadline = time.monotonic() + timeout
+        while self.running() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return not self.running()
+
+
+def _stat(pid):
+    """The fields of /proc/pid/stat after the command name (state first), or None."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+@dataclass(frozen=True)
 class Sandbox:
     """A bwrap that passed its self-test here, and how processes are counted."""
 
@@ -174,7 +229,9 @@ class Sandbox:
         """
         args = [self.bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--disable-userns", "--cap-drop", "ALL", "--die-with-parent",
-                "--new-session", "--hostname", "grading"]
+                "--new-session", "--hostname", "grading",
+                # first, so that what is bound below (a venv or a checkout in /tmp) shows through
+                "--size", str(int(tmp_mb) << 20), "--tmpfs", "/tmp", "--dir", HOME]
         for top in _TOP_DIRS:
             p = Path("/") / top
             if p.is_symlink():
@@ -192,8 +249,13 @@ class Sandbox:
                 args += ["--ro-bind", str(GRADING_STAND_IN), str(CHECKERS)]
             else:
                 args += ["--size", str(1 << 16), "--tmpfs", str(CHECKERS), "--remount-ro", str(CHECKERS)]
-        args += ["--proc", "/proc", "--dev", "/dev", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
-                 "--remount-ro", "/dev", "--size", str(int(tmp_mb) << 20), "--tmpfs", "/tmp", "--dir", HOME]
+        args += ["--proc", "/proc"]
+        for path in filter(os.path.exists, _PROC_READ_ONLY):   # as root the sandbox is uid 0: these
+            args += ["--ro-bind", path, path]                     # would reach the host's kernel
+        for path in filter(os.path.exists, _PROC_HIDDEN):
+            args += ["--ro-bind", "/dev/null", path]
+        args += ["--dev", "/dev", "--size", str(SHM_MB << 20), "--tmpfs", "/dev/shm",
+                 "--remount-ro", "/dev"]
         for host, name in files:
             args += ["--ro-bind", str(host), f"{HOME}/{name}"]
         conn = os.path.realpath(conn_dir)
