@@ -242,8 +242,7 @@ async def _grade_one(given, data, source, limits, course, tainted):
     steps, exercises = build_steps(source, nb["cells"])
     flags = [f"{s.label}: {f}" for s in steps if s.kind == "student" for f in s.flags]
     try:
-        results, runtime_flags, confined = await run_steps(steps, source, _kernel_limits(limits, source), data,
-                                                           Path(given).name)
+        results, runtime_flags, confined = await run_steps(steps, source, limits, data, Path(given).name)
     except Exception as exc:  # noqa: BLE001 - the kernel could not start: this notebook only
         return _result(given, 0.0, maximum, flags=flags, error=f"could not run the notebook: {exc}")
     flags += runtime_flags
@@ -265,18 +264,6 @@ async def _grade_one(given, data, source, limits, course, tainted):
         entries.append({"id": ex["id"], "points": float(got), "max": float(ex["max"]),
                         "message": res.message if res is not None else "not graded"})
     return _result(given, total, maximum, entries, flags)
-
-
-def _kernel_limits(limits, source):
-    """The limits for this source's kernels: the checkers are shown in the sandbox only if its cells import them.
-
-    (Test cells that run their checker in the kernel need it there; the kernel of any
-    other source gets an empty lessons_lib/grading, or the stand-in package.)
-    """
-    import dataclasses
-
-    wants = any(m == "lessons_lib.grading" or m.startswith("lessons_lib.grading.") for m in source.known.values())
-    return dataclasses.replace(limits, checkers_in_kernel=limits.checkers_in_kernel and wants)
 
 
 def _read(path):
