@@ -8,7 +8,7 @@ import pytest
 
 CHECKERS = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "lessons_lib" / "grading").glob("lesson??.py"))
 
-MATH_MODULES = ["optimizers", "schedules", "problems", "surfaces", "loops", "gradcheck", "datasets",
+MATH_MODULES = ["optimizers", "schedules", "problems", "surfaces", "loops", "gradcheck", "datasets", "losses",
                 # the exercise checkers: numpy only, so grading never depends on a display
                 "grading", "grading._steps", *(f"grading.{stem}" for stem in CHECKERS)]
 

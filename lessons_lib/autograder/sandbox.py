@@ -177,8 +177,9 @@ class SandboxInit:
             return None
         try:
             children = Path(f"/proc/{bwrap_pid}/task/{bwrap_pid}/children").read_text().split()
-        except OSError:
-            return None
+        except OSError:   # a Linux without CONFIG_PROC_CHILDREN: look for it
+            children = [p.name for p in Path("/proc").iterdir()
+                        if p.name.isdigit() and (_stat(int(p.name)) or [None, None])[1] == str(bwrap_pid)]
         for child in children:
             stat = _stat(int(child))
             if stat is not None:
