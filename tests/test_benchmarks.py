@@ -104,6 +104,22 @@ def test_bench_grading_rejects_a_bad_option_by_name():
     assert done.returncode == 2 and "--n" in done.stderr and "0" in done.stderr
 
 
+def test_bench_probe_times_calls_callbacks_and_cells():
+    out = subprocess.run([sys.executable, str(BENCH / "bench_probe.py"), "--calls", "5"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.splitlines()
+    assert lines[0].split()[:3] == ["what", "ms", "each"]
+    assert any(line.startswith("call of a student's function") for line in lines)
+    assert any(line.startswith("callback:") for line in lines)
+    assert any(line.startswith("cell (x = 1)") for line in lines)
+
+
+def test_bench_probe_rejects_a_bad_option_by_name():
+    out = run("bench_probe.py", "--calls", "0")
+    assert out.returncode == 2 and "--calls must be a whole number >= 1, got 0" in out.stderr
+
+
 def test_bench_notebooks_runs_a_notebook_and_gives_it_a_verdict():
     import nbformat
     lesson = BENCH.parent / "notebooks" / "00_start_here.ipynb"

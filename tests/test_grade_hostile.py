@@ -5,10 +5,11 @@ Every submission is the pilot solution (solutions/01_gradients.ipynb, 4 tests x 
 some cells edited. Two gradings run once per module:
 
 - ``flagged``: the real grader. Code that touches the machinery is flagged (advice for the
-  instructor) and runs like any other code: the defences below hold without the scan.
-- ``unscanned``: the same grader with the static scan switched off, to show that the
-  run-time defences (fresh checkers, fresh test namespace, the snapshot check, the per-test
-  token, restarts, the sandbox) hold on their own against the same tricks.
+  instructor) and runs like any other cell: the verdict is decided in the grader's process
+  (lessons_lib.autograder.probe), so what it does in the kernel changes nothing.
+- ``unscanned``: the same grader with the static scan switched off: the same results, no flags.
+
+More attacks on the verdict itself are in tests/test_grade_attacks.py.
 """
 import json
 import shutil
@@ -205,7 +206,7 @@ def test_monkeypatching_the_checkers_is_flagged_and_earns_nothing(flagged):
     assert points(r) == {1: 2.0, 2: 0.0, 3: 0.0, 4: 2.0}
     assert _flags_mention(r, "ex3_gd_step", "check.gd_step")
     assert _flags_mention(r, "ex2_numerical_gradient", "imports lessons_lib.grading.lesson01")
-    # the patch ran, and changed nothing: the checkers are imported fresh for the test
+    # the kernel's check is a stub; the real checker, in the grader, names the mistake
     assert "changed the array theta you passed in" in message(r, 3)
 
 
@@ -233,6 +234,8 @@ def test_exits_and_kills_are_flagged_and_contained(flagged):
     assert points(r) == {1: 0.0, 2: 2.0, 3: 0.0, 4: 2.0}
     assert _flags_mention(r, "os._exit") or _flags_mention(r, "._exit")
     assert _flags_mention(r, "os.kill")
+    assert "your cell ex1_grad_f stopped the Python kernel" in message(r, 1)
+    assert message(r, 3).startswith("this test stopped the Python kernel")
 
 
 def test_a_crashing_kernel_is_restarted_and_the_rest_is_graded(flagged):
@@ -336,28 +339,32 @@ def test_tests_run_with_fresh_setup_names_and_real_builtins(unscanned):
     assert "changed the array theta you passed in" in message(r, 3)
 
 
-def test_a_patched_library_is_caught_at_run_time_and_the_kernel_restarted(unscanned):
+def test_a_library_patched_in_the_kernel_changes_nothing(unscanned):
     r = unscanned[0]["patched_numpy"]
-    assert points(r) == {1: 0.0, 2: 2.0, 3: 2.0, 4: 2.0}
-    assert message(r, 1).startswith("not graded: the grading environment was modified")
-    assert _flags_mention(r, "ex1_grad_f_test: runtime", "numpy.allclose")
+    assert points(r) == {1: 0.0, 2: 2.0, 3: 2.0, 4: 2.0} and r["flags"] == []
+    assert "df/dx" in message(r, 1)     # the checker, in the grader, uses the grader's numpy
 
 
 def test_replaced_hooks_earn_nothing(unscanned):
     r = unscanned[0]["excepthook_and_trace"]
     assert points(r) == {1: 0.0, 2: 2.0, 3: 0.0, 4: 2.0}
-    # IPython puts its own sys.excepthook back around every cell: the wrong answer is simply graded
+    # hooks of the kernel's interpreter do not reach the checker: the wrong answers are simply graded
     assert "df/dx" in message(r, 1)
-    # a trace function survives the cell: the snapshot check catches it and the kernel is restarted
-    assert message(r, 3).startswith("not graded") and _flags_mention(r, "ex3_gd_step_test: runtime", "sys.settrace")
+    assert "changed the array theta you passed in" in message(r, 3)
 
 
-@pytest.mark.parametrize("name", ["custom_exc", "ast_swallow", "input_rewrite"])
-def test_swallowed_or_rewritten_tests_earn_nothing_and_the_rest_is_graded(unscanned, name):
+@pytest.mark.parametrize("name", ["custom_exc", "ast_swallow"])
+def test_swallowed_exceptions_earn_nothing_and_the_rest_is_graded(unscanned, name):
     r = unscanned[0][name]
     assert points(r) == {1: 2.0, 2: 0.0, 3: 2.0, 4: 2.0}
-    assert message(r, 2).startswith("not graded")
-    assert _flags_mention(r, "ex2_numerical_gradient_test: runtime")
+    assert "one-sided difference" in message(r, 2)
+
+
+def test_a_kernel_that_skips_the_grader_s_code_earns_nothing(unscanned):
+    # every later cell, the grader's included, becomes "pass": the tests cannot run, so they fail
+    r = unscanned[0]["input_rewrite"]
+    assert points(r) == {1: 2.0, 2: 0.0, 3: 0.0, 4: 0.0}
+    assert "the kernel ended the test before the checker finished" in message(r, 2)
 
 
 def test_kills_are_contained_without_the_scan(unscanned):

@@ -5,6 +5,8 @@ the exercise-set structure.
 Buggy submissions are the solution's source with one line changed (the ``edit`` fixture fails loudly
 if the line it edits is no longer in the notebook).
 """
+import sys
+
 import numpy as np
 import pytest
 
@@ -44,6 +46,18 @@ def test_the_library_as_an_answer_passes():
         return tuple(p for layer in mlp.unflatten(mlp.grad(theta)) for p in layer)
     check.two_layer_backward(backward)
     check.two_layer_backward(backward, hidden=True)
+
+
+def test_exercise_3_may_not_use_the_librarys_central_difference():
+    """The task says "not with lessons_lib.gradcheck": in the notebook too, using it is named."""
+    from lessons_lib import gradcheck
+
+    def numerical_grad(f, theta, h=1e-5):
+        return gradcheck.numerical_gradient(f, theta, h)
+    text = assert_feedback("your code called lessons_lib.gradcheck.numerical_gradient", check.numerical_grad,
+                           numerical_grad)
+    assert "not lessons_lib.gradcheck" in text
+    assert sys.getprofile() is None     # the hook is gone after the check
 
 
 # -- exercise 1: J = max(Wx + b) ----------------------------------------------------------

@@ -18,8 +18,10 @@ How the pieces fit:
 - ``run``: one submission in one kernel: starts it, runs the cells in order, restarts it
   after a timeout or a crash and decides, in the grader's process, what each test did.
 - ``kernel``: the script that starts the IPython kernel inside its limits.
-- ``guard``: the grader's half inside the kernel (a snapshot of the interpreter and the
-  test runner).
+- ``probe``: decides each test in the grader's process: it runs the restored test cell here,
+  with the real checkers, and calls the student's functions in the kernel through proxies.
+- ``wire`` and ``agent``: the plain data that crosses between the two processes, and the
+  grader's half inside the kernel (it runs the student's functions, decides nothing).
 
 ``docs/grading.md`` describes what this machinery guarantees and what it does not.
 """

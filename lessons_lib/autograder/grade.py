@@ -23,10 +23,12 @@ same for instructors):
   cell they follow;
 - every student cell is scanned first (``scan``); its findings are listed in
   "flags" for the instructor to review and never cost a point: every cell runs;
-- a test scores its points only if, in this process, the kernel's reply to it was
-  "ok" and it printed the random token the grader made for it; what the student
-  printed never counts. Before each test the checkers are imported fresh and the
-  interpreter is compared with a snapshot taken before the student's code ran;
+- a test cell runs in this process with the real checkers (``probe``); the student's
+  functions run in the kernel, called by the checker on inputs it chose (fresh random
+  ones for the hidden tests, every run), and return plain data that the checker
+  judges here. A test scores its points when its cell runs to its end; what the
+  student printed or did to the kernel never counts. In the kernel, the checker
+  modules are stubs without the references;
 - a cell that runs too long or stops the kernel is stopped, the kernel restarted and
   the earlier cells replayed, so the other exercises are still graded;
 - written answers are listed with 0 points and "manual": true; "total" and "max"
@@ -240,8 +242,7 @@ async def _grade_one(given, data, source, limits, course, tainted):
     steps, exercises = build_steps(source, nb["cells"])
     flags = [f"{s.label}: {f}" for s in steps if s.kind == "student" for f in s.flags]
     try:
-        results, runtime_flags, confined = await run_steps(steps, source.setup, _kernel_limits(limits, source), data,
-                                                           Path(given).name)
+        results, runtime_flags, confined = await run_steps(steps, source, limits, data, Path(given).name)
     except Exception as exc:  # noqa: BLE001 - the kernel could not start: this notebook only
         return _result(given, 0.0, maximum, flags=flags, error=f"could not run the notebook: {exc}")
     flags += runtime_flags
@@ -263,18 +264,6 @@ async def _grade_one(given, data, source, limits, course, tainted):
         entries.append({"id": ex["id"], "points": float(got), "max": float(ex["max"]),
                         "message": res.message if res is not None else "not graded"})
     return _result(given, total, maximum, entries, flags)
-
-
-def _kernel_limits(limits, source):
-    """The limits for this source's kernels: the checkers are shown in the sandbox only if its cells import them.
-
-    (Test cells that run their checker in the kernel need it there; the kernel of any
-    other source gets an empty lessons_lib/grading, or the stand-in package.)
-    """
-    import dataclasses
-
-    wants = any(m == "lessons_lib.grading" or m.startswith("lessons_lib.grading.") for m in source.known.values())
-    return dataclasses.replace(limits, checkers_in_kernel=limits.checkers_in_kernel and wants)
 
 
 def _read(path):

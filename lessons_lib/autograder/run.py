@@ -1,23 +1,21 @@
 """Run one submission's cells in a sandboxed kernel and decide, in this process, what each test did.
 
 A ``Step`` is one cell to run: the source's setup or other locked code cell, a cell
-the student wrote (their answer or a cell they added) or a restored test cell. ``run_steps`` runs them in order in a fresh
-kernel (see ``kernel``) and returns one ``TestResult`` per test step:
+the student wrote (their answer or a cell they added) or a restored test cell.
+``run_steps`` runs them in order in a fresh kernel (see ``kernel``) and returns one
+``TestResult`` per test step:
 
-- a test passes only if the kernel replied "ok" to it AND printed the test's
-  random token (made here, per test, per run), which the test's wrapper writes
-  after the test source ran to its end;
-- the static scan's findings are advisory: every student cell runs, flagged or not;
+- every student cell runs, whatever the static scan found (its findings are advice
+  for the instructor, listed in "flags");
+- a test cell runs in this process (``probe``): the real checker calls the student's
+  functions in the kernel and judges the plain data they return; the test passes
+  when the cell runs to its end. Nothing the kernel prints or does to itself counts;
 - a cell that runs past its time limit or takes the kernel down is stopped, the
   kernel is restarted, and every earlier setup and student cell that behaved is
   replayed, so the exercises that do not depend on the offending cell are graded;
-- if a test finds the interpreter modified (``guard.verify``), it scores 0,
-  is flagged, and the student cells since the previous test are left out of the
-  replay in the restarted kernel;
 - the whole notebook has a time budget; tests it does not reach score 0.
 """
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -27,16 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sandbox as _sandbox
+from .probe import Probe
 
 LIB_ROOT = Path(__file__).resolve().parents[2]
 _KERNEL_SCRIPT = Path(__file__).resolve().parent / "kernel.py"
-_GUARD_SOURCE = (Path(__file__).resolve().parent / "guard.py").read_text(encoding="utf-8")
-
-# Imported and snapshotted in every kernel before any student code.
-GUARDED_MODULES = ("math", "numpy", "numpy.linalg", "numpy.random", "lessons_lib", "lessons_lib._checks",
-                   "lessons_lib.optimizers", "lessons_lib.schedules", "lessons_lib.problems",
-                   "lessons_lib.surfaces", "lessons_lib.loops", "lessons_lib.gradcheck",
-                   "lessons_lib.datasets")
 
 
 @dataclass(frozen=True)
@@ -52,7 +44,7 @@ class Limits:
     sandbox: bool = True      # run each kernel in bubblewrap (sandbox.py); False only by the instructor's choice
     max_processes: int = 128  # processes and threads per kernel
     tmp_mb: int = 256         # the kernel's writable /tmp (its home), a tmpfs of this size
-    checkers_in_kernel: bool = True   # show lessons_lib/grading in the sandbox (test cells still run there)
+    checkers_in_kernel: bool = False  # the checkers stay with the grader (probe.py); the kernel gets stubs
 
     ENV = {"cell_timeout": "LESSONS_GRADE_CELL_TIMEOUT", "notebook_timeout": "LESSONS_GRADE_NOTEBOOK_TIMEOUT",
            "memory_mb": "LESSONS_GRADE_MEMORY_MB"}
@@ -106,7 +98,6 @@ class _Run:
     status: str               # "ok", "error", "timeout", "died"
     ename: str = ""
     evalue: str = ""
-    token_seen: bool = False
 
 
 _CLASSES = {}
@@ -125,17 +116,11 @@ def _kernel_classes():
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     class CappedClient(NotebookClient):
-        """nbclient, keeping at most ``max_chars`` of a cell's output and watching stdout for a token."""
+        """nbclient, keeping at most ``max_chars`` of a cell's output."""
 
         max_chars = 100_000
-        expect_token = None
-        token_seen = False
 
         def output(self, outs, msg, display_id, cell_index):
-            content = msg.get("content", {})
-            if (self.expect_token and msg.get("msg_type") == "stream" and content.get("name") == "stdout"
-                    and self.expect_token in str(content.get("text", "")).split()):
-                self.token_seen = True
             used = sum(len(str(o.get("text", ""))) + len(str(o.get("data", ""))) for o in outs)
             if used > self.max_chars:
                 return None
@@ -166,13 +151,13 @@ class Kernel:
     temporary directory.
     """
 
-    def __init__(self, limits, notebook_bytes, notebook_name, private_dir):
+    def __init__(self, limits, notebook_bytes, notebook_name, private_dir, boot="pass"):
         self.limits = limits
+        self.boot = boot          # run before any student code (the probe's agent, see probe.py)
         self.notebook_bytes = notebook_bytes
         self.notebook_name = notebook_name
         self.private_dir = Path(private_dir)
         self.client = None
-        self.guard_name = None
         self.workdir = None       # host directory of this start: the notebook's copy, the connection files
         self.home = None          # the kernel's home as the kernel sees it
         self.cgroup = None
@@ -229,15 +214,7 @@ class Kernel:
             await client.async_start_new_kernel(cwd=cwd, env=self._env(),
                                                 stdout=subprocess.DEVNULL, stderr=log)
         await client.async_start_new_kernel_client()
-        self.guard_name = "_grader_guard_" + secrets.token_hex(8)
-        boot = (f"def _grader_boot():\n"
-                f"    import sys, types\n"
-                f"    guard = types.ModuleType({self.guard_name!r})\n"
-                f"    exec(compile({_GUARD_SOURCE!r}, '<grader guard>', 'exec'), guard.__dict__)\n"
-                f"    sys.modules[{self.guard_name!r}] = guard\n"
-                f"    guard.install({list(GUARDED_MODULES)!r})\n"
-                f"_grader_boot()\n"
-                f"del _grader_boot\n")
+        boot = self.boot
         run = await self.run(boot, self.limits.startup_timeout, store_history=False)
         self.confined = self.limits.sandbox
         if run.status != "ok":
@@ -263,16 +240,12 @@ class Kernel:
         })
         return env
 
-    async def run(self, code, timeout, store_history=True, token=None):
-        """Execute code; the outcome, never an exception (timeouts and deaths are outcomes).
-
-        With ``token``, the outcome says whether that token arrived on stdout.
-        """
+    async def run(self, code, timeout, store_history=True):
+        """Execute code; the outcome, never an exception (timeouts and deaths are outcomes)."""
         import nbformat
 
         classes = _kernel_classes()
         client = self.client
-        client.expect_token, client.token_seen = token, False
         self._timeout = max(0.5, float(timeout))
         cell = nbformat.v4.new_code_cell(code)
         client.nb.cells = [cell]
@@ -293,7 +266,7 @@ class Kernel:
         reply = (replies[-1] or {}).get("content", {}) if replies else {}
         status = reply.get("status", "error")
         if status == "ok":
-            return _Run("ok", token_seen=client.token_seen)
+            return _Run("ok")
         return _Run("error", str(reply.get("ename", "")), str(reply.get("evalue", "")))
 
     async def _alive(self):
@@ -326,19 +299,12 @@ class Kernel:
             self.cgroup = None
 
 
-def _test_call(guard_name, step, setup_source, token):
-    return (f"__import__('sys').modules[{guard_name!r}].run_test("
-            f"{step.source!r}, {setup_source!r}, {token!r}, {step.label!r})")
-
-
-def _failure_message(run):
-    if run.ename == "NotImplementedError":
+def _failure_message(outcome):
+    if outcome.ename == "NotImplementedError":
         return "not answered yet"
-    if run.ename == "Feedback":
-        return _clip(run.evalue)
-    if run.ename == "GradingEnvironmentModified":
-        return "not graded: the grading environment was modified before this test: " + _clip(run.evalue)
-    return _clip(f"{run.ename}: {run.evalue}" if run.evalue else run.ename or "the test failed")
+    if outcome.ename == "Feedback":
+        return _clip(outcome.evalue)
+    return _clip(f"{outcome.ename}: {outcome.evalue}" if outcome.evalue else outcome.ename or "the test failed")
 
 
 def _clip(text, n=500):
@@ -346,9 +312,10 @@ def _clip(text, n=500):
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-async def run_steps(steps, setup_source, limits, notebook_bytes, notebook_name):
-    """Run ``steps``; return (TestResults in test order, runtime flags, whether every kernel was confined)."""
-    session = _Session(setup_source, limits, notebook_bytes, notebook_name)
+async def run_steps(steps, source, limits, notebook_bytes, notebook_name):
+    """Run ``steps`` of the submission of ``source`` (a grade.Source); return
+    (TestResults in test order, runtime flags, whether every kernel was confined)."""
+    session = _Session(source, limits, notebook_bytes, notebook_name)
     try:
         results, flags = await session.run(steps)
         return results, flags, session.confined
@@ -358,9 +325,8 @@ async def run_steps(steps, setup_source, limits, notebook_bytes, notebook_name):
 
 @dataclass
 class _Segment:
-    """The student cells between two tests: what ran, what went wrong."""
+    """The student cells between two tests: what went wrong in them."""
 
-    ran: list = field(default_factory=list)
     incidents: list = field(default_factory=list)
     unanswered: bool = False
 
@@ -368,8 +334,9 @@ class _Segment:
 class _Session:
     """The state of grading one notebook: the kernel, what may be replayed, the current segment."""
 
-    def __init__(self, setup_source, limits, notebook_bytes, notebook_name):
-        self.setup_source = setup_source
+    def __init__(self, source, limits, notebook_bytes, notebook_name):
+        self.setup_source = source.setup
+        self.probe = Probe(source)
         self.limits = limits
         self.notebook_bytes = notebook_bytes
         self.notebook_name = notebook_name
@@ -404,7 +371,8 @@ class _Session:
                 self.broken = f"the Python kernel was restarted {self.limits.max_restarts} times; no more restarts"
                 return False
             self.restarts += 1
-            self.kernel = Kernel(self.limits, self.notebook_bytes, self.notebook_name, self.private)
+            self.kernel = Kernel(self.limits, self.notebook_bytes, self.notebook_name, self.private,
+                                 boot=self.probe.boot_code())
             try:
                 await self.kernel.start()
             except Exception as exc:  # noqa: BLE001
@@ -417,7 +385,7 @@ class _Session:
                 return False
             self.confined &= self.kernel.confined
             for step in [s for s in self.history if id(s) not in self.skipped]:
-                run = await self.kernel.run(step.source, self._budget())
+                run = await self.probe.run_cell(self.kernel, step.source, self._budget())
                 if run.status in ("timeout", "died"):
                     self.skipped.add(id(step))
                     break
@@ -437,9 +405,9 @@ class _Session:
                 results[step.test_index] = await self._test(step, segment)
                 segment = _Segment()
             elif self.kernel is not None and self.remaining() > 0:
-                run = await self.kernel.run(step.source, self._budget())
+                # Every cell runs, flagged or not: the scan's findings are advice for the instructor.
+                run = await self.probe.run_cell(self.kernel, step.source, self._budget())
                 if step.kind == "student":
-                    segment.ran.append(step)
                     segment.unanswered |= run.ename == "NotImplementedError"
                 if run.status in ("timeout", "died"):
                     self.skipped.add(id(step))
@@ -455,21 +423,11 @@ class _Session:
         if self.kernel is None or self.remaining() <= 0:
             return TestResult(False, f"not graded: the time limit for the whole notebook "
                                      f"({self.limits.notebook_timeout:g} s) ran out")
-        token = secrets.token_hex(16)
-        run = await self.kernel.run(_test_call(self.kernel.guard_name, step, self.setup_source, token),
-                                    self._budget(), store_history=False, token=token)
-        if run.status == "ok" and run.token_seen:
-            return TestResult(True, "passed")
-        if run.status == "ok":
-            # The kernel says "ok" but the test never reached its end: something swallowed its
-            # failure or replaced its code. Same treatment as a modified environment.
-            self.flags.append(f"{step.label}: runtime: the kernel reported success but the test did not run "
-                              "to its end (an exception was swallowed or the test's code was replaced)")
-            await self._discard_segment(segment)
-            return TestResult(False, "not graded: the test did not run to its end (its failure was swallowed "
-                                     "or its code replaced)")
-        if run.status in ("timeout", "died"):
-            if run.status == "died":
+        # The cell time limit counts the kernel's time; the checker's own work here comes on top.
+        outcome, forbidden = await self.probe.run_test(self.kernel, step.source, step.label, self.setup_source,
+                                                       self._budget(), limit=self.remaining())
+        if outcome.status in ("timeout", "died"):
+            if outcome.status == "died":
                 what = "stopped the Python kernel (an exit, a crash or the memory limit)"
             elif self.remaining() <= 0:
                 what = f"ran into the time limit for the whole notebook ({self.limits.notebook_timeout:g} s)"
@@ -477,21 +435,18 @@ class _Session:
                 what = f"did not finish within {self.limits.cell_timeout:g} s: does your code loop forever?"
             await self._new_kernel()
             return TestResult(False, f"this test {what}")
-        if run.ename == "GradingEnvironmentModified":
-            self.flags.append(f"{step.label}: runtime: {_clip(run.evalue, 300)}")
-            await self._discard_segment(segment)
-            return TestResult(False, _failure_message(run))
+        if forbidden:
+            used = ", ".join(sorted({name for name, _ in forbidden}))
+            reasons = "; ".join(sorted({why for _, why in forbidden}))
+            return TestResult(False, _clip(f"no points: your code called {used} while this test ran, "
+                                           f"which this exercise does not allow ({reasons})"))
+        if outcome.status == "ok":
+            return TestResult(True, "passed")
         if segment.incidents:
             return TestResult(False, segment.incidents[0])
-        if segment.unanswered and run.ename in ("NameError", "NotImplementedError"):
+        if segment.unanswered and outcome.ename in ("NameError", "NotImplementedError"):
             return TestResult(False, "not answered yet")
-        return TestResult(False, _failure_message(run))
-
-    async def _discard_segment(self, segment):
-        """Restart without the student cells since the previous test (one of them changed the kernel)."""
-        for s in segment.ran:
-            self.skipped.add(id(s))
-        await self._new_kernel()
+        return TestResult(False, _failure_message(outcome))
 
 
 def _incident(step, run, limits):

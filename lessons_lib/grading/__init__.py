@@ -10,9 +10,18 @@ cell by whether it ran to the end; the message is what the student reads.
 One module per lesson: ``lessons_lib.grading.lesson08`` holds the checkers of
 ``solutions/08_momentum.ipynb``.
 """
+import contextlib
+import contextvars
+import importlib
+import sys
+
 import numpy as np
 
-__all__ = ["Feedback", "require", "call", "LESSONS"]
+__all__ = ["Feedback", "require", "call", "LESSONS", "hidden_seed", "refuse_calls_into"]
+
+# The safe grader sets this (per grading run, in the thread that runs a test) so that hidden
+# tests draw fresh inputs each run; in a notebook and under nbgrader it stays None.
+RUN_SEED = contextvars.ContextVar("lessons_lib.grading.RUN_SEED", default=None)
 
 # The course's lesson stems, shared by notebooks/, exercises/ and solutions/.
 LESSONS = (
@@ -38,6 +47,17 @@ LESSONS = (
     "19_modern_practice",
     "20_which_optimizer",
 )
+
+
+def hidden_seed(seed):
+    """The seed of a hidden test's random inputs: ``seed`` itself in the student's notebook and
+    under nbgrader (a repeatable run), a number drawn from ``seed`` and the grading run's own
+    random seed in ``python -m lessons_lib.grade`` (new inputs every run, so no answer can be
+    tuned to them)."""
+    run = RUN_SEED.get()
+    if run is None:
+        return seed
+    return int(np.random.SeedSequence([int(run), int(seed)]).generate_state(1)[0])
 
 
 class Feedback(AssertionError):
@@ -76,3 +96,36 @@ def as_array(value, what, shape=None):
     if shape is not None and arr.shape != tuple(shape):
         raise Feedback(f"{what} should have shape {tuple(shape)}, got {arr.shape}")
     return arr
+
+
+@contextlib.contextmanager
+def refuse_calls_into(modules):
+    """Feedback when the code run inside this block calls a function of ``modules``
+    ({module name: reason}, a checker module's FORBIDDEN entry).
+
+    In the student's notebook and under nbgrader the student's function runs right here,
+    so a profile hook sees its calls. The safe grader enforces the same rule itself (the
+    module is a stub in the kernel whose functions the grader computes): there this does
+    nothing."""
+    if RUN_SEED.get() is not None:
+        yield
+        return
+    files = {}
+    for name in modules:
+        module = importlib.import_module(name)
+        files[getattr(module, "__file__", None)] = name
+    used = []
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename in files and not used:
+            used.append(f"{files[frame.f_code.co_filename]}.{frame.f_code.co_name}")
+
+    before = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(before)
+    if used:
+        module = used[0].rsplit(".", 1)[0]
+        raise Feedback(f"your code called {used[0]}, which this exercise does not allow ({modules[module]})")

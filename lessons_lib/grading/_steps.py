@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lessons_lib.grading import Feedback, as_array, call, require
+from lessons_lib.grading import Feedback, as_array, call, hidden_seed, require
 from lessons_lib.loops import batch_gd
 from lessons_lib.problems import SigmoidNeuron
 from lessons_lib.surfaces import Rosenbrock
@@ -295,7 +295,7 @@ def momentum_cases(hidden, seed, hidden_seeds):
     cases = [quadratic_case(seed, 5, dict(lr=0.05, gamma=0.9), 40),
              rosenbrock_case(dict(lr=1e-3, gamma=0.9), 40)]
     if hidden:
-        s1, s2, s3 = hidden_seeds
+        s1, s2, s3 = (hidden_seed(s) for s in hidden_seeds)
         cases += [quadratic_case(s1, (3, 4), dict(lr=0.1, gamma=0.5), 200),
                   quadratic_case(s2, 1, dict(lr=0.3, gamma=0.0), 20),
                   quadratic_case(s3, 8, dict(lr=0.02, gamma=0.99), 300),

@@ -11,7 +11,7 @@ from lessons_lib.gradcheck import numerical_gradient as _reference_numerical_gra
 from lessons_lib.optimizers import GD
 from lessons_lib.surfaces import Rosenbrock
 
-from . import Feedback, as_array, call, require
+from . import Feedback, as_array, call, hidden_seed, require
 
 __all__ = ["F", "f", "grad_f", "numerical_gradient", "gd_step", "lr_fast",
            "QUADRATIC_CURVATURE", "QUADRATIC_MINIMUM", "STEPS", "TOLERANCE", "START", "START_RANGE"]
@@ -54,7 +54,7 @@ def _close(a, b, rtol=1e-7, atol=1e-9):
 # -- exercise 1: the analytic gradient -----------------------------------------------------------
 def grad_f(student, hidden=False):
     """``student(p)`` must return the gradient of f at p = [x, y] as an array of shape (2,)."""
-    for p in _points(hidden, seed=1 if hidden else 0):
+    for p in _points(hidden, seed=hidden_seed(1) if hidden else 0):
         given = p.copy()
         got = as_array(call(student, given, what="grad_f(p)"), "grad_f(p)", shape=(2,))
         require(np.array_equal(given, p), "your grad_f changed the array p you passed in")
@@ -90,8 +90,8 @@ def numerical_gradient(student, hidden=False):
     """``student(fun, p, h)`` must return the central-difference gradient of ``fun`` at ``p``."""
     cases = [(f, p, 1e-6) for p in _points(False, seed=2)]
     if hidden:
-        rng = np.random.default_rng(3)
-        cases += [(f, p, 1e-5) for p in _points(True, seed=4)]
+        rng = np.random.default_rng(hidden_seed(3))
+        cases += [(f, p, 1e-5) for p in _points(True, seed=hidden_seed(4))]
         cases += [(_cubes, rng.uniform(-1, 1, size=n), h) for n in (1, 3, 5) for h in (0.1, 1e-3)]
     for fun, p, h in cases:
         given = p.copy()
@@ -139,7 +139,7 @@ def _quadratic_grad(A):
 
 def gd_step(student, hidden=False):
     """``student(theta, grad_fn, lr)`` must return theta - lr * grad_fn(theta) as a new array."""
-    rng = np.random.default_rng(5)
+    rng = np.random.default_rng(hidden_seed(5))   # drawn from only in the hidden tests
     cases = [(np.array([-4.0, 1.2649]), 0.05, 2)]
     if hidden:
         cases += [(rng.normal(size=n), lr, n) for n in (1, 3, 6) for lr in (0.01, 0.3)]

@@ -7,7 +7,7 @@ Every check draws its inputs from a seeded generator, so every run is the same.
 """
 import numpy as np
 
-from . import Feedback, as_array, call, require
+from . import Feedback, as_array, call, hidden_seed, require
 from ..problems import LinearRegression, LogisticRegression, SigmoidNeuron
 
 __all__ = ["mse", "nll", "saturation", "SATURATION_Z", "SATURATION_Y"]
@@ -90,9 +90,9 @@ def _one_part_right(g, ref, bias_hint, residual):
 
 def mse(mse_loss, mse_grad, hidden=False):
     """Check mse_loss(theta, X, y) and mse_grad(theta, X, y) against LinearRegression."""
-    cases = [(21, 30, 3), (22, 5, 1)] if hidden else [(1, 8, 3), (2, 4, 2)]
+    cases = [(hidden_seed(21), 30, 3), (hidden_seed(22), 5, 1)] if hidden else [(1, 8, 3), (2, 4, 2)]
     if hidden:
-        cases.append((23, 1, 2))
+        cases.append((hidden_seed(23), 1, 2))
     for seed, n, d in cases:
         X, y, theta = _data(seed, n, d)
         problem = LinearRegression(X, y)
@@ -148,9 +148,9 @@ _HIDDEN_STABILITY_CASES = [(60.0, 0.0), (-60.0, 1.0), (1000.0, 0.0), (-1000.0, 1
 
 def nll(nll_loss, nll_grad, hidden=False):
     """Check nll_loss and nll_grad against LogisticRegression, including large |z|."""
-    cases = [(31, 40, 4), (32, 3, 1)] if hidden else [(11, 10, 2), (12, 6, 3)]
+    cases = [(hidden_seed(31), 40, 4), (hidden_seed(32), 3, 1)] if hidden else [(11, 10, 2), (12, 6, 3)]
     if hidden:
-        cases.append((33, 1, 2))
+        cases.append((hidden_seed(33), 1, 2))
     for seed, n, d in cases:
         X, y, theta = _data(seed, n, d, labels=True)
         problem = LogisticRegression(X, y)
@@ -292,7 +292,7 @@ def _elementwise(fn, what, z, y):
 def saturation(mse_grad_z, nll_grad_z, ratio, hidden=False):
     """Check the two derivatives with respect to z and the ratio at the saturated prediction."""
     if hidden:
-        rng = np.random.default_rng(41)
+        rng = np.random.default_rng(hidden_seed(41))
         z = rng.uniform(-40, 40, size=(3, 7))
         y = (rng.random((3, 7)) < 0.5).astype(float)
     else:

@@ -6,7 +6,7 @@ gradient), the surfaces' ``grad`` (how steep a point is) and
 """
 import numpy as np
 
-from . import Feedback, as_array, call, require
+from . import Feedback, as_array, call, hidden_seed, require
 from ..loops import minimize
 from ..optimizers import GD
 from ..problems import SigmoidNeuron, sigmoid
@@ -48,7 +48,7 @@ def _toy_cases(hidden):
         return [(np.array([0.5, 2.5]), np.array([0.2, 0.9]), points)]
     cases = []
     for seed, n in ((31, 3), (32, 5)):
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(hidden_seed(seed))
         X = rng.uniform(-3, 3, n)
         Y = rng.uniform(0.05, 0.95, n)
         cases.append((X, Y, [tuple(p) for p in rng.uniform(-3, 3, (4, 2))]))

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-from . import Feedback, as_array, call, require
+from . import Feedback, as_array, call, hidden_seed, require
 from ..loops import minibatch_gd
 from ..loops import steps_per_epoch as _steps_per_epoch
 from ..optimizers import GD
@@ -101,11 +101,12 @@ def _batches(fn, n, batch_size, rng):
 def make_batches(fn, hidden=False):
     """Check fn(n, batch_size, rng): a fresh seeded permutation of range(n), cut into batches."""
     cases = [(10, 3, 0), (12, 4, 1), (7, 7, 2), (5, 1, 3)] if not hidden else \
-        [(1, 1, 10), (101, 10, 11), (64, 63, 12), (30, 8, 13)]
+        [(1, 1, hidden_seed(10)), (101, 10, hidden_seed(11)), (64, 63, hidden_seed(12)),
+         (30, 8, hidden_seed(13))]
     for n, batch_size, seed in cases:
         _check_partition(fn, n, batch_size, seed)
     n, batch_size = (20, 6) if not hidden else (50, 16)
-    _check_randomness(fn, n, batch_size, seed=7 if not hidden else 17)
+    _check_randomness(fn, n, batch_size, seed=7 if not hidden else hidden_seed(17))
     bad = [(10, 0), (10, 11)] if not hidden else [(10, -1)]
     for n, batch_size in bad:
         _expect_value_error(fn, (n, batch_size, np.random.default_rng(0)),
@@ -187,7 +188,7 @@ def _epoch_cases(hidden):
         X7, Y7 = rng.uniform(-2, 3, 7), rng.uniform(0.1, 0.9, 7)
         return [(lecture, 1.0, -1.0, 1.0, 1), (lecture, -2.0, -2.0, 1.0, 2), (lecture, 0.5, 1.5, 1.0, 1),
                 ((X7, Y7), 0.3, -0.4, 0.5, 3), ((X7, Y7), -1.0, 0.5, 0.8, 1), ((X7, Y7), 0.3, -0.4, 0.5, 2)]
-    rng = np.random.default_rng(14)
+    rng = np.random.default_rng(hidden_seed(14))
     X10, Y10 = rng.uniform(-3, 3, 10), rng.uniform(0.05, 0.95, 10)
     return [((X10, Y10), 0.2, 0.1, 0.7, 4), ((X10, Y10), -0.5, 1.0, 0.3, 10), ((X10, Y10), 1.5, -1.0, 0.4, 3),
             ((X10, Y10), 0.0, 0.0, 1.2, 1)]

@@ -7,7 +7,7 @@ their known critical points (``minima``, ``saddle_points``), and
 """
 import numpy as np
 
-from . import Feedback, as_array, call, require
+from . import Feedback, as_array, call, hidden_seed, require
 from ..loops import clip_by_norm as _clip_by_norm
 from ..loops import minimize
 from ..optimizers import GD
@@ -34,7 +34,7 @@ def _clip_cases(hidden):
         rng = np.random.default_rng(5)
         return [(np.array([3.0, 4.0]), 1.0), (np.array([0.3, -0.4]), 1.0), (rng.normal(0, 10, 5), 2.0),
                 (rng.normal(0, 0.1, 5), 2.0), (np.array([30.0, -0.5, 0.2]), 5.0)]
-    rng = np.random.default_rng(15)
+    rng = np.random.default_rng(hidden_seed(15))
     return [(rng.normal(0, 5, (3, 4)), 1.5), (np.array([6.0, 8.0]), 10.0), (np.zeros(3), 1.0),
             (rng.normal(0, 100, 7), 0.01), (np.array([-7.0]), 2.0), (rng.normal(0, 1, (2, 2)), 100.0)]
 

@@ -6,7 +6,7 @@ checker (:func:`lessons_lib.grading._steps.check_rule`); the answer key is
 """
 import numpy as np
 
-from lessons_lib.grading import Feedback, as_array, call, require
+from lessons_lib.grading import Feedback, as_array, call, hidden_seed, require
 from lessons_lib.grading._steps import (MIXED_SIGNS, Run, check_neuron_descent, check_rule, close,
                                          momentum_cases, neuron_cases, quadratic_case, rosenbrock_case,
                                          run_library)
@@ -145,8 +145,8 @@ def _torch_cases(hidden):
     cases = [quadratic_case(9, 5, dict(lr=0.05, gamma=0.9), 40),
              rosenbrock_case(dict(lr=1e-3, gamma=0.9), 40)]
     if hidden:
-        cases += [quadratic_case(31, (2, 3), dict(lr=0.2, gamma=0.5), 150),
-                  quadratic_case(32, 6, dict(lr=0.01, gamma=0.99), 300)]
+        cases += [quadratic_case(hidden_seed(31), (2, 3), dict(lr=0.2, gamma=0.5), 150),
+                  quadratic_case(hidden_seed(32), 6, dict(lr=0.01, gamma=0.99), 300)]
     return cases
 
 

@@ -9,7 +9,7 @@ numbers to eight digits and the difference could not be seen.
 import numpy as np
 
 from lessons_lib.datasets import sparse_regression
-from lessons_lib.grading import Feedback, as_array, require
+from lessons_lib.grading import Feedback, as_array, hidden_seed, require
 from lessons_lib.grading._steps import check_rule, close, quadratic_case, rosenbrock_case, run_library
 from lessons_lib.loops import minibatch_gd
 from lessons_lib.optimizers import Adagrad
@@ -24,8 +24,8 @@ def _cases(hidden):
     cases = [quadratic_case(4, 5, dict(lr=0.5, eps=0.1), 40),
              rosenbrock_case(dict(lr=0.1, eps=0.1), 40)]
     if hidden:
-        cases += [quadratic_case(41, (3, 4), dict(lr=1.0, eps=1e-8), 200),
-                  quadratic_case(42, 1, dict(lr=0.2, eps=1.0), 30),
+        cases += [quadratic_case(hidden_seed(41), (3, 4), dict(lr=1.0, eps=1e-8), 200),
+                  quadratic_case(hidden_seed(42), 1, dict(lr=0.2, eps=1.0), 30),
                   rosenbrock_case(dict(lr=0.05, eps=1e-3), 300)]
     return cases
 

@@ -8,6 +8,7 @@ visible cases use a large eps so that eps under and outside the root differ.
 """
 import numpy as np
 
+from lessons_lib.grading import hidden_seed
 from lessons_lib.grading._steps import check_rule, quadratic_case, rosenbrock_case, run_library
 from lessons_lib.optimizers import Adadelta, RMSProp
 
@@ -23,11 +24,14 @@ def _point_hint(t, run, ref):
 # -- exercise 1: the RMSProp step ----------------------------------------------------
 
 def _rmsprop_cases(hidden):
+    # The (3, 4) case keeps its seed: with eps = 1e-8 and 300 steps, RMSProp ends up hopping
+    # across the minimum by about lr, where two equivalent formulas part beyond RTOL on some
+    # quadratics; seed 51 is not one of them. The other hidden cases are new every grading run.
     cases = [quadratic_case(5, 5, dict(lr=0.05, beta=0.9, eps=0.05), 40),
              rosenbrock_case(dict(lr=0.01, beta=0.9, eps=0.01), 40)]
     if hidden:
         cases += [quadratic_case(51, (3, 4), dict(lr=0.01, beta=0.99, eps=1e-8), 300),
-                  quadratic_case(52, 1, dict(lr=0.1, beta=0.5, eps=1.0), 30),
+                  quadratic_case(hidden_seed(52), 1, dict(lr=0.1, beta=0.5, eps=1.0), 30),
                   rosenbrock_case(dict(lr=1e-3, beta=0.95, eps=1e-4), 300)]
     return cases
 
@@ -77,11 +81,12 @@ def rmsprop_step(fn, hidden=False):
 # -- exercise 2: the Adadelta step ---------------------------------------------------
 
 def _adadelta_cases(hidden):
+    # The long (3, 4) case keeps its seed, as RMSProp's does (see _rmsprop_cases).
     cases = [quadratic_case(6, 5, dict(rho=0.9, eps=1e-2), 40),
              rosenbrock_case(dict(rho=0.95, eps=1e-4), 40)]
     if hidden:
         cases += [quadratic_case(61, (3, 4), dict(rho=0.95, eps=1e-6), 300),
-                  quadratic_case(62, 1, dict(rho=0.5, eps=0.1), 30),
+                  quadratic_case(hidden_seed(62), 1, dict(rho=0.5, eps=0.1), 30),
                   rosenbrock_case(dict(rho=0.9, eps=1e-3), 300)]
     return cases
 

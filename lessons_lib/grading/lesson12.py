@@ -15,7 +15,7 @@ import numpy as np
 
 from lessons_lib import optimizers
 from lessons_lib.datasets import sparse_regression, two_moons
-from lessons_lib.grading import Feedback, as_array, call
+from lessons_lib.grading import Feedback, as_array, call, hidden_seed
 from lessons_lib.grading._steps import (ATOL, RTOL, StepCase, check_rule, check_separate_states, close,
                                         first_difference, hyper_text, run_library)
 from lessons_lib.loops import batch_gd
@@ -80,10 +80,10 @@ def _visible_cases():
 
 def _hidden_cases():
     return [
-        _regression(7, 120, 0.01, {"beta1": 0.85, "beta2": 0.95, "eps": 0.05}),
+        _regression(hidden_seed(7), 120, 0.01, {"beta1": 0.85, "beta2": 0.95, "eps": 0.05}),
         _surface(Rosenbrock(), 80, 0.002, _DEFAULTS),
-        _matrix(3, 50, 0.03, _DEFAULTS),
-        _mlp(5, 50, 0.05, {"beta1": 0.5, "beta2": 0.9, "eps": 1e-8}),
+        _matrix(hidden_seed(3), 50, 0.03, _DEFAULTS),
+        _mlp(hidden_seed(5), 50, 0.05, {"beta1": 0.5, "beta2": 0.9, "eps": 1e-8}),
     ]
 
 

@@ -12,10 +12,15 @@ import numpy as np
 
 from lessons_lib.datasets import load_digits, spirals, two_moons
 from lessons_lib.gradcheck import gradcheck, numerical_gradient
-from lessons_lib.grading import Feedback, as_array, call, require
+from lessons_lib.grading import Feedback, as_array, call, hidden_seed, refuse_calls_into, require
 from lessons_lib.problems import MLP
 
 __all__ = ["max_affine", "two_layer_backward", "numerical_grad"]
+
+# What an answer may not use, by checker (the safe grader enforces it, see lessons_lib.autograder.probe):
+# exercise 3 is about writing the central difference, so its answer may not call the library's.
+FORBIDDEN = {"numerical_grad": {"lessons_lib.gradcheck": "exercise 3 asks for your own central difference, "
+                                                          "not lessons_lib.gradcheck's"}}
 
 
 def _close(a, b, rtol=1e-7, atol=1e-10):
@@ -48,8 +53,8 @@ def max_affine(fn, hidden=False):
     lessons_lib.gradcheck (central differences of J)."""
     cases = [_max_case(0, 4, 3), _max_case(1, 3, 3), _max_case(2, 5, 2, b_changes_winner=True)]
     if hidden:
-        cases = [_max_case(10, 1, 4), _max_case(11, 6, 1), _max_case(12, 8, 8),
-                 _max_case(13, 10, 7, b_changes_winner=True), _max_case(14, 2, 5)]
+        cases = [_max_case(hidden_seed(10), 1, 4), _max_case(hidden_seed(11), 6, 1), _max_case(hidden_seed(12), 8, 8),
+                 _max_case(hidden_seed(13), 10, 7, b_changes_winner=True), _max_case(hidden_seed(14), 2, 5)]
     for W, b, x in cases:
         _check_max_case(fn, W, b, x)
 
@@ -196,10 +201,10 @@ def two_layer_backward(fn, hidden=False):
         Xm, ym = two_moons(n=50, noise=0.2, seed=3)
         Xs, ys = spirals(n_per_class=20, n_classes=3, seed=4)
         Xd, yd = load_digits()
-        cases = [_random_case(m=1, d=3, hidden=2, n_classes=2, seed=2),
-                 _network_case(Xm, ym, 7, 2, seed=3),
-                 _network_case(Xs, ys, 10, 3, seed=4),
-                 _network_case(Xd[:32], yd[:32], 16, 10, seed=5)]
+        cases = [_random_case(m=1, d=3, hidden=2, n_classes=2, seed=hidden_seed(2)),
+                 _network_case(Xm, ym, 7, 2, seed=hidden_seed(3)),
+                 _network_case(Xs, ys, 10, 3, seed=hidden_seed(4)),
+                 _network_case(Xd[:32], yd[:32], 16, 10, seed=hidden_seed(5))]
     for mlp, params, grads in cases:
         _check_network_case(fn, mlp, params, grads)
 
@@ -299,7 +304,7 @@ def numerical_grad(fn, hidden=False):
 
     Also measured against the exact gradient with h = 1e-3, where a one-sided
     difference is off by about h and a central one by about h^2."""
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(hidden_seed(0) if hidden else 0)
     cases = [(_cubic, _cubic_grad, rng.normal(size=5), 1e-3), (_cubic, _cubic_grad, rng.normal(size=3), 1e-5)]
     if hidden:
         cases = [(_quartic_matrix, _quartic_matrix_grad, rng.normal(size=(3, 4)), 1e-4),
@@ -313,7 +318,8 @@ def _check_numerical_case(fn, f, exact_grad, theta, h):
     what = "your numerical_grad"
     where = f"(theta of shape {theta.shape}, h = {h:g})"
     arg = theta.copy()
-    got = call(fn, f, arg, h, what=what)
+    with refuse_calls_into(FORBIDDEN["numerical_grad"]):
+        got = call(fn, f, arg, h, what=what)
     require(np.array_equal(arg, theta),
             f"{what} changed the array theta you passed in: perturb a copy, or put each entry back")
     got = as_array(got, f"the gradient {what} returned", shape=theta.shape)

@@ -12,7 +12,7 @@ import functools
 import numpy as np
 
 from lessons_lib.datasets import train_test_split, two_moons
-from lessons_lib.grading import Feedback, as_array, call, require
+from lessons_lib.grading import Feedback, as_array, call, hidden_seed, require
 from lessons_lib.loops import minibatch_gd
 from lessons_lib.optimizers import Adam
 from lessons_lib.problems import MLP
@@ -43,8 +43,8 @@ def dropout(forward, backward, hidden=False):
     checker can repeat it; out = a * mask / p, the gradient dout * mask / p."""
     cases = [_dropout_case((40, 25), 0.8, 0), _dropout_case((30, 10), 0.5, 1)]
     if hidden:
-        cases = [_dropout_case((7,), 0.9, 2), _dropout_case((4, 5, 6), 0.3, 3), _dropout_case((10, 10), 1.0, 4),
-                 _dropout_case((200, 50), 0.6, 5)]
+        cases = [_dropout_case((7,), 0.9, hidden_seed(2)), _dropout_case((4, 5, 6), 0.3, hidden_seed(3)),
+                 _dropout_case((10, 10), 1.0, hidden_seed(4)), _dropout_case((200, 50), 0.6, hidden_seed(5))]
     for a, dout, p, seed in cases:
         mask = _check_dropout_forward(forward, a, p, seed)
         _check_dropout_backward(backward, dout, mask, p)
@@ -161,11 +161,11 @@ def batchnorm_forward(fn, hidden=False):
     """Exercise 2: ``batchnorm_forward(X, gamma, beta, eps=1e-5) -> out`` for X of shape (m, d)."""
     cases = [_batchnorm_case(16, 5, 0, 1e-5), _batchnorm_case(8, 3, 1, 0.5)]
     if hidden:
-        small = _batchnorm_case(10, 4, 2, 0.1)
+        small = _batchnorm_case(10, 4, hidden_seed(2), 0.1)
         small[0][:, 0] *= 0.05  # a feature with tiny variance: eps matters a lot
-        const = _batchnorm_case(6, 3, 3, 1e-5)
+        const = _batchnorm_case(6, 3, hidden_seed(3), 1e-5)
         const[0][:, 1] = 2.5    # a constant feature: only eps keeps it finite
-        cases = [small, const, _batchnorm_case(2, 7, 4, 1e-5), _batchnorm_case(64, 10, 5, 1e-3)]
+        cases = [small, const, _batchnorm_case(2, 7, hidden_seed(4), 1e-5), _batchnorm_case(64, 10, hidden_seed(5), 1e-3)]
     for X, gamma, beta, eps in cases:
         _check_batchnorm_case(fn, X, gamma, beta, eps)
 
@@ -210,7 +210,7 @@ def gradient_noise(noise_variance, add_gradient_noise, hidden=False):
             _check_variance(noise_variance, steps, eta, gamma, kwargs)
     cases = [((5, 3), 0, 0.3, 0), ((8,), 50, 1.0, 1)]
     if hidden:
-        cases = [((2, 3, 4), 1000, 0.01, 2), ((1,), 3, 0.3, 3)]
+        cases = [((2, 3, 4), 1000, 0.01, hidden_seed(2)), ((1,), 3, 0.3, hidden_seed(3))]
     for shape, t, eta, seed in cases:
         _check_noisy_gradient(add_gradient_noise, shape, t, eta, seed)
 
@@ -351,7 +351,7 @@ def _curves(hidden):
         noisy = list(validation_curve(n=60, noise=0.4))
         return [(overfit, 1), (overfit, 5), (overfit, 100), (noisy, 2), (noisy, 3), (noisy, 8), (noisy, 20),
                 ([0.8, 0.6, 0.6, 0.7, 0.6, 0.5], 3)]
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(hidden_seed(7))
     walk = list(1.0 + np.cumsum(rng.normal(scale=0.05, size=80)))
     other = list(validation_curve(n=80, noise=0.3, epochs=60, seed=1))
     return [(other, 4), (other, 15), (walk, 2), (walk, 6),
