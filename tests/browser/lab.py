@@ -101,11 +101,13 @@ class LabServer:
     ``with LabServer(root_dir) as server:`` starts it and waits until it answers (``server.url``
     is the /lab page); leaving the block stops it and the kernels it started. Its log is
     ``server.log_path`` (the last lines are shown when it fails to start). Kernels get
-    OMP_NUM_THREADS=1, like the rest of the test suite.
+    OMP_NUM_THREADS=1, like the rest of the test suite. ``python`` is the interpreter of the
+    environment to serve (default: this one; a student's venv, for instance).
     """
 
-    def __init__(self, root_dir, start_timeout=120):
+    def __init__(self, root_dir, start_timeout=120, python=sys.executable):
         self.root_dir = Path(root_dir)
+        self.python = str(python)
         self.start_timeout = start_timeout
         self.port = None
         self.process = None
@@ -127,7 +129,9 @@ class LabServer:
             (settings / name).write_text(json.dumps(value), encoding="utf-8")
         for folder in ("workspaces", "runtime", "config"):
             (self._tmp / folder).mkdir()
-        env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings),
+        bin_dir = str(Path(self.python).parent)      # jupyter's own subcommands and kernels: same env
+        env = dict(os.environ, PATH=os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
+                   JUPYTERLAB_SETTINGS_DIR=str(settings),
                    JUPYTER_RUNTIME_DIR=str(self._tmp / "runtime"),
                    JUPYTER_CONFIG_DIR=str(self._tmp / "config"),
                    OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONUNBUFFERED="1")
@@ -136,7 +140,7 @@ class LabServer:
         self.log_path = self._tmp / "server.log"
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+            [self.python, "-m", "jupyterlab", "--no-browser", "--allow-root",
              "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
              "--ServerApp.token=", "--IdentityProvider.token=", "--ServerApp.password=",
              "--LabApp.expose_app_in_browser=True",
