@@ -57,16 +57,30 @@ def test_a_lesson_is_linked_if_it_exists_and_marked_coming_if_not(rows, stem):
         assert not exists, f"notebooks/{stem}.ipynb exists: link it in the map instead of '(coming)'"
 
 
+def _has_exercise_set(stem):
+    return (REPO / "solutions" / f"{stem}.ipynb").exists()
+
+
 @pytest.mark.parametrize("stem", LESSONS[1:])
-def test_every_lesson_from_01_links_its_exercise_set(rows, stem):
+def test_every_lesson_from_01_links_its_exercise_set_or_says_none_yet(rows, stem):
     row = rows[stem[:2]]
-    assert f"](../exercises/{stem}.ipynb)" in row
-    assert (REPO / "exercises" / f"{stem}.ipynb").exists()
+    if _has_exercise_set(stem):
+        assert f"](../exercises/{stem}.ipynb)" in row
+        assert (REPO / "exercises" / f"{stem}.ipynb").exists()
+    else:
+        # a lesson added by the reorganisation whose set is not written yet says so, and links none
+        assert row.rstrip().endswith("| none yet |"), row
+        assert "](../exercises/" not in row
+
+
+def test_the_lessons_with_exercise_sets_are_the_ones_that_had_them_and_more():
+    # no set is lost: the fourteen sets of lessons 01-20 before the reorganisation all still exist
+    assert sum(_has_exercise_set(stem) for stem in LESSONS[1:]) >= 14
 
 
 def test_every_exercise_set_has_two_to_five_exercises(text):
     assert "exercise set of two to five exercises" in text
-    for stem in LESSONS[1:]:
+    for stem in filter(_has_exercise_set, LESSONS[1:]):
         nb = nbformat.read(REPO / "solutions" / f"{stem}.ipynb", as_version=4)
         tasks = [c for c in nb.cells
                  if re.fullmatch(r"ex\d+_task", c.metadata.get("nbgrader", {}).get("grade_id", ""))]

@@ -18,6 +18,7 @@ __all__ = ["Feedback", "require", "call", "LESSONS"]
 LESSONS = (
     "00_start_here",
     "01_gradients",
+    "02_curvature",
     "03_losses",
     "04_error_surfaces",
     "05_minibatch",
@@ -29,7 +30,12 @@ LESSONS = (
     "11_rmsprop_adadelta",
     "12_adam_adamax_nadam",
     "13_backpropagation",
+    "14_backprop_networks",
+    "15_initialisation",
     "16_training_tricks",
+    "17_noise_stopping_search",
+    "18_generalisation",
+    "19_modern_practice",
     "20_which_optimizer",
 )
 
