@@ -55,13 +55,13 @@ def main():
     args = parser.parse_args()
     if args.repeats < 1:
         parser.error(f"--repeats must be >= 1, got {args.repeats}")
-    reason = lab.missing()
-    if reason:
-        parser.error(reason)
     lessons = [p for p in lab.lessons()
                if not args.lessons or any(p.split("/")[-1].startswith(s) for s in args.lessons)]
     if not lessons:
         parser.error(f"--lessons {' '.join(args.lessons)} matches none of {lab.lessons()}")
+    reason = lab.missing()
+    if reason:
+        parser.error(reason)
 
     rows = {path: {"load": [], "open": [], "run all": [], "headless": [], "errors": 0, "cells": 0}
             for path in lessons}
