@@ -23,6 +23,7 @@ so that outputs can be read without scrolling; before reading a position on the 
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -366,8 +367,8 @@ class Lab:
         """Run > Run All Cells from the menu bar; wait until the kernel is idle and no cell is
         pending. Returns the seconds it took. (Run All stops at a cell that raises: then some
         cells stay unexecuted and errors() says why.)"""
-        self.page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        item = self.page.locator(".lm-Menu-item .lm-Menu-itemLabel", has_text="Run All Cells").first
+        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        item = self.page.locator(".lm-Menu-item .lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))
         before = [c["count"] for c in self.state()["cells"]]
         t0 = time.monotonic()
         item.click()
