@@ -222,7 +222,12 @@ return {
       source: c.model.sharedModel.getSource(),
       count: code ? c.model.executionCount : null,
       running: code && !!prompt && prompt.textContent.includes('*'),
-      outputs: code ? c.model.outputs.toJSON() : [],
+      // what an output is, not its data (a figure's PNG would be copied on every poll)
+      outputs: code ? c.model.outputs.toJSON().map(o => ({
+        output_type: o.output_type, name: o.name, ename: o.ename, evalue: o.evalue,
+        text: o.output_type === 'stream' ? o.text : undefined,
+        mime_types: Object.keys(o.data || {}),
+      })) : [],
     };
   }),
 };
@@ -248,7 +253,7 @@ class Lab:
         page.evaluate("async () => { await window.jupyterapp.restored; }")
 
     # -- opening and closing --------------------------------------------------------------------
-    def open(self, path, timeout=120):
+    def open(self, path, timeout=300):
         """Open the notebook at path (relative to the server's root) and wait for an idle kernel."""
         self.path = path
         self.panel_id = self.page.evaluate("""async path => {
@@ -277,7 +282,9 @@ class Lab:
 
     # -- reading --------------------------------------------------------------------------------
     def state(self):
-        """{"kernel": status, "cells": [{"type", "source", "count", "running", "outputs"}, ...]}."""
+        """{"kernel": status, "cells": [{"type", "source", "count", "running", "outputs"}, ...]} from
+        JupyterLab's models; each output is {"output_type", "name", "ename", "evalue", "text" (streams),
+        "mime_types"}."""
         return self.page.evaluate("id => {" + _STATE + "}", self.panel_id)
 
     def wait_for(self, condition, timeout, what, poll=0.25):
