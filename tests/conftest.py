@@ -14,6 +14,7 @@ import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
 import exercise_support
+import student_env
 
 settings.register_profile("course", derandomize=True, deadline=None, max_examples=60)
 settings.load_profile("course")
@@ -44,3 +45,13 @@ def edit(nb, ref):
     """edit(grade_id, (old, new), ...) -> the namespace of that answer with the edits applied,
     executed after the reference answers (as a kernel would, top to bottom)."""
     return lambda grade_id, *edits: exercise_support.edited_answer(nb, grade_id, *edits, base=ref)
+
+
+@pytest.fixture(scope="session")
+def student_venv(tmp_path_factory):
+    """A student's environment, made as the README's Quick start makes it: its first command
+    (less the final `jupyter lab`) run in a copy of the repository. Returns the venv's bin/.
+
+    pip's cache makes this quick where the test command has just installed the same packages;
+    it needs the package index and nothing else."""
+    return student_env.make(tmp_path_factory.mktemp("student"))

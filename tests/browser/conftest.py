@@ -5,6 +5,8 @@ here, and by benchmarks/bench_browser.py); this file only wires them into pytest
 
 Fixtures
 --------
+``browser_available`` (session)
+    Nothing but the skip (or the failure under ``CI=true``) where the browser is missing.
 ``lab_server`` (session)
     A ``lab.LabServer``: JupyterLab started by the test session on 127.0.0.1 at a free port,
     ``--allow-root``, empty ``ServerApp.token`` and ``IdentityProvider.token``,
@@ -49,8 +51,13 @@ def _require_browser():
 
 
 @pytest.fixture(scope="session")
-def lab_server(tmp_path_factory):
+def browser_available():
+    """Skips (or, under CI=true, fails) the test where Chromium or playwright is missing."""
     _require_browser()
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory, browser_available):
     root = labdriver.course_copy(tmp_path_factory.mktemp("course"))
     server = labdriver.LabServer(root).start()
     yield server
@@ -59,8 +66,7 @@ def lab_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    _require_browser()
+def browser(browser_available):
     with labdriver.chromium() as browser:
         yield browser
 

@@ -23,6 +23,7 @@ so that outputs can be read without scrolling; before reading a position on the 
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -101,11 +102,13 @@ class LabServer:
     ``with LabServer(root_dir) as server:`` starts it and waits until it answers (``server.url``
     is the /lab page); leaving the block stops it and the kernels it started. Its log is
     ``server.log_path`` (the last lines are shown when it fails to start). Kernels get
-    OMP_NUM_THREADS=1, like the rest of the test suite.
+    OMP_NUM_THREADS=1, like the rest of the test suite. ``python`` is the interpreter of the
+    environment to serve (default: this one; a student's venv, for instance).
     """
 
-    def __init__(self, root_dir, start_timeout=120):
+    def __init__(self, root_dir, start_timeout=120, python=sys.executable):
         self.root_dir = Path(root_dir)
+        self.python = str(python)
         self.start_timeout = start_timeout
         self.port = None
         self.process = None
@@ -127,7 +130,9 @@ class LabServer:
             (settings / name).write_text(json.dumps(value), encoding="utf-8")
         for folder in ("workspaces", "runtime", "config"):
             (self._tmp / folder).mkdir()
-        env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings),
+        bin_dir = str(Path(self.python).parent)      # jupyter's own subcommands and kernels: same env
+        env = dict(os.environ, PATH=os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
+                   JUPYTERLAB_SETTINGS_DIR=str(settings),
                    JUPYTER_RUNTIME_DIR=str(self._tmp / "runtime"),
                    JUPYTER_CONFIG_DIR=str(self._tmp / "config"),
                    OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONUNBUFFERED="1")
@@ -136,7 +141,7 @@ class LabServer:
         self.log_path = self._tmp / "server.log"
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+            [self.python, "-m", "jupyterlab", "--no-browser", "--allow-root",
              "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
              "--ServerApp.token=", "--IdentityProvider.token=", "--ServerApp.password=",
              "--LabApp.expose_app_in_browser=True",
@@ -217,7 +222,12 @@ return {
       source: c.model.sharedModel.getSource(),
       count: code ? c.model.executionCount : null,
       running: code && !!prompt && prompt.textContent.includes('*'),
-      outputs: code ? c.model.outputs.toJSON() : [],
+      // what an output is, not its data (a figure's PNG would be copied on every poll)
+      outputs: code ? c.model.outputs.toJSON().map(o => ({
+        output_type: o.output_type, name: o.name, ename: o.ename, evalue: o.evalue,
+        text: o.output_type === 'stream' ? o.text : undefined,
+        mime_types: Object.keys(o.data || {}),
+      })) : [],
     };
   }),
 };
@@ -243,7 +253,7 @@ class Lab:
         page.evaluate("async () => { await window.jupyterapp.restored; }")
 
     # -- opening and closing --------------------------------------------------------------------
-    def open(self, path, timeout=120):
+    def open(self, path, timeout=300):
         """Open the notebook at path (relative to the server's root) and wait for an idle kernel."""
         self.path = path
         self.panel_id = self.page.evaluate("""async path => {
@@ -272,7 +282,9 @@ class Lab:
 
     # -- reading --------------------------------------------------------------------------------
     def state(self):
-        """{"kernel": status, "cells": [{"type", "source", "count", "running", "outputs"}, ...]}."""
+        """{"kernel": status, "cells": [{"type", "source", "count", "running", "outputs"}, ...]} from
+        JupyterLab's models; each output is {"output_type", "name", "ename", "evalue", "text" (streams),
+        "mime_types"}."""
         return self.page.evaluate("id => {" + _STATE + "}", self.panel_id)
 
     def wait_for(self, condition, timeout, what, poll=0.25):
@@ -362,8 +374,8 @@ class Lab:
         """Run > Run All Cells from the menu bar; wait until the kernel is idle and no cell is
         pending. Returns the seconds it took. (Run All stops at a cell that raises: then some
         cells stay unexecuted and errors() says why.)"""
-        self.page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        item = self.page.locator(".lm-Menu-item .lm-Menu-itemLabel", has_text="Run All Cells").first
+        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        item = self.page.locator(".lm-Menu-item .lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))
         before = [c["count"] for c in self.state()["cells"]]
         t0 = time.monotonic()
         item.click()
