@@ -1,12 +1,12 @@
 """Test configuration: hypothesis runs derandomized, so every run tests the same cases.
 
 And the fixtures of tests/test_grading_lessonNN.py: each such module names its lesson
-(``LESSON = "07"``), and these hand it that lesson's solutions notebook (see exercise_support).
+(``LESSON = "08"``), and these hand it that lesson's solutions notebook (see exercise_support).
 """
 import os
 
 # The notebooks and kernels the suite starts inherit this: the course's matrices are small, and
-# on a 2-core machine BLAS threads fighting over them made lesson 14 five times slower.
+# on a 2-core machine BLAS threads fighting over them made lesson 20 five times slower.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 

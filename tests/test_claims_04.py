@@ -1,10 +1,9 @@
-"""What notebooks/04_minibatch.ipynb claims in words, checked against the library.
+"""What notebooks/04_error_surfaces.ipynb claims in words, checked against the library.
 
-Each test recomputes a claim with lessons_lib (the same seeded experiment the
-notebook runs) and asserts that the notebook's text states exactly that number or
-phrase, so the text stays true when the code changes.
+Each test recomputes a claim with lessons_lib and asserts that the notebook's text
+states exactly that number or phrase, so the text stays true when the code changes.
+The notebook's code cells are checked for the settings the claims assume.
 """
-import math
 
 import matplotlib
 
@@ -13,205 +12,201 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lessons_lib import datasets, loops, problems, widgets  # noqa: E402
+from lessons_lib import loops, problems, surfaces, widgets  # noqa: E402
 from lessons_lib.optimizers import GD  # noqa: E402
 
 import notebook_text  # noqa: E402
 
-STEM = "04_minibatch"
-BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128]
-DRAWS = 1000
+STEM = "04_error_surfaces"
 
 
 text, code = notebook_text.fixtures(STEM, code_collapsed=True)
 
 
-class Recorder:
-    """A problem that notes the examples of every gradient the loop asks for (as in the notebook)."""
-
-    def __init__(self, problem):
-        self.problem, self.batches = problem, []
-        self.n_samples, self.n_params = problem.n_samples, problem.n_params
-
-    def loss(self, theta, idx=None):
-        return self.problem.loss(theta, idx)
-
-    def grad(self, theta, idx=None):
-        self.batches.append(idx.tolist())
-        return self.problem.grad(theta, idx)
-
-
-# ---------------------------------------------------------------------------- the estimate
 @pytest.fixture(scope="module")
-def estimate():
-    """The notebook's experiment: 1000 examples, theta = 0, 1000 mini-batches per batch size."""
-    big = problems.LinearRegression(*datasets.linear_data(n=1000, seed=0))
-    theta = np.zeros(2)
-    g_full = big.grad(theta)
-    rng = np.random.default_rng(0)
-    estimates = {B: np.array([big.grad(theta, rng.choice(big.n_samples, size=B, replace=False))
-                              for _ in range(DRAWS)])
-                 for B in BATCH_SIZES}
-    spread = {B: float(np.sqrt(np.mean(np.sum((G - g_full) ** 2, axis=1)))) for B, G in estimates.items()}
-    return big, theta, g_full, estimates, spread, rng
+def neuron():
+    return problems.SigmoidNeuron()
 
 
-def test_notebook_runs_the_experiment_the_claims_assume(code):
-    for snippet in ["datasets.linear_data(n=1000, seed=0)", "theta = np.zeros(2)",
-                    "rng = np.random.default_rng(0)", f"batch_sizes = {BATCH_SIZES}", f"draws = {DRAWS}",
-                    "rng.choice(big.n_samples, size=B, replace=False)",
-                    "theta0, lr, epochs = np.zeros(2), 0.1, 20",
-                    "batch_size=B, epochs=epochs, seed=0) for B in (1, 8, N)",
-                    "widgets.BatchSizeExplorer(problem=data, batch_size=4, lr=0.1, epochs=10, seed=0)"]:
+@pytest.fixture(scope="module")
+def gd_run(neuron):
+    """The lesson's run: batch GD, lr = 1, from the lecture's start, 1000 epochs."""
+    return loops.batch_gd(neuron, GD(lr=1.0), neuron.start, epochs=1000)
+
+
+def _first_epoch_below(history, level):
+    below = np.flatnonzero(history.epoch_loss < level)
+    return int(below[0]) if below.size else None
+
+
+def test_notebook_runs_the_settings_the_claims_assume(code):
+    for snippet in ["loops.batch_gd(neuron, GD(lr=1.0), neuron.start, epochs=1000)",
+                    'points = {"A": neuron.start, "B": np.array([0.0, -1.0])}',
+                    "levels=15, log_levels=False",
+                    "starts = [(-2.0, -2.0), (2.0, 2.0), (4.0, 4.0), (-4.0, 4.0), (-5.0, -5.0)]",
+                    "loops.batch_gd(neuron, GD(lr=1.0), s, epochs=1000)",
+                    "starts = [(0.0, 0.0), (-4.0, -4.0), (-4.0, 4.0), (4.0, -4.0), (4.0, 4.0)]",
+                    "loops.minimize(bumpy, GD(lr=0.02), s, steps=1000)",
+                    "for lr in [1.0, 10.0, 50.0]:",
+                    'surface="sigmoidneuron", optimizers=["GD"], steps=1000',
+                    '"GD": {"lr": 1.0}']:
         assert snippet in code, f"the notebook no longer runs {snippet!r}; update the claims and this test"
 
 
-def test_mini_batch_gradient_is_unbiased(estimate, text):
-    _, _, g_full, estimates, spread, _ = estimate
-    for B, G in estimates.items():
-        sampling_error = spread[B] / math.sqrt(DRAWS)
-        assert np.linalg.norm(G.mean(axis=0) - g_full) < 3 * sampling_error, B
-    assert "lies within three sampling errors of the full gradient" in text
-    assert "no bias" in text
+def test_the_neuron_is_the_lectures(neuron, text):
+    np.testing.assert_array_equal(neuron.X, [0.5, 2.5])
+    np.testing.assert_array_equal(neuron.y, [0.2, 0.9])
+    np.testing.assert_array_equal(neuron.start, [-2.0, -2.0])
+    assert float(neuron.loss(neuron.minima[0])) < 1e-20           # "the minimum has E = 0"
+    assert "the minimum has $E = 0$" in text
 
 
-def test_spread_shrinks_like_one_over_sqrt_b(estimate, text):
-    big, theta, g_full, _, spread, _ = estimate
-    values = [spread[B] for B in BATCH_SIZES]
-    assert all(a > b for a, b in zip(values, values[1:]))
-    slope, _ = np.polyfit(np.log(BATCH_SIZES), np.log(values), 1)
-    assert -0.55 < slope < -0.45, slope
-    assert "The fitted slope is close to -1/2" in text
-    # and it follows the formula the notebook draws, sigma_1/sqrt(B) * sqrt((N - B)/(N - 1))
-    one_each = np.array([big.grad(theta, np.array([i])) for i in range(big.n_samples)])
-    sigma_1 = float(np.sqrt(np.mean(np.sum((one_each - g_full) ** 2, axis=1))))
-    N = big.n_samples
-    for B in BATCH_SIZES:
-        theory = sigma_1 / math.sqrt(B) * math.sqrt((N - B) / (N - 1))
-        assert spread[B] == pytest.approx(theory, rel=0.1), B
-    # "to halve the noise you need four times the batch"
-    assert spread[4] / spread[16] == pytest.approx(2, rel=0.15)
-    assert spread[16] / spread[64] == pytest.approx(2, rel=0.15)
-    assert "to halve the noise you need four times the batch" in text
+def test_lecture_loop_and_library_agree_bit_for_bit(gd_run, text):
+    X, Y = [0.5, 2.5], [0.2, 0.9]
+
+    def f(w, b, x):
+        return 1.0 / (1.0 + np.exp(-(w * x + b)))
+
+    w, b, eta = -2.0, -2.0, 1.0
+    path = [(w, b)]
+    for _ in range(1000):
+        dw, db = 0, 0
+        for x, y in zip(X, Y):
+            fx = f(w, b, x)
+            dw += (fx - y) * fx * (1 - fx) * x
+            db += (fx - y) * fx * (1 - fx)
+        w, b = w - eta * dw, b - eta * db
+        path.append((w, b))
+    np.testing.assert_array_equal(np.array(path), gd_run.path)
+    assert gd_run.steps == gd_run.epochs == 1000                   # "here one epoch is one step"
+    assert "one epoch is one step" in text and "agree to the last bit" in text
 
 
-def test_full_batch_estimate_has_no_noise(estimate, text):
-    big, theta, g_full, _, _, rng = estimate
-    everything = rng.permutation(big.n_samples)
-    assert float(np.linalg.norm(big.grad(theta, everything) - g_full)) < 1e-12
-    assert "with no noise at all" in text and "about $10^{-16}$" in text
+def test_the_shelves_and_the_ridge(neuron, text):
+    low = float(neuron.loss(np.array([-6.0, -6.0])))
+    high_both = float(neuron.loss(np.array([6.0, 6.0])))
+    assert round(low, 3) == 0.425 and round(0.5 * (0.2 ** 2 + 0.9 ** 2), 3) == 0.425
+    assert round(high_both, 3) == 0.325 and round(0.5 * (0.8 ** 2 + 0.1 ** 2), 3) == 0.325
+    assert "= 0.425" in text and "= 0.325" in text
+    # the ridge (w < 0, b > 0): the order is wrong and the error is the highest on the map
+    ridge = np.array([-6.0, 6.0])
+    assert neuron.f(ridge, 0.5) > 0.5 > neuron.f(ridge, 2.5)
+    assert float(neuron.loss(ridge)) > low
+    assert "high for $x = 0.5$, low for $x = 2.5$" in text
 
 
-# ---------------------------------------------------------------------------- one loop
-@pytest.fixture(scope="module")
-def data():
-    return problems.LinearRegression(*datasets.linear_data())
+def test_contour_reading_gradient_lengths(neuron, text):
+    a = float(np.linalg.norm(neuron.grad(neuron.start)))
+    b = float(np.linalg.norm(neuron.grad(np.array([0.0, -1.0]))))
+    assert round(a, 4) == 0.0095 and "length about 0.0095" in text
+    assert round(b, 2) == 0.32 and "(about 0.32)" in text
+    assert b / a > 30 and "more than 30 times longer" in text
+    # the steepest way down crosses the contours at a right angle: -grad is normal to the level set,
+    # so moving a tiny step along the contour (perpendicular to the gradient) leaves E unchanged
+    for p in (neuron.start, np.array([0.0, -1.0])):
+        g = neuron.grad(p)
+        along = np.array([-g[1], g[0]]) / np.linalg.norm(g)
+        assert abs(float(neuron.loss(p + 1e-4 * along) - neuron.loss(p))) < 1e-9
+        assert float(neuron.loss(p - 1e-4 * g / np.linalg.norm(g))) < float(neuron.loss(p))
+    assert "at a right angle" in text
 
 
-@pytest.fixture(scope="module")
-def runs(data):
-    return {B: loops.minibatch_gd(data, GD(lr=0.1), np.zeros(2), batch_size=B, epochs=20, seed=0)
-            for B in (1, 8, data.n_samples)}
+def test_plateau_then_drop(gd_run, text):
+    loss = gd_run.epoch_loss
+    above = int(np.argmax(loss <= 0.4)) - 1
+    needed = _first_epoch_below(gd_run, 0.01)
+    assert above == 63 and np.all(loss[:above + 1] > 0.4) and loss[above + 1] <= 0.4
+    assert needed == 113 and needed > 100
+    assert "still above 0.4 after 63 epochs" in text
+    assert "GD at lr = 1 needs 113 epochs to bring the error below 0.01" in text
+    assert "needs more than 100 epochs to get the error below 0.01" in text
+    assert above + 1 > needed / 2                      # "more than half of them go into crossing the plateau"
+    assert "more than half of them go into crossing the plateau" in text
 
 
-def test_three_methods_are_one_loop(data, runs, text):
-    N = data.n_samples
-    assert N == 32 and "the 32 examples of `datasets.linear_data()`" in text
-    sgd = loops.sgd(data, GD(lr=0.1), np.zeros(2), epochs=20, seed=0)
-    batch = loops.batch_gd(data, GD(lr=0.1), np.zeros(2), epochs=20, seed=0)
-    np.testing.assert_array_equal(sgd.path, runs[1].path)
-    np.testing.assert_array_equal(batch.path, runs[N].path)
-    assert sgd.batch_size == 1 and batch.batch_size == N
-    assert "`loops.batch_gd` and `loops.sgd` only fix the batch size" in text
+def test_why_the_plateau_is_flat(neuron, gd_run, text):
+    z = neuron.start[0] * neuron.X + neuron.start[1]
+    fx = problems.sigmoid(z)
+    np.testing.assert_array_equal(z, [-3.0, -7.0])
+    assert [round(float(v), 4) for v in fx] == [0.0474, 0.0009]
+    assert [round(float(v), 4) for v in fx * (1 - fx)] == [0.0452, 0.0009]
+    assert "about 0.047 and 0.0009" in text and "multiplied by 0.045 and 0.0009" in text
+    grad_norm = np.linalg.norm(neuron.grad(gd_run.path.T), axis=0)
+    assert grad_norm.max() > 10 * grad_norm[0]
+    assert "grow by more than ten times" in text
 
 
-@pytest.mark.parametrize("n", [1, 2, 10, 32, 1000, 60_000])
-def test_with_batch_size_1_an_epoch_is_n_steps(n, text):
-    assert loops.steps_per_epoch(n, 1) == n
-    assert loops.steps_per_epoch(n, n) == 1
-    for B in {1, 3, 8, n // 2 or 1, n}:
-        if B <= n:
-            assert loops.steps_per_epoch(n, B) == math.ceil(n / B)
-    assert "With batch size 1 an epoch is N steps (here 32)" in text
+def test_starting_points_on_the_neuron(neuron, text):
+    reach = [(-2.0, -2.0), (2.0, 2.0), (4.0, 4.0)]
+    stuck = [(-4.0, 4.0), (-5.0, -5.0)]
+    for s in reach:
+        h = loops.batch_gd(neuron, GD(lr=1.0), s, epochs=1000)
+        assert h.final_loss < 1e-6 and np.linalg.norm(h.x - neuron.minima[0]) < 1e-2, s
+    for s in stuck:
+        h = loops.batch_gd(neuron, GD(lr=1.0), s, epochs=1000)
+        assert h.final_loss > 0.4, s
+        # a plateau, not a minimum: the gradient is small but not zero, and the loss still falls
+        assert np.linalg.norm(neuron.grad(h.x)) > 0 and h.epoch_loss[-1] < h.epoch_loss[0]
+    assert "Three of the starts, (-2, -2), (2, 2) and (4, 4), reach it" in text
+    assert "(-4, 4) and (-5, -5) lie on the big shelf" in text
+    assert "after 1000 epochs their error is still above 0.4" in text
 
 
-def test_the_step_table(data, runs, text):
-    N = data.n_samples
-    assert [runs[B].steps for B in (1, 8, N)] == [640, 80, 20]
-    assert {runs[B].samples_seen for B in runs} == {640}
-    assert "640 in 20 epochs" in text and "SGD makes 640 steps and batch GD 20" in text
-    assert loops.steps_per_epoch(N, N) == 1 and "with B = N it is 1 step" in text
-    assert loops.steps_per_epoch(N, 8) == 4 and "with B = 8 it is 4 steps" in text
-    spy = Recorder(data)
-    h = loops.minibatch_gd(spy, GD(lr=0.1), np.zeros(2), batch_size=5, epochs=1, seed=0)
-    assert h.steps == loops.steps_per_epoch(N, 5) == 7
-    assert [len(b) for b in spy.batches] == [5, 5, 5, 5, 5, 5, 2]
-    assert "an epoch has 7 steps, six of 5 examples and a last one of 2" in text
+def test_starting_points_on_local_minima(text):
+    bumpy = surfaces.LocalMinima()
+    assert len(bumpy.minima) == 4
+    values = bumpy.value(bumpy.minima.T)
+    assert np.all(np.diff(values) > 0)                      # listed from the lowest to the highest
+    ends = {}
+    for s in [(0.0, 0.0), (-4.0, -4.0), (-4.0, 4.0), (4.0, -4.0), (4.0, 4.0)]:
+        h = loops.minimize(bumpy, GD(lr=0.02), s, steps=1000)
+        d = np.linalg.norm(bumpy.minima - h.x, axis=1)
+        assert d.min() < 1e-6, s
+        ends[s] = int(np.argmin(d))
+    assert ends[(0.0, 0.0)] == 2
+    assert f"({bumpy.minima[2][0]:.2f}, {bumpy.minima[2][1]:.2f}) with value {values[2]:.2f}" \
+        == "(2.92, 2.05) with value 1.48"
+    assert "GD ends in the minimum at (2.92, 2.05) with value 1.48" in text
+    assert f"({bumpy.minima[0][0]:.2f}, {bumpy.minima[0][1]:.2f}), has value {values[0]:.2f}" \
+        == "(-3.83, -3.30), has value -1.90"
+    assert "the lowest minimum, at (-3.83, -3.30), has value -1.90" in text
+    assert [s for s, i in ends.items() if i == 0] == [(-4.0, -4.0)]
+    assert "only the one in the lower-left basin finds it" in text
 
 
-# ---------------------------------------------------------------------------- shuffling
-def _batches_used(shuffle, seed=0, n=10, B=4, epochs=2):
-    spy = Recorder(problems.LinearRegression(*datasets.linear_data(n=n)))
-    loops.minibatch_gd(spy, GD(lr=0.1), np.zeros(2), batch_size=B, epochs=epochs, shuffle=shuffle, seed=seed)
-    per_epoch = loops.steps_per_epoch(n, B)
-    return [spy.batches[k:k + per_epoch] for k in range(0, len(spy.batches), per_epoch)]
+def test_larger_learning_rates(neuron, text):
+    runs = {lr: loops.batch_gd(neuron, GD(lr=lr), neuron.start, epochs=1000) for lr in (1.0, 10.0, 50.0)}
+    ups = {lr: int(np.sum(np.diff(h.epoch_loss) > 0)) for lr, h in runs.items()}
+    assert _first_epoch_below(runs[1.0], 0.01) == 113 and ups[1.0] == 0
+    assert _first_epoch_below(runs[10.0], 0.01) == 14 and ups[10.0] == 3
+    assert _first_epoch_below(runs[50.0], 0.01) is None
+    assert "With lr = 10 the error is below 0.01 after 14 epochs instead of 113" in text
+    assert "goes up on 3 epochs" in text
+    assert "With lr = 50 the error never gets below 0.01 in 1000 epochs" in text
 
 
-def test_shuffling_each_epoch(text):
-    shuffled = _batches_used(True)
-    fixed = _batches_used(False)
-    for epoch in shuffled + fixed:
-        assert [len(b) for b in epoch] == [4, 4, 2]
-        assert sorted(i for b in epoch for i in b) == list(range(10))      # every example exactly once
-    assert shuffled[0] != shuffled[1]
-    assert shuffled[0] != fixed[0]
-    assert fixed[0] == fixed[1] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
-    assert _batches_used(True, seed=0) == shuffled
-    assert _batches_used(True, seed=1) != shuffled
-    assert "Each epoch uses every example exactly once, in batches of 4, 4 and 2" in text
-    assert "the second epoch's batches differ from the first's" in text
-    assert "every epoch repeats the same three steps" in text
-    assert "The same seed gives the same batches" in text
+def test_playground_shows_the_lessons_run_and_follows_its_controls(neuron, gd_run):
+    w = widgets.OptimizerPlayground(surface="sigmoidneuron", optimizers=["GD"], steps=1000,
+                                    hyperparameters={"GD": {"lr": 1.0}})
+    np.testing.assert_array_equal(w.histories["GD"].path, gd_run.path)   # a step is an epoch here
+    w.hyper["GD"]["lr"].value = 50.0
+    assert w.histories["GD"].optimizer == "GD(lr=50.0)"
+    assert np.all(w.histories["GD"].epoch_loss >= 0.01)
+    with w.hold():
+        w.hyper["GD"]["lr"].value = 1.0
+        w.x0.value, w.y0.value = -4.0, 4.0
+    np.testing.assert_array_equal(w.histories["GD"].path[0], [-4.0, 4.0])
+    assert w.histories["GD"].epoch_loss[-1] > 0.4
 
 
-# ---------------------------------------------------------------------------- noise against cost
-def test_noise_against_cost(data, runs, text):
-    N = data.n_samples
-    sgd, mini, batch = runs[1], runs[8], runs[N]
-
-    def after(h, step):
-        return data.loss(h.path[step])
-
-    # counted in steps: batch GD ahead of SGD; batches of 8 about as good as the full batch
-    assert after(batch, 10) < after(sgd, 10)
-    assert after(mini, 10) == pytest.approx(after(batch, 10), rel=0.1)
-    assert "after 10 steps its full-data loss is lower" in text
-    assert "Batches of 8 are about as good per step as the full batch here, at a quarter of the work" in text
-    # counted in samples seen: after 10 epochs SGD is lowest
-    assert sgd.epoch_loss[10] < mini.epoch_loss[10] < batch.epoch_loss[10]
-    assert "after 10 epochs (320 samples each) it has the lowest loss of the three" in text
-    assert sgd.steps == 32 * batch.steps and "32 times as many steps as batch GD for the same work" in text
-    # SGD never settles; batch GD falls smoothly
-    last = [after(sgd, k) for k in range(sgd.steps - sgd.steps_per_epoch, sgd.steps + 1)]
-    assert max(last) > 2 * min(last)
-    assert "moves up and down by more than a factor of 2" in text
-    full_batch = [after(batch, k) for k in range(batch.steps + 1)]
-    assert all(a > b for a, b in zip(full_batch, full_batch[1:]))
-    assert "batch GD's keeps falling smoothly" in text
-    assert mini.epoch_loss[-1] < sgd.epoch_loss[-1]
-    assert "By the end of the 20 epochs, batches of 8 have a lower loss than SGD" in text
-    # and none of them is at the minimum yet: SGD jitters above it
-    assert min(last) > data.loss(data.solution())
-
-
-def test_batch_size_explorer_counts_steps(data, text):
-    w = widgets.BatchSizeExplorer(problem=data, batch_size=4, lr=0.1, epochs=10, seed=0)
-    assert w.steps_per_epoch == 8 and w.history.steps == 80
-    w.batch_size.value = 1
-    assert w.steps_per_epoch == 32 and w.history.steps == 320
-    assert "B = 1 (an epoch is 32 steps)" in text
-    w.batch_size.value = data.n_samples
-    assert w.steps_per_epoch == 1 and w.history.steps == 10
-    np.testing.assert_array_equal(
-        w.history.path, loops.batch_gd(data, GD(lr=0.1), np.zeros(2), epochs=10, seed=0).path)
-    assert "B = 32 (1 step per epoch, a smooth path)" in text
+def test_predict_first_and_the_closing_boxes(text):
+    notebook_text.assert_lesson_closing(text, 5, urls=('https://arxiv.org/abs/1712.09913',))
+    assert "**Next:** [05 · Batch, stochastic and mini-batch gradient descent](05_minibatch.ipynb)" in text
+    # the mistakes box quotes numbers the lesson measures: the shelf starts and lr = 50
+    neuron = problems.SigmoidNeuron()
+    for start in ((-4.0, 4.0), (-5.0, -5.0)):
+        h = loops.batch_gd(neuron, GD(lr=1.0), start, epochs=1000)
+        assert h.final_loss > 0.4 and np.linalg.norm(neuron.grad(h.x)) < 1e-2   # flat, not a minimum (E* = 0)
+    assert "the toy neuron's starts (-4, 4) and (-5, -5) are on a shelf, not in a minimum" in text
+    h50 = loops.batch_gd(neuron, GD(lr=50.0), neuron.start, epochs=1000)
+    assert h50.epoch_loss.min() >= 0.01 and "at lr = 50 the same run never gets below 0.01" in text

@@ -1,266 +1,300 @@
-"""Lesson 05 (why it is hard): every claim its text makes, checked against the library.
+"""What notebooks/05_minibatch.ipynb claims in words, checked against the library.
 
-Each test recomputes a claim with lessons_lib and checks that the notebook's text
-states it with the same number or phrase, so the words stay true when the code
-changes. The two small helpers the lesson defines in its own cells (the noisy
-gradient and the basin map) are taken from the notebook, not copied.
+Each test recomputes a claim with lessons_lib (the same seeded experiment the
+notebook runs) and asserts that the notebook's text states exactly that number or
+phrase, so the text stays true when the code changes.
 """
-import re
+import math
 
-import numpy as np
-import pytest
+import matplotlib
 
-from lessons_lib import datasets, loops, problems, widgets
-from lessons_lib.optimizers import GD
-from lessons_lib.surfaces import Cliff, LocalMinima, MonkeySaddle, Plateau, Quadratic, Saddle
+matplotlib.use("Agg")
 
-import notebook_text
-from notebook_text import says
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
-STEM = "05_why_it_is_hard"
-NOTEBOOK = notebook_text.path(STEM)
+from lessons_lib import datasets, loops, problems, widgets  # noqa: E402
+from lessons_lib.optimizers import GD  # noqa: E402
+
+import notebook_text  # noqa: E402
+
+STEM = "05_minibatch"
+BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128]
+DRAWS = 1000
+
+
+text, code = notebook_text.fixtures(STEM, code_collapsed=True)
+
+
+class Recorder:
+    """A problem that notes the examples of every gradient the loop asks for (as in the notebook)."""
+
+    def __init__(self, problem):
+        self.problem, self.batches = problem, []
+        self.n_samples, self.n_params = problem.n_samples, problem.n_params
+
+    def loss(self, theta, idx=None):
+        return self.problem.loss(theta, idx)
+
+    def grad(self, theta, idx=None):
+        self.batches.append(idx.tolist())
+        return self.problem.grad(theta, idx)
+
+
+# ---------------------------------------------------------------------------- the estimate
+@pytest.fixture(scope="module")
+def estimate():
+    """The notebook's experiment: 1000 examples, theta = 0, 1000 mini-batches per batch size."""
+    big = problems.LinearRegression(*datasets.linear_data(n=1000, seed=0))
+    theta = np.zeros(2)
+    g_full = big.grad(theta)
+    rng = np.random.default_rng(0)
+    estimates = {B: np.array([big.grad(theta, rng.choice(big.n_samples, size=B, replace=False))
+                              for _ in range(DRAWS)])
+                 for B in BATCH_SIZES}
+    spread = {B: float(np.sqrt(np.mean(np.sum((G - g_full) ** 2, axis=1)))) for B, G in estimates.items()}
+    return big, theta, g_full, estimates, spread, rng
+
+
+def test_notebook_runs_the_experiment_the_claims_assume(code):
+    for snippet in ["datasets.linear_data(n=1000, seed=0)", "theta = np.zeros(2)",
+                    "rng = np.random.default_rng(0)", f"batch_sizes = {BATCH_SIZES}", f"draws = {DRAWS}",
+                    "rng.choice(big.n_samples, size=B, replace=False)",
+                    "theta0, lr, epochs = np.zeros(2), 0.1, 20",
+                    "batch_size=B, epochs=epochs, seed=0) for B in (1, 8, N)",
+                    "widgets.BatchSizeExplorer(problem=data, batch_size=4, lr=0.1, epochs=10, seed=0)"]:
+        assert snippet in code, f"the notebook no longer runs {snippet!r}; update the claims and this test"
+
+
+def test_mini_batch_gradient_is_unbiased(estimate, text):
+    _, _, g_full, estimates, spread, _ = estimate
+    for B, G in estimates.items():
+        sampling_error = spread[B] / math.sqrt(DRAWS)
+        assert np.linalg.norm(G.mean(axis=0) - g_full) < 3 * sampling_error, B
+    assert "lies within three sampling errors of the full gradient" in text
+    assert "no bias" in text
+
+
+def test_spread_shrinks_like_one_over_sqrt_b(estimate, text):
+    big, theta, g_full, _, spread, _ = estimate
+    values = [spread[B] for B in BATCH_SIZES]
+    assert all(a > b for a, b in zip(values, values[1:]))
+    slope, _ = np.polyfit(np.log(BATCH_SIZES), np.log(values), 1)
+    assert -0.55 < slope < -0.45, slope
+    assert "The fitted slope is close to -1/2" in text
+    # and it follows the formula the notebook draws, sigma_1/sqrt(B) * sqrt((N - B)/(N - 1))
+    one_each = np.array([big.grad(theta, np.array([i])) for i in range(big.n_samples)])
+    sigma_1 = float(np.sqrt(np.mean(np.sum((one_each - g_full) ** 2, axis=1))))
+    N = big.n_samples
+    for B in BATCH_SIZES:
+        theory = sigma_1 / math.sqrt(B) * math.sqrt((N - B) / (N - 1))
+        assert spread[B] == pytest.approx(theory, rel=0.1), B
+    # "to halve the noise you need four times the batch"
+    assert spread[4] / spread[16] == pytest.approx(2, rel=0.15)
+    assert spread[16] / spread[64] == pytest.approx(2, rel=0.15)
+    assert "to halve the noise you need four times the batch" in text
+
+
+def test_full_batch_estimate_has_no_noise(estimate, text):
+    big, theta, g_full, _, _, rng = estimate
+    everything = rng.permutation(big.n_samples)
+    assert float(np.linalg.norm(big.grad(theta, everything) - g_full)) < 1e-12
+    assert "with no noise at all" in text and "about $10^{-16}$" in text
+
+
+# ---------------------------------------------------------------------------- one loop
+@pytest.fixture(scope="module")
+def data():
+    return problems.LinearRegression(*datasets.linear_data())
 
 
 @pytest.fixture(scope="module")
-def nb():
-    return notebook_text.notebook(STEM)
+def runs(data):
+    return {B: loops.minibatch_gd(data, GD(lr=0.1), np.zeros(2), batch_size=B, epochs=20, seed=0)
+            for B in (1, 8, data.n_samples)}
 
 
-text, code = notebook_text.fixtures(STEM)
+def test_three_methods_are_one_loop(data, runs, text):
+    N = data.n_samples
+    assert N == 32 and "the 32 examples of `datasets.linear_data()`" in text
+    sgd = loops.sgd(data, GD(lr=0.1), np.zeros(2), epochs=20, seed=0)
+    batch = loops.batch_gd(data, GD(lr=0.1), np.zeros(2), epochs=20, seed=0)
+    np.testing.assert_array_equal(sgd.path, runs[1].path)
+    np.testing.assert_array_equal(batch.path, runs[N].path)
+    assert sgd.batch_size == 1 and batch.batch_size == N
+    assert "`loops.batch_gd` and `loops.sgd` only fix the batch size" in text
 
 
-def notebook_helper(nb, name):
-    """The object ``name`` defined by the notebook cell that defines it (run on its own)."""
-    pattern = re.compile(rf"^(def|class) {name}\b", re.M)
-    cells = [c.source for c in nb.cells if c.cell_type == "code" and pattern.search(c.source)]
-    assert len(cells) == 1, f"expected one notebook cell defining {name}, found {len(cells)}"
-    namespace = {"np": np}
-    exec(compile(cells[0], f"{NOTEBOOK.name}:{name}", "exec"), namespace)
-    return namespace[name]
+@pytest.mark.parametrize("n", [1, 2, 10, 32, 1000, 60_000])
+def test_with_batch_size_1_an_epoch_is_n_steps(n, text):
+    assert loops.steps_per_epoch(n, 1) == n
+    assert loops.steps_per_epoch(n, n) == 1
+    for B in {1, 3, 8, n // 2 or 1, n}:
+        if B <= n:
+            assert loops.steps_per_epoch(n, B) == math.ceil(n / B)
+    assert "With batch size 1 an epoch is N steps (here 32)" in text
 
 
-def nearest(surface, theta):
-    return int(np.argmin(np.linalg.norm(surface.minima - theta, axis=1)))
+def test_the_step_table(data, runs, text):
+    N = data.n_samples
+    assert [runs[B].steps for B in (1, 8, N)] == [640, 80, 20]
+    assert {runs[B].samples_seen for B in runs} == {640}
+    assert "640 in 20 epochs" in text and "SGD makes 640 steps and batch GD 20" in text
+    assert loops.steps_per_epoch(N, N) == 1 and "with B = N it is 1 step" in text
+    assert loops.steps_per_epoch(N, 8) == 4 and "with B = 8 it is 4 steps" in text
+    spy = Recorder(data)
+    h = loops.minibatch_gd(spy, GD(lr=0.1), np.zeros(2), batch_size=5, epochs=1, seed=0)
+    assert h.steps == loops.steps_per_epoch(N, 5) == 7
+    assert [len(b) for b in spy.batches] == [5, 5, 5, 5, 5, 5, 2]
+    assert "an epoch has 7 steps, six of 5 examples and a last one of 2" in text
 
 
-# ------------------------------------------------------------------------- structure
-def test_objectives_exercises_and_next(text):
-    says(text, "Learning objectives", "](../exercises/05_why_it_is_hard.ipynb)",
-         "python -m lessons_lib.grade exercises/05_why_it_is_hard.ipynb", "](06_learning_rate.ipynb)")
+# ---------------------------------------------------------------------------- shuffling
+def _batches_used(shuffle, seed=0, n=10, B=4, epochs=2):
+    spy = Recorder(problems.LinearRegression(*datasets.linear_data(n=n)))
+    loops.minibatch_gd(spy, GD(lr=0.1), np.zeros(2), batch_size=B, epochs=epochs, shuffle=shuffle, seed=seed)
+    per_epoch = loops.steps_per_epoch(n, B)
+    return [spy.batches[k:k + per_epoch] for k in range(0, len(spy.batches), per_epoch)]
 
 
-# ------------------------------------------------------------------------- 1. local minima
-def test_local_minima_are_sorted_and_differ():
-    surface = LocalMinima()
-    values = surface.value(surface.minima.T)
-    assert len(surface.minima) == 4
-    assert np.all(np.diff(values) > 0.25)           # four distinct depths, lowest first
+def test_shuffling_each_epoch(text):
+    shuffled = _batches_used(True)
+    fixed = _batches_used(False)
+    for epoch in shuffled + fixed:
+        assert [len(b) for b in epoch] == [4, 4, 2]
+        assert sorted(i for b in epoch for i in b) == list(range(10))      # every example exactly once
+    assert shuffled[0] != shuffled[1]
+    assert shuffled[0] != fixed[0]
+    assert fixed[0] == fixed[1] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert _batches_used(True, seed=0) == shuffled
+    assert _batches_used(True, seed=1) != shuffled
+    assert "Each epoch uses every example exactly once, in batches of 4, 4 and 2" in text
+    assert "the second epoch's batches differ from the first's" in text
+    assert "every epoch repeats the same three steps" in text
+    assert "The same seed gives the same batches" in text
 
 
-def test_five_seeded_starts_end_in_all_four_minima(text, code):
-    says(code, "np.random.default_rng(2)", "GD(lr=0.01), start, steps=500")
-    says(text, "The five seeded starts end in all four minima")
-    surface = LocalMinima()
-    rng = np.random.default_rng(2)
-    (x_lo, x_hi), (y_lo, y_hi) = surface.window
-    starts = np.column_stack([rng.uniform(x_lo, x_hi, 5), rng.uniform(y_lo, y_hi, 5)])
-    ends = [loops.minimize(surface, GD(lr=0.01), s, steps=500).x for s in starts]
-    reached = {nearest(surface, x) for x in ends}
-    assert reached == {0, 1, 2, 3}
-    for x in ends:                                  # each run really converged to its minimum
-        assert np.linalg.norm(x - surface.minima[nearest(surface, x)]) < 1e-3
-        assert np.linalg.norm(surface.grad(x)) < 1e-3
+# ---------------------------------------------------------------------------- noise against cost
+def test_noise_against_cost(data, runs, text):
+    N = data.n_samples
+    sgd, mini, batch = runs[1], runs[8], runs[N]
+
+    def after(h, step):
+        return data.loss(h.path[step])
+
+    # counted in steps: batch GD ahead of SGD; batches of 8 about as good as the full batch
+    assert after(batch, 10) < after(sgd, 10)
+    assert after(mini, 10) == pytest.approx(after(batch, 10), rel=0.1)
+    assert "after 10 steps its full-data loss is lower" in text
+    assert "Batches of 8 are about as good per step as the full batch here, at a quarter of the work" in text
+    # counted in samples seen: after 10 epochs SGD is lowest
+    assert sgd.epoch_loss[10] < mini.epoch_loss[10] < batch.epoch_loss[10]
+    assert "after 10 epochs (320 samples each) it has the lowest loss of the three" in text
+    assert sgd.steps == 32 * batch.steps and "32 times as many steps as batch GD for the same work" in text
+    # SGD never settles; batch GD falls smoothly
+    last = [after(sgd, k) for k in range(sgd.steps - sgd.steps_per_epoch, sgd.steps + 1)]
+    assert max(last) > 2 * min(last)
+    assert "moves up and down by more than a factor of 2" in text
+    full_batch = [after(batch, k) for k in range(batch.steps + 1)]
+    assert all(a > b for a, b in zip(full_batch, full_batch[1:]))
+    assert "batch GD's keeps falling smoothly" in text
+    assert mini.epoch_loss[-1] < sgd.epoch_loss[-1]
+    assert "By the end of the 20 epochs, batches of 8 have a lower loss than SGD" in text
+    # and none of them is at the minimum yet: SGD jitters above it
+    assert min(last) > data.loss(data.solution())
 
 
-# ------------------------------------------------------------------------- 2. saddles
-def saddle_runs(NoisyGradient, surface, steps):
-    on_axis = surface.start * np.array([1.0, 0.0])
-    exact = loops.minimize(surface, GD(lr=0.1), on_axis, steps=steps)
-    noisy = [loops.minimize(NoisyGradient(surface, sigma=0.01, seed=seed), GD(lr=0.1), on_axis, steps=steps)
-             for seed in (0, 1, 2)]
-    return exact, noisy
+def test_batch_size_explorer_counts_steps(data, text):
+    w = widgets.BatchSizeExplorer(problem=data, batch_size=4, lr=0.1, epochs=10, seed=0)
+    assert w.steps_per_epoch == 8 and w.history.steps == 80
+    w.batch_size.value = 1
+    assert w.steps_per_epoch == 32 and w.history.steps == 320
+    assert "B = 1 (an epoch is 32 steps)" in text
+    w.batch_size.value = data.n_samples
+    assert w.steps_per_epoch == 1 and w.history.steps == 10
+    np.testing.assert_array_equal(
+        w.history.path, loops.batch_gd(data, GD(lr=0.1), np.zeros(2), epochs=10, seed=0).path)
+    assert "B = 32 (1 step per epoch, a smooth path)" in text
 
 
-def escape(h):
-    hit = np.flatnonzero(h.epoch_loss < -1.0)
-    return int(hit[0]) if hit.size else None
+# ---------------------------------------------------------------------------- SGD in practice
+def test_the_spread_depends_on_b_not_on_n(text, code):
+    notebook_text.says(text, "The spread stays at about 0.8 (0.76 to 0.80) for all three sizes",
+                       "A step of mini-batch GD costs $B$ gradients whatever $N$ is")
+    assert "B, draws, rng = 32, 500, np.random.default_rng(1)" in code
+    B, rng, theta = 32, np.random.default_rng(1), np.zeros(2)
+    spreads, predicted = [], []
+    for n in (1_000, 10_000, 100_000):
+        many = problems.LinearRegression(*datasets.linear_data(n=n, seed=0))
+        g = many.grad(theta)
+        G = np.array([many.grad(theta, rng.choice(n, size=B, replace=False)) for _ in range(500)])
+        singles = np.array([many.grad(theta, np.array([i])) for i in range(1000)])
+        spreads.append(np.sqrt(np.mean(np.sum((G - g) ** 2, axis=1))))
+        predicted.append(np.sqrt(np.mean(np.sum((singles - g) ** 2, axis=1))) / np.sqrt(B))
+    assert round(min(spreads), 2) == 0.76 and round(max(spreads), 2) == 0.80
+    np.testing.assert_allclose(spreads, predicted, rtol=0.1)        # "matches sigma_1/sqrt(B)"
+    assert max(spreads) / min(spreads) < 1.1                        # a hundredfold N, the same noise
 
 
-def test_saddle_hessians_have_the_signs_the_text_gives():
-    assert np.allclose(np.linalg.eigvalsh(Saddle().hessian(np.zeros(2))), [-2, 2])
-    assert np.allclose(MonkeySaddle().hessian(np.zeros(2)), 0)
+@pytest.fixture(scope="module")
+def digits():
+    X, y = datasets.load_digits()
+    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_fraction=0.25, seed=0)
+    X_train, X_test = datasets.standardize(X_train, X_test)
+    model = problems.MLP(X_train, y_train, hidden=(32,))
+    return model, X_test, y_test, model.init(seed=0)
 
 
-def test_gd_on_the_axis_stalls_and_noise_escapes_the_saddle(nb, text, code):
-    says(code, "(Saddle(), 60)", "(MonkeySaddle(), 200)", "sigma=0.01", "GD(lr=0.1)")
-    says(text, "gradient descent ends within 1e-5 of the saddle point", "on `Saddle()` within 50 steps",
-         "on `MonkeySaddle()` within 150 steps", 'their History says "diverged"')
-    NoisyGradient = notebook_helper(nb, "NoisyGradient")
-    exact, noisy = saddle_runs(NoisyGradient, Saddle(), 60)
-    assert np.linalg.norm(exact.x) < 1e-5
-    assert np.all(exact.path[:, 1] == 0)             # never leaves the axis
-    assert escape(exact) is None
-    assert all(escape(h) is not None and escape(h) <= 50 for h in noisy)
+def test_the_digits_split(text, digits):
+    model, X_test, _, _ = digits
+    notebook_text.says(text, "1348 for training, 449 held out for testing", "**copied 10 times**")
+    assert model.n_samples == 1348 and len(X_test) == 449 and model.n_samples + len(X_test) == 1797
 
 
-def test_monkey_saddle_stalls_exactly_and_noisy_runs_run_away(nb):
-    NoisyGradient = notebook_helper(nb, "NoisyGradient")
-    with np.errstate(all="ignore"):
-        exact, noisy = saddle_runs(NoisyGradient, MonkeySaddle(), 200)
-    assert escape(exact) is None
-    assert np.min(exact.epoch_loss) >= 0             # the exact run never goes below the saddle's value
-    assert 0 < exact.x[0] < 0.02                    # still creeping towards the saddle
-    assert all(escape(h) is not None and escape(h) <= 150 for h in noisy)
-    assert all(h.diverged for h in noisy)            # no minimum: they run downhill until overflow
+def test_copying_the_data_costs_batch_gd_ten_times_and_minibatches_nothing(text, digits):
+    model, X_test, y_test, start = digits
+    notebook_text.says(text, "40 440 examples for 3 steps instead of 4044",
+                       "about $10^{-16}$", "after the same 135 steps",
+                       "the test accuracy is about the same: between 0.93 and 0.95 in both, for both seeds")
+    copied = problems.MLP(np.tile(model.X, (10, 1)), np.tile(model.y, 10), hidden=(32,))
+    once, ten = (loops.batch_gd(p, GD(lr=1.0), start, epochs=3) for p in (model, copied))
+    assert np.abs(once.path - ten.path).max() < 1e-14
+    assert (once.samples_seen, ten.samples_seen) == (4044, 40440)
+    steps = loops.steps_per_epoch(model.n_samples, 10)
+    assert steps == 135
+    for seed in range(2):
+        a = loops.minibatch_gd(model, GD(lr=0.3), start, batch_size=10, epochs=1, seed=seed)
+        b = loops.minibatch_gd(copied, GD(lr=0.3), start, batch_size=10, epochs=1, seed=seed)
+        acc_a, acc_b = model.accuracy(a.path[steps], X_test, y_test), model.accuracy(b.path[steps], X_test, y_test)
+        assert 0.93 <= acc_a < 0.95 and 0.93 <= acc_b < 0.95
 
 
-def test_noisy_gradient_is_seeded(nb):
-    NoisyGradient = notebook_helper(nb, "NoisyGradient")
-    a, b = NoisyGradient(Saddle(), 0.01, 3), NoisyGradient(Saddle(), 0.01, 3)
-    p = np.array([0.3, -0.2])
-    assert np.array_equal(a.grad(p), b.grad(p))
-    assert not np.array_equal(a.grad(p), Saddle().grad(p))
+def test_a_good_test_accuracy_before_one_epoch(text, digits):
+    model, X_test, y_test, start = digits
+    notebook_text.says(text, "after 280 examples, 0.21 of an epoch", "between 0.21 and 0.27 of an epoch",
+                       "one epoch ends at 0.93 to 0.97", "Batch GD needs 3 epochs at lr = 3 (4044 examples, more "
+                       "than 14 times as many) and 7 at lr = 1", "reaches 90 % test accuracy after about a fifth of one epoch")
+
+    def accuracy(h):
+        return np.array([model.accuracy(th, X_test, y_test) for th in h.path])
+
+    fractions, last = [], []
+    for seed in range(5):
+        h = loops.minibatch_gd(model, GD(lr=0.3), start, batch_size=10, epochs=1, seed=seed)
+        acc = accuracy(h)
+        first = int(np.argmax(acc >= 0.9))
+        assert acc[first] >= 0.9 and first > 0
+        fractions.append(h.step_samples[first - 1] / model.n_samples)
+        last.append(acc[-1])
+    assert round(fractions[0] * model.n_samples) == 280 and round(fractions[0], 2) == 0.21
+    assert round(min(fractions), 2) == 0.21 and round(max(fractions), 2) == 0.27
+    assert 0.93 <= min(last) and round(max(last), 2) == 0.97
+    batch = {lr: accuracy(loops.batch_gd(model, GD(lr=lr), start, epochs=10)) for lr in (1.0, 3.0)}
+    first_batch = {lr: int(np.argmax(acc >= 0.9)) for lr, acc in batch.items()}
+    assert first_batch == {1.0: 7, 3.0: 3}
+    assert 3 * model.n_samples == 4044 and 4044 / 280 > 14
 
 
-# ------------------------------------------------------------------------- 3. plateau
-def test_plateau_gradient_vanishes_and_gd_crawls(text):
-    says(text, "more than 100 times smaller", "needs 68 steps to get the loss below 0.01",
-         "63 of them are spent crawling", "from a start three times closer it needs 2 steps")
-    plateau = Plateau()
-    far = np.linalg.norm(plateau.grad(plateau.start))
-    near = np.linalg.norm(plateau.grad(np.array([plateau.width, 0.0])))
-    assert near / far > 100
-    f = loops.minimize(plateau, GD(lr=1.0), steps=100).epoch_loss
-    assert int(np.argmax(f < 0.01)) == 68
-    assert int(np.sum(f > 0.9)) == 63
-    g = loops.minimize(plateau, GD(lr=1.0), plateau.start / 3, steps=100).epoch_loss
-    assert int(np.argmax(g < 0.01)) == 2
-
-
-# ------------------------------------------------------------------------- 4. cliff
-def longest_step(h):
-    lengths = np.linalg.norm(np.diff(h.path, axis=0), axis=1)
-    return lengths.max(), int(lengths.argmax()) + 1
-
-
-def test_cliff_gradient_explodes_on_the_wall(text):
-    says(text, "the gradient there reaches almost 50", "height · steepness / 4 = 50",
-         "at the start it has length below 2")
-    cliff = Cliff()
-    xs = np.linspace(*cliff.window[0], 2001)
-    wall = max(np.linalg.norm(cliff.grad(np.array([x, 0.0]))) for x in xs)
-    assert 49 < wall <= cliff.height * cliff.steepness / 4 == 50
-    assert np.linalg.norm(cliff.grad(cliff.start)) < 2
-
-
-def off_map(surface, path):
-    (x_lo, x_hi), (y_lo, y_hi) = surface.window
-    return int(np.sum((path[:, 0] < x_lo) | (path[:, 0] > x_hi) | (path[:, 1] < y_lo) | (path[:, 1] > y_hi)))
-
-
-def test_clipping_bounds_the_jump(text, code):
-    """The unclipped path near the wall is chaotic (a last-digit change in the surface moves the
-    jump from 18 to 24 units), so the text claims only what holds for any such path."""
-    says(code, "loops.minimize(cliff, GD(lr=0.8), steps=100, clip=1.0)")
-    says(text, "jumps more than 10 units", "the run spends more than 10 of its 100 steps off the map",
-         "no step is longer than lr · c = 0.8", "the clipped run never leaves the map",
-         "over its last 50 steps it stays within 0.6 of the minimum")
-    cliff = Cliff()
-    raw = loops.minimize(cliff, GD(lr=0.8), steps=100)
-    clipped = loops.minimize(cliff, GD(lr=0.8), steps=100, clip=1.0)
-    jump, k = longest_step(raw)
-    assert jump > 10
-    assert raw.path[k, 0] < cliff.window[0][0] < raw.path[k - 1, 0]   # from in front of the wall to off the map
-    assert off_map(cliff, raw.path) > 10
-    assert longest_step(clipped)[0] <= 0.8 * (1 + 1e-12)
-    assert off_map(cliff, clipped.path) == 0
-    assert np.max(np.linalg.norm(clipped.path[-50:] - cliff.minima[0], axis=1)) < 0.6
-
-
-def test_clipping_does_not_make_a_too_large_rate_stable(text):
-    says(text, "the curvature is about 9.4", "2/9.4 ≈ 0.21", "the clipped run keeps bouncing")
-    cliff = Cliff()
-    lam_max = np.linalg.eigvalsh(cliff.hessian(cliff.minima[0])).max()
-    assert round(lam_max, 1) == 9.4
-    assert round(2 / lam_max, 2) == 0.21
-    clipped = loops.minimize(cliff, GD(lr=0.8), steps=100, clip=1.0)
-    last = np.linalg.norm(clipped.path[-10:] - cliff.minima[0], axis=1)
-    assert last.min() > 0.01                         # it has not settled on the minimum
-    settled = loops.minimize(cliff, GD(lr=0.2), steps=100)
-    assert np.linalg.norm(settled.x - cliff.minima[0]) < 1e-3
-
-
-# ------------------------------------------------------------------------- 5. inexact gradients
-def test_one_example_gradient_is_off_by_about_the_gradient_itself(text):
-    says(text, "a single estimate is typically off by about as much as the gradient's own length",
-         "is zero only for the full batch")
-    data = problems.LinearRegression(*datasets.linear_data())
-    theta = np.zeros(2)
-    g_full = data.grad(theta)
-    rng = np.random.default_rng(0)
-    rms = {}
-    for B in (1, 4, 16, data.n_samples):
-        errors = [np.linalg.norm(data.grad(theta, order[i:i + B]) - g_full)
-                  for order in (rng.permutation(data.n_samples) for _ in range(20))
-                  for i in range(0, data.n_samples, B)]
-        rms[B] = np.sqrt(np.mean(np.square(errors)))
-    assert 0.8 < rms[1] / np.linalg.norm(g_full) < 1.2
-    assert rms[1] > rms[4] > rms[16] > 0
-    assert rms[data.n_samples] < 1e-12
-
-
-# ------------------------------------------------------------------------- 6. basins
-def test_default_start_leads_to_minimum_2(text):
-    says(text, "the slope there leads to minimum 2")
-    surface = LocalMinima()
-    h = loops.minimize(surface, GD(lr=0.01), steps=1000)
-    assert nearest(surface, h.x) == 2
-    assert np.linalg.norm(h.x - surface.minima[2]) < 1e-6
-
-
-def test_about_one_start_in_four_reaches_the_lowest_minimum(nb, text, code):
-    says(code, "basin_of(surface, lr=0.01, steps=1000, n=121)")
-    says(text, "About one start in four ends in the lowest minimum", "falls to about 6%")
-    basin_of = notebook_helper(nb, "basin_of")
-    surface = LocalMinima()
-    grid, basin, gap = basin_of(surface, lr=0.01, steps=1000, n=121)
-    assert grid.shape == (2, 121, 121)
-    assert np.all(gap < 1e-3)                        # every start converged
-    p = np.mean(basin == 0)
-    assert 0.2 < p < 0.3
-    assert round(100 * (1 - p) ** 10) == 6
-    # the grid run agrees with the library's loop on a few starts
-    for i, j in [(0, 0), (60, 60), (100, 20), (30, 110)]:
-        h = loops.minimize(surface, GD(lr=0.01), grid[:, i, j], steps=1000)
-        assert nearest(surface, h.x) == basin[i, j]
-
-
-# ------------------------------------------------------------------------- 7. ill-conditioning
-def test_condition_number_sets_the_rate_and_the_steps(text):
-    says(text, "The measured rates match $(\\kappa-1)/(\\kappa+1)$ to every printed digit",
-         "is solved in a single step", "needs 35 steps", "it needs 346")
-    expected_steps = {1: 1, 10: 35, 100: 346}
-    for kappa, steps in expected_steps.items():
-        q = Quadratic(kappa=kappa)
-        lr_best = 2 / (q.lambda_min + q.lambda_max)
-        h = loops.minimize(q, GD(lr=lr_best), steps=1000)
-        distance = np.linalg.norm(h.path, axis=1)
-        measured = (distance[10] / distance[0]) ** (1 / 10)
-        assert f"{measured:.4f}" == f"{(kappa - 1) / (kappa + 1):.4f}"
-        assert int(np.argmax(h.epoch_loss <= 1e-6 * h.epoch_loss[0])) == steps
-
-
-def test_no_single_rate_makes_both_directions_fast(text):
-    says(text, "no rate makes both small")
-    lam = np.array([1.0, 100.0])
-    lrs = np.geomspace(1e-5, 1, 20001)
-    worst = np.max(np.abs(1 - lrs[:, None] * lam), axis=1)
-    assert worst.min() >= 99 / 101 - 1e-6           # (kappa-1)/(kappa+1) = 0.98 at best
-    explorer = widgets.LearningRateExplorer(dim=2, kappa=100)
-    limit = explorer.stability_limit
-    assert limit == pytest.approx(0.02)
-    explorer.lr.value = 0.95 * limit
-    assert explorer.regime == "oscillates but converges"
-    assert explorer.factors[0] > 0.98                # the flat direction crawls
-    explorer.lr.value = 1.1 * limit
-    assert explorer.regime == "diverges"
+def test_predict_first_and_the_closing_boxes(text):
+    notebook_text.assert_lesson_closing(text, 5, urls=('https://arxiv.org/abs/1606.04838',))
+    assert "[06 · Why deep-learning optimization is hard](06_why_it_is_hard.ipynb)" in text

@@ -1,12 +1,9 @@
-"""What notebooks/12_backpropagation.ipynb claims in words, checked against the library.
+"""What notebooks/12_adam_adamax_nadam.ipynb claims in words, checked against the library.
 
-The lesson's code IS the lesson here (the `Value` class, the array layers), so the
-tests run those cells of the notebook and check what they compute against
-lessons_lib (SigmoidNeuron.grad, MLP.grad, gradcheck); every number the text
-states is recomputed and asserted to appear in the notebook's markdown.
+Each test recomputes a claim with lessons_lib (the same seeded experiment the
+notebook runs) and asserts that the notebook's text states exactly that number or
+phrase, so the text stays true when the code changes.
 """
-import contextlib
-import io
 import math
 
 import matplotlib
@@ -16,213 +13,410 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lessons_lib import datasets, problems  # noqa: E402
-from lessons_lib.gradcheck import gradcheck, numerical_gradient  # noqa: E402
+from lessons_lib import loops, surfaces, widgets  # noqa: E402
+from lessons_lib.optimizers import (GD, Momentum, Nesterov, Adagrad, RMSProp, Adadelta,  # noqa: E402
+                                    Adam, Adamax, Nadam)
 
 import notebook_text  # noqa: E402
 
-STEM = "12_backpropagation"
-NOTEBOOK = notebook_text.path(STEM)
-
-
-def _cells(kind):
-    return notebook_text.sources(STEM, kind)
+STEM = "12_adam_adamax_nadam"
+NINE = (GD, Momentum, Nesterov, Adagrad, RMSProp, Adadelta, Adam, Adamax, Nadam)
 
 
 text, code = notebook_text.fixtures(STEM, code_collapsed=True)
 
 
-def _run_cells(*starts):
-    """Execute the notebook's code cells that begin with the given lines, in order; return the namespace."""
-    namespace = {"np": np, "math": math, "problems": problems, "datasets": datasets,
-                 "gradcheck": gradcheck, "numerical_gradient": numerical_gradient}
-    sources = _cells("code")
-    for start in starts:
-        matches = [s for s in sources if s.startswith(start)]
-        assert len(matches) == 1, f"expected one code cell starting with {start!r}, found {len(matches)}"
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(matches[0], f"<notebook cell {start!r}>", "exec"), namespace)
-    return namespace
+def run_on_gradients(optimizer, gradients):
+    """As in the notebook: feed a fixed list of gradients, return the steps taken."""
+    theta, steps = np.zeros_like(gradients[0]), []
+    for g in gradients:
+        new = optimizer.step(theta, lambda x, g=g: g)
+        steps.append(new - theta)
+        theta = new
+    return np.array(steps)
 
 
+def test_notebook_runs_the_experiments_the_claims_assume(code):
+    for snippet in ["np.random.default_rng(0).normal(size=(50, 3))",
+                    "Momentum(lr=lr, gamma=0.9), RMSProp(lr=lr, beta=0.999)",
+                    "beta1, beta2, lr, T = 0.9, 0.999, 0.01, 5000", "g = np.array([2.0])",
+                    "T, spike = 3000, 100", "spiky[spike - 1] = 10.0", "Adam(lr=0.01), Adamax(lr=0.01)",
+                    "turn = 50", "np.r_[np.ones(turn), -np.ones(turn)]",
+                    "def first_step_lr(cls, surface, fraction=0.01):",
+                    "race_steps = {beale: 300, saddle: 100}",
+                    "plots.race_html(beale, optimizers_on[beale], steps=race_steps[beale], frames=24)",
+                    "plots.race_html(saddle, optimizers_on[saddle], steps=race_steps[saddle], frames=24)",
+                    'widgets.OptimizerPlayground(surface=beale, optimizers=["Adam", "Adamax", "Nadam"], steps=300)']:
+        assert snippet in code, f"the notebook no longer runs {snippet!r}; update the claims and this test"
+
+
+def test_links_the_exercises_and_the_spot_the_bug(text):
+    assert "[exercises/12_adam_adamax_nadam.ipynb](../exercises/12_adam_adamax_nadam.ipynb)" in text
+    assert "spot the bug in the lecture's Adam loop" in text
+    for k in (2, 3, 4):
+        assert f"[Exercise {k}](../exercises/12_adam_adamax_nadam.ipynb)" in text
+    # the lesson points at the buggy slide without naming the bug (m built from v)
+    assert "One lecture slide gets one of Adam's two lines wrong" in text
+    assert "beta1 * v" not in text and r"\beta_1 v_{t-1}" not in text
+
+
+# ---------------------------------------------------------------------------- 1. Adam = RMSProp + momentum
+def test_adam_is_momentum_and_rmsprop_side_by_side(text):
+    gradients = np.random.default_rng(0).normal(size=(50, 3))
+    lr = 0.01
+    momentum, rmsprop = Momentum(lr=lr, gamma=0.9), RMSProp(lr=lr, beta=0.999)
+    adam = Adam(lr=lr, beta1=0.9, beta2=0.999)
+    for opt in (momentum, rmsprop, adam):
+        run_on_gradients(opt, gradients)
+    assert np.abs(adam.m - (1 - 0.9) / lr * momentum.v).max() < 1e-15
+    assert np.abs(adam.v - rmsprop.E).max() < 1e-15
+    assert "differences below $10^{-15}$" in text
+    assert r"rescaled by $(1-\beta_1)/\mathrm{lr}$" in text and "its $v$ is RMSProp's $E$, number for number" in text
+    # "about 1/(1 - beta) steps": 10 and 1000
+    assert round(1 / (1 - 0.9)) == 10 and round(1 / (1 - 0.999)) == 1000
+    assert r"$1/(1-\beta) = 10$ steps" in text and r"$\beta_2 = 0.999$ about 1000" in text
+
+
+# ---------------------------------------------------------------------------- 2. bias correction
 @pytest.fixture(scope="module")
-def lesson():
-    """The Value class and the neuron's forward pass, as the notebook runs them."""
-    return _run_cells("class Value:", "def named(value, label):")
+def constant_gradient():
+    beta1, beta2, lr, T = 0.9, 0.999, 0.01, 5000
+    g = np.array([2.0])
+    adam = Adam(lr=lr, beta1=beta1, beta2=beta2)
+    theta = np.zeros(1)
+    m, v, step = np.empty(T), np.empty(T), np.empty(T)
+    for k in range(T):
+        new = adam.step(theta, lambda x: g)
+        m[k], v[k], step[k] = adam.m[0], adam.v[0], abs(new - theta)[0]
+        theta = new
+    t = np.arange(1, T + 1)
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    eps = adam.eps
+    variants = {"adam": step / lr, "m": m / (np.sqrt(v_hat) + eps),
+                "v": m_hat / (np.sqrt(v) + eps), "neither": m / (np.sqrt(v) + eps)}
+    return dict(g=g[0], t=t, m=m, v=v, m_hat=m_hat, v_hat=v_hat, variants=variants)
 
 
+def test_m_hat_is_g_exactly_and_m_is_ten_times_too_small(constant_gradient, text):
+    c = constant_gradient
+    assert c["m_hat"][0] == c["g"]                                   # exactly, after step 1
+    np.testing.assert_allclose(c["m_hat"], c["g"], rtol=1e-12)       # and at every step
+    assert c["m"][0] == pytest.approx(0.1 * c["g"], rel=1e-14)
+    assert r"After step 1, $\hat m = g$ exactly while $m = (1-\beta_1)\,g = 0.1\,g$" in text
+    assert "ten times too small" in text
+    first_09 = int(c["t"][np.argmax(c["m"] >= 0.9 * c["g"])])
+    assert first_09 == 22 and r"reaches $0.9\,g$ only at step 22" in text
+
+
+def test_v_is_1000_times_too_small_and_slow(constant_gradient, text):
+    c = constant_gradient
+    g2 = c["g"] ** 2
+    assert c["v"][0] == pytest.approx(g2 / 1000, rel=1e-12)
+    np.testing.assert_allclose(c["v_hat"], g2, rtol=1e-12)
+    half = int(c["t"][np.argmax(c["v"] >= 0.5 * g2)])
+    ninety = int(c["t"][np.argmax(c["v"] >= 0.9 * g2)])
+    assert (half, ninety) == (693, 2302)
+    assert "1000 times too small after step 1 and reaches half of $g^2$ only at step 693" in text
+    assert "(and 90% at step 2302)" in text
+
+
+def test_steps_with_and_without_the_corrections(constant_gradient, text):
+    s = constant_gradient["variants"]
+    assert s["adam"][0] == pytest.approx(1.0, abs=1e-8)              # "lr to 8 digits"
+    assert abs(s["adam"][0] - 1) > 0                                 # eps makes up the difference
+    assert "its first step is lr to 8 digits" in text
+    np.testing.assert_allclose(s["adam"], 1.0, atol=1e-8)
+    assert s["m"][0] == pytest.approx(0.1, rel=1e-6)
+    assert "**Without correcting $m$** the first step is 0.1 lr, ten times too short" in text
+    assert s["v"][0] == pytest.approx(math.sqrt(1000), rel=1e-6) and f"{s['v'][0]:.1f}" == "31.6"
+    assert "the first step is 31.6 lr ($\\sqrt{1000}$)" in text
+    neither = s["neither"]
+    assert f"{neither[0]:.2f}" == "3.16" and f"{neither.max():.2f}" == "6.57" and neither.argmax() + 1 == 12
+    assert "the first step is 3.16 lr, the largest is 6.57 lr at step 12" in text
+    last_long = int(constant_gradient["t"][neither > 1.1][-1])
+    assert last_long + 1 == 1751
+    assert "more than 10% too long until step 1751" in text
+    assert "up to 6.57 times too long" in text
+
+
+# ---------------------------------------------------------------------------- 3. Adamax
 @pytest.fixture(scope="module")
-def network():
-    """The array layers and the two-layer network, as the notebook runs them."""
-    return _run_cells("class Affine:", 'X, y = datasets.two_moons(n=200, noise=0.1, seed=0)')
+def spike_run():
+    T, spike = 3000, 100
+    spiky = np.ones((T, 1))
+    spiky[spike - 1] = 10.0
+    adam, adamax = Adam(lr=0.01), Adamax(lr=0.01)
+    theta_a = theta_x = np.zeros(1)
+    u, root_v_hat, steps_adam, steps_adamax = [], [], [], []
+    for k, g in enumerate(spiky, start=1):
+        new_a, new_x = adam.step(theta_a, lambda x: g), adamax.step(theta_x, lambda x: g)
+        steps_adam.append(abs(new_a - theta_a)[0] / adam.lr)
+        steps_adamax.append(abs(new_x - theta_x)[0] / adamax.lr)
+        theta_a, theta_x = new_a, new_x
+        u.append(adamax.u[0])
+        root_v_hat.append(math.sqrt(adam.v[0] / (1 - adam.beta2**k)))
+    return dict(T=T, spike=spike, spiky=spiky, adamax=adamax, u=np.array(u), root_v_hat=np.array(root_v_hat),
+                adam_steps=np.array(steps_adam), adamax_steps=np.array(steps_adamax), t=np.arange(1, T + 1))
 
 
-def test_links_the_exercises(text):
-    assert "[exercises/12_backpropagation.ipynb](../exercises/12_backpropagation.ipynb)" in text
-    for k in (1, 2, 3):
-        assert f"[Exercise {k}](../exercises/12_backpropagation.ipynb)" in text
+def test_u_is_the_discounted_maximum(spike_run, text):
+    r = spike_run
+    beta2, eps = r["adamax"].beta2, r["adamax"].eps
+    gs = np.abs(r["spiky"][:, 0]) + eps
+    for t in (1, 50, 100, 101, 500, 2401, 2402, 3000):           # u_t = max_k beta2^k (|g_(t-k)| + eps)
+        expected = np.max(beta2 ** np.arange(t) * gs[:t][::-1])
+        assert r["u"][t - 1] == pytest.approx(expected, rel=1e-12), t
+    assert r["u"][0] == gs[0]                                       # no bias at the start
+    assert r"$u_1 = |g_1| + \mathrm{eps}$" in text
+    assert "$u$ is exactly the discounted maximum of all the $|g| + \\mathrm{eps}$ seen so far" in text
 
 
-# ---------------------------------------------------------------------------- the Value class
-def test_value_class_has_each_derivative_under_its_operation(code):
-    for op, derivative in [("__add__", "# d(a + b)/da = 1"), ("__mul__", "# d(a b)/da = b"),
-                           ("__sub__", "# d(a - b)/da = 1"), ("__pow__", "# d(a^k)/da = k a^(k-1)"),
-                           ("sigmoid", "# d sigma(a)/da = sigma(a) (1 - sigma(a))"),
-                           ("tanh", "# d tanh(a)/da = 1 - tanh(a)^2"), ("exp", "# d e^a/da = e^a"),
-                           ("vmax", "# d max(z)/dz_i = 1 if z_i is the largest, else 0")]:
-        assert op in code and derivative in code, op
+def test_adamax_remembers_the_spike_adam_averages_it(spike_run, text):
+    r = spike_run
+    t, spike, u, rv = r["t"], r["spike"], r["u"], r["root_v_hat"]
+    after = t > spike
+    assert u[spike - 1] == pytest.approx(10.0, rel=1e-8) and "Adamax's $u$ jumps to 10" in text
+    back = int(t[after & (u <= 1 + 1e-6)][0])
+    assert back == 2402 and "stays above the usual $|g| = 1$ until step 2402" in text
+    k = math.log(10) / -math.log(0.999)
+    assert f"{k:.1f}" == "2301.4" and back - spike == math.ceil(k) == 2302
+    assert r"2302 steps later (the first whole number above $\ln 10 / (-\ln 0.999) \approx 2301.4$)" in text
+    assert f"{rv.max():.2f}" == "1.43" and rv.argmax() + 1 == spike
+    assert int(t[after & (rv < 1.1)][0]) == 420
+    assert r"$\sqrt{\hat v}$ peaks at 1.43 and is back below 1.1 by step 420" in text
+    sa, sx = r["adam_steps"], r["adamax_steps"]
+    assert f"{sx[spike - 1]:.2f}" == "0.19" and f"{sa[spike - 1]:.2f}" == "1.33"
+    assert "right after the spike they are 0.19 lr (Adam's are 1.33 lr)" in text
+    assert f"{sx[999]:.2f}" == "0.25" and "at step 1000 Adamax still steps only 0.25 lr" in text
+    shorter = sx < sa
+    assert np.all(shorter[spike - 1:2395]) and not shorter[2395]       # steps 100..2395, not 2396
+    assert "Up to step 2395 Adamax's steps are the shorter of the two" in text
 
 
-def test_neuron_forward_and_backward_match_the_library(lesson, text):
-    L, w, b = lesson["L"], lesson["w"], lesson["b"]
-    neuron = problems.SigmoidNeuron()
-    assert L.data == pytest.approx(float(neuron.loss(np.array([0.5, -1.0]), idx=np.array([1]))), rel=1e-14)
-    L.backward()
-    np.testing.assert_allclose([w.grad, b.grad], neuron.grad(np.array([0.5, -1.0]), idx=np.array([1])), rtol=1e-13)
-    assert (neuron.X[1], neuron.y[1]) == (2.5, 0.9)
-    assert "the lecture's second example $(x, y) = (2.5, 0.9)$ and the point $(w, b) = (0.5, -1)$" in text
-    # the hand chain of the table: dL/dd = d, dL/dz = d f (1 - f), dL/dw = that times x
-    f, d = lesson["f"].data, lesson["d"].data
-    assert w.grad == pytest.approx(d * f * (1 - f) * 2.5, rel=1e-14)
-    assert lesson["x"].grad == pytest.approx(d * f * (1 - f) * 0.5, rel=1e-14)     # the data get gradients too
-    assert lesson["y"].grad == pytest.approx(-d, rel=1e-14)
-    assert "All three agree" in text and "The backward pass produced gradients for the data $x$ and $y$ too" in text
-
-
-def test_a_value_used_twice_gets_the_sum(text):
-    ns = _run_cells("class Value:")
-    Value = ns["Value"]
-    neuron = problems.SigmoidNeuron()
-    w, b = Value(0.5), Value(-1.0)
-    loss = sum(0.5 * ((w * x_i + b).sigmoid() - y_i) ** 2 for x_i, y_i in zip(neuron.X, neuron.y))
-    loss.backward()
-    assert loss.data == pytest.approx(float(neuron.loss(np.array([0.5, -1.0]))), rel=1e-14)
-    np.testing.assert_allclose([w.grad, b.grad], neuron.grad(np.array([0.5, -1.0])), rtol=1e-13)
-    assert "which is exactly what the `+=` in every `_backward` does" in text
-
-
-def test_value_class_passes_gradcheck(text):
-    ns = _run_cells("class Value:", "def expression(u, v):")
-    for point in ([0.7, -1.3], [1.5, 0.4], [-0.8, 2.0], [0.3, 0.9]):
-        result = gradcheck(ns["f_numbers"], ns["grad_by_value"], np.array(point))
-        assert result.ok and result.max_rel_error < 1e-8, (point, str(result))
-    assert "A made-up expression that uses every operation" in text
-
-
-# ---------------------------------------------------------------------------- J = max(Wx + b)
-W0 = np.array([[1.0, -2.0], [0.5, 1.0], [-1.0, 0.5]])
-X0 = np.array([2.0, 1.0])
-B0 = np.array([0.1, -0.2, 0.4])
-
-
-def test_max_affine_by_hand(text):
-    z = W0 @ X0 + B0
-    np.testing.assert_allclose(z, [0.1, 1.8, -1.1], atol=1e-15)
-    assert "$z_1 = 2 - 2 + 0.1 = 0.1$, $z_2 = 1 + 1 - 0.2 = 1.8$, $z_3 = -2 + 0.5 + 0.4 = -1.1$" in text
-    i = int(np.argmax(z))
-    assert i == 1 and z.max() == pytest.approx(1.8) and "The largest is $z_2$, so $J = 1.8$" in text
-
-    def J(theta):
-        return float(np.max(theta[:6].reshape(3, 2) @ theta[6:8] + theta[8:]))
-
-    numeric = numerical_gradient(J, np.concatenate([W0.ravel(), X0, B0]))
-    np.testing.assert_allclose(numeric[:6].reshape(3, 2), [[0, 0], [2, 1], [0, 0]], atol=1e-9)
-    np.testing.assert_allclose(numeric[6:8], W0[1], atol=1e-9)
-    np.testing.assert_allclose(numeric[8:], [0, 1, 0], atol=1e-9)
-    assert r"\begin{pmatrix} 0 & 0 \\ 2 & 1 \\ 0 & 0 \end{pmatrix}" in text
-    assert r"\begin{pmatrix} 0.5 \\ 1 \end{pmatrix} \ (\text{row 2 of } W)" in text
-    assert r"$\partial J/\partial z = (0, 1, 0)$" in text
-    margin = np.sort(z)[-1] - np.sort(z)[-2]
-    assert margin == pytest.approx(1.7) and "Our winner leads by $1.8 - 0.1 = 1.7$" in text
-
-
-def test_max_affine_by_value_class():
-    ns = _run_cells("class Value:", "W0 = np.array(", "def pack(W, x, b):")
-    grads = ns["J_grad_by_value"](ns["pack"](W0, X0, B0))
-    np.testing.assert_array_equal(grads, np.concatenate([[0, 0, 2, 1, 0, 0], W0[1], [0, 1, 0]]))
-    assert gradcheck(ns["J_numbers"], ns["J_grad_by_value"], ns["pack"](W0, X0, B0)).ok
+def test_adamax_steps_are_bounded(text):
+    b1, b2 = 0.9, 0.999
+    bound = (1 - b1) / (1 - b1 / b2)
+    assert f"{bound:.2f}" == "1.01"
     rng = np.random.default_rng(0)
-    for _ in range(5):                                   # other points, away from ties
-        theta = rng.normal(size=11)
-        assert gradcheck(ns["J_numbers"], ns["J_grad_by_value"], theta).ok
+    sequences = [rng.standard_cauchy((2000, 4)),                       # heavy-tailed gradients
+                 (b2 ** np.arange(2000))[:, None]]                     # the worst case: |g| shrinking by beta2
+    longest = []
+    for seq in sequences:
+        steps = run_on_gradients(Adamax(lr=0.01, beta1=b1, beta2=b2), seq)
+        longest.append(np.abs(steps).max() / 0.01)
+    assert max(longest) <= bound * (1 + 1e-9)
+    assert longest[1] > 1.009                                           # and the bound is reached
+    assert "no step is longer than $\\mathrm{lr}\\,(1-\\beta_1)/(1-\\beta_1/\\beta_2)$: 1.01 lr" in text
 
 
-# ---------------------------------------------------------------------------- the two-layer network
-def test_array_backprop_matches_mlp_grad(network, text):
-    lesson = network
-    mlp, theta = lesson["mlp"], lesson["theta"]
-    assert mlp.sizes == (2, 16, 2) and mlp.activation == "relu" and mlp.n_samples == 200
-    assert "one relu hidden layer of 16 units, on 200 examples" in text
-    loss, grad = lesson["backprop"](theta)
-    assert loss == pytest.approx(mlp.loss(theta), rel=1e-14)
-    reference = mlp.grad(theta)
-    assert np.abs(grad - reference).max() / np.abs(reference).max() < 1e-15
-    assert "the largest difference is below $10^{-15}$ of the largest gradient" in text
-    for seed in (1, 2):                                  # not only at the notebook's point
-        t = mlp.init(seed=seed)
-        np.testing.assert_allclose(lesson["backprop"](t)[1], mlp.grad(t), rtol=1e-12, atol=1e-15)
-    result = gradcheck(mlp.loss, lambda t: lesson["backprop"](t)[1], theta)
-    assert result.ok and result.max_rel_error < 1e-6
-    assert mlp.n_params == 82 and "(here $2 \\times 82 = 164$)" in text
-    assert "a correct gradient then agrees to about 7 digits or more" in text
+# ---------------------------------------------------------------------------- 4. Nadam
+def test_nadam_weights_the_new_gradient_more(text):
+    b1 = 0.9
+    assert f"{1 - b1:.2f}" == "0.10" and f"{1 - b1**2:.2f}" == "0.19"
+    assert "With $\\beta_1 = 0.9$ that is 0.19 instead of 0.1" in text
+    # the bracket written out: beta1^2 m_(t-1) + (1 - beta1^2) g_t, checked on the library's states
+    rng = np.random.default_rng(3)
+    gradients = rng.normal(size=(30, 2))
+    adam, nadam = Adam(lr=0.01), Nadam(lr=0.01)
+    run_on_gradients(adam, gradients[:-1])
+    m_prev = adam.m.copy()
+    nadam_steps = run_on_gradients(nadam, gradients)
+    run_on_gradients(adam, gradients[-1:])
+    t, g = nadam.t, gradients[-1]
+    v_hat = nadam.v / (1 - nadam.beta2**t)
+    expected = -0.01 / (np.sqrt(v_hat) + nadam.eps) * (b1**2 * m_prev + (1 - b1**2) * g) / (1 - b1**t)
+    np.testing.assert_allclose(nadam_steps[-1], expected, rtol=1e-10)
+    assert r"\big(\beta_1^2 m_{t-1} + (1-\beta_1^2)\, g_t\big)/(1-\beta_1^t)" in text
 
 
-def test_gradcheck_finds_the_mean_bug(text):
-    ns = _run_cells("class Affine:", 'X, y = datasets.two_moons(n=200, noise=0.1, seed=0)',
-                    "class AffineWithBug(Affine):")
-    result, mlp = ns["result"], ns["mlp"]
-    assert not result.ok and "gradient WRONG" in str(result)
-    assert ns["block"] in ("b1", "b2") and "points into a bias block" in text
-    _, wrong = ns["backprop"](ns["theta"], affine=ns["AffineWithBug"])
-    right = mlp.grad(ns["theta"])
-    layers = np.cumsum([0, 32, 16, 32, 2])
-    weights = np.r_[layers[0]:layers[1], layers[2]:layers[3]]
-    biases = np.r_[layers[1]:layers[2], layers[3]:layers[4]]
-    np.testing.assert_allclose(wrong[weights], right[weights], rtol=1e-12, atol=1e-15)   # the weights are right
-    np.testing.assert_allclose(wrong[biases] * 200, right[biases], rtol=1e-12, atol=1e-15)
-    assert "every bias gradient is 200 times too small, the batch size" in text
+def test_nadam_is_one_step_ahead_after_a_turn(text):
+    turn = 50
+    turning = np.r_[np.ones(turn), -np.ones(turn)][:, None]
+    steps = {name: run_on_gradients(cls(lr=0.01), turning)[:, 0] / 0.01 for name, cls in [("Adam", Adam), ("Nadam", Nadam)]}
+    wrong_way = {name: int(np.argmax(s[turn:] > 0)) for name, s in steps.items()}
+    assert wrong_way == {"Adam": 6, "Nadam": 5}
+    assert "After the turn Adam keeps going the old way for 6 steps, Nadam for 5" in text
+    ahead = np.abs(steps["Nadam"][turn:-1] - steps["Adam"][turn + 1:]).max()
+    assert ahead < 0.001 and "(to within 0.001 lr)" in text
+    # Nadam skips Adam's first braking step
+    assert steps["Nadam"][turn] == pytest.approx(steps["Adam"][turn + 1], abs=0.001)
+    assert steps["Adam"][turn] < steps["Nadam"][turn] - 0.1
 
 
-# ---------------------------------------------------------------------------- finite differences
+# ---------------------------------------------------------------------------- 5. the race
+def _one_digit(x):
+    return float(f"{x:.0e}")
+
+
+def first_step_lr(cls, surface, fraction=0.01):
+    start = np.asarray(surface.start, dtype=float)
+    first_step = np.linalg.norm(cls(lr=1.0).step(start, surface.grad) - start)
+    (x0, x1), (y0, y1) = surface.window
+    return _one_digit(fraction * math.hypot(x1 - x0, y1 - y0) / first_step)
+
+
 @pytest.fixture(scope="module")
-def differences():
-    neuron = problems.SigmoidNeuron()
-    w_at, b_at = 0.5, -1.0
-    exact = neuron.grad(np.array([w_at, b_at]))[0]
-
-    def f(w):
-        return neuron.loss(np.array([w, b_at]))
-
-    hs = 10.0 ** np.arange(-13, -0.99, 0.25)
-    fwd = np.array([abs((f(w_at + h) - f(w_at)) / h - exact) for h in hs])
-    cen = np.array([abs((f(w_at + h) - f(w_at - h)) / (2 * h) - exact) for h in hs])
-    return hs, fwd, cen, abs(f(w_at))
+def race():
+    beale, saddle = surfaces.Beale(), surfaces.Saddle()
+    rates = {s: {cls.__name__: first_step_lr(cls, s) for cls in NINE} for s in (beale, saddle)}
+    steps = {beale: 300, saddle: 100}
+    opts = {s: {cls.__name__: cls(lr=rates[s][cls.__name__]) for cls in NINE} for s in (beale, saddle)}
+    runs = {s: {name: loops.minimize(s, opt, steps=steps[s]) for name, opt in opts[s].items()} for s in (beale, saddle)}
+    return dict(beale=beale, saddle=saddle, rates=rates, runs=runs, opts=opts)
 
 
-def test_slopes_one_and_two(differences, text, code):
-    hs, fwd, cen, _ = differences
-    assert "hs = 10.0 ** np.arange(-13, -0.99, 0.25)" in code
-    slope_f = np.polyfit(np.log10(hs[hs >= 1e-4]), np.log10(fwd[hs >= 1e-4]), 1)[0]
-    slope_c = np.polyfit(np.log10(hs[hs >= 1e-3]), np.log10(cen[hs >= 1e-3]), 1)[0]
-    assert slope_f == pytest.approx(1.0, abs=0.02) and slope_c == pytest.approx(2.0, abs=0.02)
-    assert "the fitted slopes are 1 for the forward difference and 2 for the central one" in text
-    assert "Halve $h$ and the forward error halves, the central error drops four times" in text
+def test_learning_rate_rule(race, text):
+    beale, saddle, rates = race["beale"], race["saddle"], race["rates"]
+    assert rates[beale] == {"GD": 0.002, "Momentum": 0.002, "Nesterov": 0.002, "Adagrad": 0.09, "RMSProp": 0.03,
+                            "Adadelta": 30.0, "Adam": 0.09, "Adamax": 0.09, "Nadam": 0.05}
+    # for the adaptive methods the rule is the playground's suggested_lr
+    for cls in (Adagrad, RMSProp, Adadelta, Adam, Adamax, Nadam):
+        for s in (beale, saddle):
+            assert rates[s][cls.__name__] == widgets.suggested_lr(cls, s), (cls, s)
+    assert "For the adaptive methods it is the rule of `widgets.suggested_lr`" in text
+    percents = []
+    for s in (beale, saddle):
+        start = np.asarray(s.start, dtype=float)
+        (x0, x1), (y0, y1) = s.window
+        for cls in NINE:
+            step = cls(lr=rates[s][cls.__name__]).step(start, s.grad) - start
+            percents.append(100 * np.linalg.norm(step) / math.hypot(x1 - x0, y1 - y0))
+    assert 0.75 < min(percents) and max(percents) < 1.3
+    assert "between about 0.8% and 1.3% of the diagonal" in text
+    assert rates[beale]["GD"] == rates[beale]["Momentum"] == rates[beale]["Nesterov"] == 0.002
+    assert round(float(np.linalg.norm(beale.grad(beale.start)))) == 77
+    assert "On Beale it is 0.002, small because the gradient at the start is large (about 77)" in text
 
 
-def test_rounding_and_the_best_h(differences, text):
-    hs, fwd, cen, f_abs = differences
-    eps = np.finfo(float).eps
-    assert f"{eps:.1e}" == "2.2e-16" and r"$\varepsilon = 2.2 \times 10^{-16}$" in text
-    small = hs <= 1e-10                                  # rounding region: error grows as h shrinks
-    assert np.polyfit(np.log10(hs[small]), np.log10(fwd[small]), 1)[0] < -0.7
-    assert np.polyfit(np.log10(hs[small]), np.log10(cen[small]), 1)[0] < -0.7
-    within = (fwd[small] / (eps * f_abs / hs[small]))    # ... and stays near eps |f| / h
-    assert np.all((within > 0.01) & (within < 30))
-    h_f, h_c = hs[fwd.argmin()], hs[cen.argmin()]
-    assert 1e-10 <= h_f <= 1e-8 and 3e-10 < fwd.min() < 3e-9
-    assert "the forward difference is at best about $10^{-9}$ off, for $h$ between $10^{-10}$ and $10^{-8}$" in text
-    assert 1e-6 <= h_c <= 1e-5 and 1e-13 < cen.min() < 3e-12
-    assert "central one is at best about $10^{-12}$ off, for $h$ between $10^{-6}$ and $10^{-5}$" in text
-    assert "`lessons_lib.gradcheck` uses $10^{-6}$" in text
-    import inspect
-    assert inspect.signature(gradcheck).parameters["h"].default == 1e-6
+def test_remarks_on_nadam_and_adadelta_rates(race, text):
+    nadam_first = np.abs(Nadam(lr=1.0).step(np.zeros(2), lambda x: np.array([3.0, -0.5])))
+    np.testing.assert_allclose(nadam_first, 1.9, rtol=1e-7)
+    assert r"($\beta_1 \hat m_1 + g_1 = 1.9\, g_1$), so its first step is 1.9 lr" in text
+    beale = race["beale"]
+    assert race["rates"][beale]["Adadelta"] == 30.0 and "Adadelta gets lr = 30 on Beale" in text
+    start = np.asarray(beale.start, dtype=float)
+    first = np.abs(Adadelta(lr=1.0).step(start, beale.grad) - start)
+    np.testing.assert_allclose(first, math.sqrt(1e-6 / (1 - 0.9)), rtol=1e-3)   # sqrt(eps/(1-rho)) per coordinate
+    assert r"$\sqrt{\mathrm{eps}/(1-\rho)}$ per coordinate" in text
+    assert "with lr = 1 it would leave the start 30 times slower" in text
+
+
+def test_what_the_beale_race_shows(race, text):
+    beale, runs = race["beale"], race["runs"][race["beale"]]
+    dist = {n: np.linalg.norm(h.path - beale.minima[0], axis=1) for n, h in runs.items()}
+    for n in ("Momentum", "Nesterov", "Adam"):
+        assert dist[n][-1] < 0.06 and runs[n].final_loss < 1e-3, n
+    assert "Momentum, Nesterov and Adam are all within 0.06 of the minimum with a loss below $10^{-3}$" in text
+    others = [n for n in dist if n not in ("Momentum", "Nesterov", "Adam", "RMSProp")]
+    assert all(dist[n][-1] > 0.06 for n in others)
+    assert dist["RMSProp"][-1] < 0.06 and runs["RMSProp"].final_loss > 10 * runs["Adam"].final_loss
+    assert "RMSProp also arrives close but keeps jittering" in text
+    assert dist["GD"][-1] > 0.7 and dist["Adagrad"][-1] > 0.7
+    assert "GD and Adagrad are still more than 0.7 away" in text
+    near = np.flatnonzero(dist["Adadelta"] < 0.1)
+    assert near[0] == 111 and dist["Adadelta"][-1] > 0.3
+    assert "Adadelta passes within 0.1 of the minimum (at step 111) and then starts to oscillate" in text
+    adam, adamax = race["opts"][beale]["Adam"], race["opts"][beale]["Adamax"]   # state after the last run
+    ratio = adamax.u / np.sqrt(adam.v / (1 - adam.beta2**adam.t))
+    assert adam.t == adamax.t == 300 and [round(r) for r in ratio] == [7, 9]
+    assert "7 and 9 times Adam's $\\sqrt{\\hat v}$ in the two coordinates at step 300" in text
+
+
+def test_what_the_saddle_race_shows(race, text):
+    runs, rates = race["runs"][race["saddle"]], race["rates"][race["saddle"]]
+    gd = runs["GD"]
+    assert rates["GD"] == 0.02 and abs(gd.x[1]) < 0.06
+    np.testing.assert_allclose(gd.path[:, 1], 1e-3 * (1 + 2 * 0.02) ** np.arange(101), rtol=1e-12)
+    assert "after 100 steps it is still within 0.06 of the ridge" in text
+    assert r"$1 + 2\,\mathrm{lr} = 1.04$ per step" in text
+    assert math.ceil(math.log(1e3) / math.log(1.04)) == 177 and "about 176 steps" in text
+    escaped = {n: np.flatnonzero(np.abs(h.path[:, 1]) >= 1) for n, h in runs.items()}
+    assert escaped["GD"].size == 0
+    first = {n: int(e[0]) for n, e in escaped.items() if e.size}
+    assert set(first) == {"Momentum", "Nesterov", "Adagrad", "RMSProp", "Adadelta", "Adam", "Adamax", "Nadam"}
+    assert "Every other optimizer escapes within the 100 steps" in text
+    assert min(first, key=first.get) == "Adadelta" and first["Adadelta"] == 8
+    assert max(first, key=first.get) == "Adagrad" and first["Adagrad"] == 85
+    assert "Adadelta is out first (step 8) and Adagrad last (step 85)" in text
+
+
+def test_playground_uses_the_same_rule(race, text):
+    w = widgets.OptimizerPlayground(surface=race["beale"], optimizers=["Adam", "Adamax", "Nadam"], steps=300)
+    for name in ("Adam", "Adamax", "Nadam"):
+        assert w.hyper[name]["lr"].value == race["rates"][race["beale"]][name]
+        np.testing.assert_array_equal(w.histories[name].path, race["runs"][race["beale"]][name].path)
+    assert "with the playground's suggested rates (the same rule as above)" in text
+    assert "Adamax and Nadam at Adam's lr = 0.09" in text and race["rates"][race["beale"]]["Adam"] == 0.09
+
+
+# ---------------------------------------------------------------------------- the libraries' Nadam
+def _mu_torch(t, beta1=0.9, momentum_decay=0.004):
+    return beta1 * (1 - 0.5 * 0.96 ** (momentum_decay * t))      # torch.optim.NAdam
+
+
+def _mu_keras(t, beta1=0.9):
+    return beta1 * (1 - 0.5 * 0.96 ** t)                           # keras.optimizers.Nadam (Keras 3)
+
+
+def test_the_libraries_nadam_uses_dozats_schedule_not_a_constant_beta1(text):
+    notebook_text.says(text, "`torch.optim.NAdam` and Keras's `Nadam` implement Dozat's original",
+                       r"torch $\mu_t = \beta_1\,(1 - \tfrac12\, 0.96^{0.004\,t})$",
+                       r"Keras 3 $\mu_t = \beta_1\,(1 - \tfrac12\, 0.96^{\,t})$",
+                       r"both start near $\beta_1/2$ (0.4501 and 0.4680)", "Keras's reaches 0.89 by step 100",
+                       "torch's is still 0.52 after 1000 steps")
+    assert f"{_mu_torch(1):.4f}" == "0.4501" and f"{_mu_keras(1):.4f}" == "0.4680"
+    assert f"{_mu_keras(100):.2f}" == "0.89" and f"{_mu_torch(1000):.2f}" == "0.52"
+    for t in (1, 2, 3, 10, 100):
+        assert abs(_mu_torch(t) - 0.9) > 0.3 and abs(_mu_keras(t) - 0.9) > 0.007
+    # the first step of torch's NAdam (its documented rule) against the course's Nadam
+    from lessons_lib.optimizers import Nadam
+    g = np.array([1.0, -2.0])
+    course = Nadam(lr=0.1).step(np.zeros(2), lambda x: g)
+    mu1, mu2 = _mu_torch(1), _mu_torch(2)
+    m = (1 - 0.9) * g
+    v = (1 - 0.999) * g * g
+    denom = np.sqrt(v / (1 - 0.999)) + 1e-8
+    torch_first = -0.1 * ((1 - mu1) / (1 - mu1) * g / denom + mu2 / (1 - mu1 * mu2) * m / denom)
+    # torch's bracket is g + mu_2 m_1 / (1 - mu_1 mu_2) = 1.056 g on the first step, the course's 1.9 g
+    factor = 1 + mu2 * 0.1 / (1 - mu1 * mu2)
+    assert f"{factor:.3f}" == "1.056"
+    np.testing.assert_allclose(torch_first, -0.1 * factor * g / denom, rtol=1e-12)
+    np.testing.assert_allclose(course / torch_first, 1.9 / factor, rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------- what the race rule favours
+def test_equal_first_steps_favour_the_methods_whose_steps_grow(race, text):
+    notebook_text.says(text, "**What the rule favours.** Equal first steps are not equal steps later",
+                       r"up to $1/(1-\gamma) = 10$ times GD's step for a steady gradient",
+                       "GD's mean step is a quarter of its first (0.25)",
+                       "Momentum's and Nesterov's mean steps are 1.51 and 1.37 times their first, and up to 15 times "
+                       "GD's step at the same $t$", "GD escapes at step 21",
+                       "the rule favours methods whose steps grow (momentum's up to 15 times GD's there)")
+    saddle, runs = race["saddle"], race["runs"][race["saddle"]]
+    gd = np.linalg.norm(np.diff(runs["GD"].path, axis=0), axis=1)
+    measured = {}
+    for name, h in runs.items():
+        lengths = np.linalg.norm(np.diff(h.path, axis=0), axis=1)
+        out = np.flatnonzero(np.abs(h.path[:, 1]) >= 1)
+        k = out[0] if out.size else h.steps
+        measured[name] = (lengths[:k].mean() / lengths[0], np.max(lengths[:k] / gd[:k]))
+    assert f"{measured['GD'][0]:.2f}" == "0.25"
+    assert f"{measured['Momentum'][0]:.2f}" == "1.51" and f"{measured['Nesterov'][0]:.2f}" == "1.37"
+    assert round(measured["Momentum"][1]) == 15 and round(measured["Nesterov"][1]) == 15
+    assert max(r for _, r in measured.values()) == measured["Momentum"][1]
+    # a steady gradient: momentum's step tends to lr*g/(1-gamma), ten times GD's
+    opt, theta = Momentum(lr=0.01, gamma=0.9), np.zeros(1)
+    for _ in range(300):
+        new = opt.step(theta, lambda x: np.array([1.0]))
+        step, theta = abs(new - theta)[0], new
+    assert step == pytest.approx(10 * 0.01, rel=1e-10)
+    gd_10 = loops.minimize(saddle, GD(lr=10 * race["rates"][saddle]["GD"]), steps=100)
+    assert np.flatnonzero(np.abs(gd_10.path[:, 1]) >= 1)[0] == 21
+    assert "only plain GD stays stuck at the saddle; but the rule favours" in text
+
+
+def test_predict_first_and_the_closing_boxes(text, code):
+    notebook_text.assert_lesson_closing(text, 6, urls=('https://arxiv.org/abs/1412.6980', 'https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ'))
+    assert "[13 · Backpropagation](13_backpropagation.ipynb)" in text
+    assert "AMSGrad" not in text                                       # taught in lesson 19, not here
+    assert "plots.curves(" in code                                     # plotting boilerplate lives in plots

@@ -1,11 +1,11 @@
-"""What notebooks/13_training_tricks.ipynb claims in words, checked against the library.
+"""What notebooks/13_backpropagation.ipynb claims in words, checked against the library.
 
-The notebook's own code cells (all but the figures) run here once, in one namespace, so
-the numbers checked are the numbers the notebook prints. Each test then asserts a
-claim on those numbers, checks the lesson's helpers (normalisation, the deep network's
-backprop, dropout, the noise schedule, early stopping) against independent references,
-and asserts that the notebook's text states exactly that number or phrase.
+The lesson's code IS the lesson here (the `Value` class), so the tests run those cells
+of the notebook and check what they compute against lessons_lib (SigmoidNeuron.grad,
+gradcheck); every number the text states is recomputed and asserted to appear in the
+notebook's markdown.
 """
+import math
 
 import matplotlib
 
@@ -14,260 +14,127 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lessons_lib import datasets, gradcheck, loops, problems  # noqa: E402
-from lessons_lib.optimizers import Adam  # noqa: E402
+from lessons_lib import problems  # noqa: E402
+from lessons_lib.gradcheck import gradcheck, numerical_gradient  # noqa: E402
 
 import notebook_text  # noqa: E402
 
-STEM = "13_training_tricks"
-NOTEBOOK = notebook_text.path(STEM)
+STEM = "13_backpropagation"
+
+text, code = notebook_text.fixtures(STEM, code_collapsed=True)
 
 
-def _cells(kind):
-    return notebook_text.sources(STEM, kind)
-
-
-text, code = notebook_text.fixtures(STEM)
+def _run_cells(*starts):
+    """Execute the notebook's code cells that begin with the given lines, in order; return the namespace."""
+    namespace = {"np": np, "math": math, "problems": problems, "gradcheck": gradcheck,
+                 "numerical_gradient": numerical_gradient}
+    return notebook_text.run_cells_starting(STEM, starts, namespace)
 
 
 @pytest.fixture(scope="module")
-def nb():
-    """The notebook's namespace after its code cells ran (figures and magics skipped)."""
-    return notebook_text.run_cells(STEM, _cells("code"), {})
+def lesson():
+    """The Value class and the neuron's forward pass, as the notebook runs them."""
+    return _run_cells("class Value:", "def named(value, label):")
 
 
-_in = notebook_text.says
+def test_links_the_exercises_and_names_its_own(text):
+    assert "[exercises/13_backpropagation.ipynb](../exercises/13_backpropagation.ipynb) covers this" in text
+    assert "Exercise 1 belongs here" in text
+    assert "[Exercise 1](../exercises/13_backpropagation.ipynb)" in text
+    for k in (2, 3):                                     # lesson 14's
+        assert f"[Exercise {k}]" not in text
 
 
-def test_notebook_runs_the_experiments_the_claims_assume(code, text):
-    for snippet in ["datasets.two_moons(n=200, noise=0.1, seed=0)", "loops.sgd(moons, GD(lr=0.1), np.zeros(3), epochs=10",
-                    "datasets.two_moons(n=400, noise=0.25, seed=0)", "Adam(lr=0.01)", "rng.normal(0.0, scale, size=(100, 100))",
-                    "Momentum(lr=0.1), net.init(0.1, seed=s), batch_size=20",
-                    "Adam(lr=0.005), net.init(seed), batch_size=20, epochs=40", "GD(lr=0.05), saddle, steps=200",
-                    "EarlyStopping(val, patience=5)", "epochs=30)", "np.logspace(-3, 0, 3)"]:
-        assert snippet in code, f"the notebook no longer runs {snippet!r}; update the claims and this test"
-    _in(text, "[exercises/13_training_tricks.ipynb](../exercises/13_training_tricks.ipynb)",
-        "python -m lessons_lib.grade exercises/13_training_tricks.ipynb", "(14_which_optimizer.ipynb)")
+def test_lesson_structure(text):
+    for heading in ("**Learning objectives.**", "**You need**", "## Summary", "## Common mistakes",
+                    "## Further reading",
+                    "**Next:** [14 · Backpropagation through a network](14_backprop_networks.ipynb)"):
+        assert heading in text
+    notebook_text.assert_lesson_closing(text, 4, urls=(
+        "https://github.com/karpathy/micrograd",
+        "https://www.nature.com/articles/323533a0",
+    ))
 
 
-# ---------------------------------------------------------------------------- 1. shuffling
-def test_sorted_data_make_sgd_swing(nb, text):
-    runs, best, N = nb["runs"], nb["best"], nb["N"]
-    assert N == 200 and list(runs) == ["in order"] + [f"shuffled, seed {s}" for s in range(5)]
-    last = {k: nb["full_losses"](h, nb["last_epoch"]) for k, h in runs.items()}
-    ranges = {k: v.max() - v.min() for k, v in last.items()}
-    above = {k: h.final_loss - best for k, h in runs.items()}
-    shuffled = [k for k in runs if k != "in order"]
-    assert round(ranges["in order"], 3) == 0.058 and round(above["in order"], 3) == 0.053
-    assert ranges["in order"] > 3 * max(ranges[k] for k in shuffled)
-    assert above["in order"] > 6 * max(above[k] for k in shuffled)
-    # the in-order run really is in order: its batches of one example follow the sorted labels
-    assert np.array_equal(nb["moons"].y, np.sort(nb["moons"].y))
-    _in(text, "moves over a range of 0.058, more than three times that of any shuffled run",
-        "it ends 0.053 above the minimum, more than six times further than the worst of the five shuffled runs",
-        "a range of the loss more than three times wider, and an end point six times further from the minimum")
+# ---------------------------------------------------------------------------- the Value class
+def test_value_class_has_each_derivative_under_its_operation(code):
+    for op, derivative in [("__add__", "# d(a + b)/da = 1"), ("__mul__", "# d(a b)/da = b"),
+                           ("__sub__", "# d(a - b)/da = 1"), ("__pow__", "# d(a^k)/da = k a^(k-1)"),
+                           ("sigmoid", "# d sigma(a)/da = sigma(a) (1 - sigma(a))"),
+                           ("tanh", "# d tanh(a)/da = 1 - tanh(a)^2"), ("exp", "# d e^a/da = e^a"),
+                           ("vmax", "# d max(z)/dz_i = 1 if z_i is the largest, else 0")]:
+        assert op in code and derivative in code, op
 
 
-def test_curriculum_buys_nothing_here(nb, text):
-    curves = nb["curves"]
-    for name in ("shuffled", "curriculum"):
-        for seen, _ in curves[name]:
-            assert seen[-1] == 4000                             # 6*100 + 17*200 = 20*200 samples
-    at = {name: np.array([[np.interp(c, seen, curve) for c in (800, 4000)] for seen, curve in runs])
-          for name, runs in curves.items()}
-    assert at["curriculum"][:, 0].mean() > at["shuffled"][:, 0].mean()          # starts behind
-    gap = abs(at["curriculum"][:, 1].mean() - at["shuffled"][:, 1].mean())
-    spread = at["shuffled"][:, 1].max() - at["shuffled"][:, 1].min()
-    assert gap < 0.01 and gap < spread
-    assert len(nb["easy"]) == 100
-    _in(text, "6·100 + 17·200 = 4000 samples seen", "It starts behind",
-        "the two final validation losses differ by less than 0.01, well inside the spread between seeds")
+def test_neuron_forward_and_backward_match_the_library(lesson, text):
+    L, w, b = lesson["L"], lesson["w"], lesson["b"]
+    neuron = problems.SigmoidNeuron()
+    assert L.data == pytest.approx(float(neuron.loss(np.array([0.5, -1.0]), idx=np.array([1]))), rel=1e-14)
+    L.backward()
+    np.testing.assert_allclose([w.grad, b.grad], neuron.grad(np.array([0.5, -1.0]), idx=np.array([1])), rtol=1e-13)
+    assert (neuron.X[1], neuron.y[1]) == (2.5, 0.9)
+    assert "the lecture's second example $(x, y) = (2.5, 0.9)$ and the point $(w, b) = (0.5, -1)$" in text
+    # the hand chain of the table: dL/dd = d, dL/dz = d f (1 - f), dL/dw = that times x
+    f, d = lesson["f"].data, lesson["d"].data
+    assert w.grad == pytest.approx(d * f * (1 - f) * 2.5, rel=1e-14)
+    assert lesson["x"].grad == pytest.approx(d * f * (1 - f) * 0.5, rel=1e-14)     # the data get gradients too
+    assert lesson["y"].grad == pytest.approx(-d, rel=1e-14)
+    assert "All three agree" in text and "The backward pass produced gradients for the data $x$ and $y$ too" in text
 
 
-# ---------------------------------------------------------------------------- 3. normalisation
-def test_normalize_is_batch_and_layer_norm(nb):
-    Z = np.random.default_rng(3).normal(5.0, 3.0, size=(7, 4))
-    eps = 1e-5
-    bn = (Z - Z.mean(axis=0)) / np.sqrt(Z.var(axis=0) + eps)
-    ln = (Z - Z.mean(axis=1)[:, None]) / np.sqrt(Z.var(axis=1)[:, None] + eps)
-    np.testing.assert_allclose(nb["normalize"](Z, 0), bn, rtol=1e-12)
-    np.testing.assert_allclose(nb["normalize"](Z, 1), ln, rtol=1e-12)
+def test_a_value_used_twice_gets_the_sum(text):
+    ns = _run_cells("class Value:")
+    Value = ns["Value"]
+    neuron = problems.SigmoidNeuron()
+    w, b = Value(0.5), Value(-1.0)
+    loss = sum(0.5 * ((w * x_i + b).sigmoid() - y_i) ** 2 for x_i, y_i in zip(neuron.X, neuron.y))
+    loss.backward()
+    assert loss.data == pytest.approx(float(neuron.loss(np.array([0.5, -1.0]))), rel=1e-14)
+    np.testing.assert_allclose([w.grad, b.grad], neuron.grad(np.array([0.5, -1.0])), rtol=1e-13)
+    assert "which is exactly what the `+=` in every `_backward` does" in text
 
 
-def test_activation_statistics(nb, text):
-    stats = nb["stats"]
-    small = stats[0.05, "no norm"][:, 1]
-    assert 0.35 < small[0] < 0.45 and small[-1] < 0.001
-    assert np.all((small[1:] / small[:-1] > 0.4) & (small[1:] / small[:-1] < 0.6))    # roughly halves
-    assert 0.25 < stats[0.3, "no norm"][-1, 2] < 0.35
-    for scale in (0.05, 0.3):
-        for name in ("batch norm", "layer norm"):
-            s = stats[scale, name]
-            assert np.all(np.abs(s[:, 1] - 0.63) < 0.01) and np.all(s[:, 2] < 0.01)
-    for s in stats.values():
-        assert np.all(np.abs(s[:, 0]) < 0.01)
-    # 0.63 is the standard deviation of tanh(z) for a standard normal z
-    z = np.random.default_rng(0).standard_normal(1_000_000)
-    assert abs(np.tanh(z).std() - 0.63) < 0.005
-    _in(text, "from about 0.4 in layer 1 to below 0.001 in layer 10", "roughly halves at every layer",
-        "about 30% of the units sit on the flat ends", "a standard deviation of about 0.63",
-        "fewer than 1% of the units saturate", "The means stay near 0")
+def test_value_class_passes_gradcheck(text):
+    ns = _run_cells("class Value:", "def expression(u, v):")
+    for point in ([0.7, -1.3], [1.5, 0.4], [-0.8, 2.0], [0.3, 0.9]):
+        result = gradcheck(ns["f_numbers"], ns["grad_by_value"], np.array(point))
+        assert result.ok and result.max_rel_error < 1e-8, (point, str(result))
+    assert "A made-up expression that uses every operation" in text
 
 
-def test_deep_net_backprop_through_the_norms(nb, text):
-    X, y = datasets.two_moons(n=30, noise=0.1, seed=4)
-    for axis in (None, 0, 1):
-        net = nb["DeepTanhNet"](X, y, width=4, depth=4, axis=axis)
-        result = gradcheck.gradcheck(net.loss, net.grad, net.init(0.7, seed=2))
-        assert result.ok and result.max_rel_error < 1e-6, (axis, str(result))
-    _in(text, "agree with finite differences to about $10^{-6}$ or better")
+# ---------------------------------------------------------------------------- J = max(Wx + b)
+W0 = np.array([[1.0, -2.0], [0.5, 1.0], [-1.0, 0.5]])
+X0 = np.array([2.0, 1.0])
+B0 = np.array([0.1, -0.2, 0.4])
 
 
-def test_norms_remove_the_slow_start(nb, text):
-    runs, epochs_to = nb["norm_runs"], nb["epochs_to"]
-    assert 0.1 * np.sqrt(16) == pytest.approx(0.4)
-    assert all(epochs_to(h) >= 10 for h in runs["no norm"])
-    assert all(epochs_to(h) == 1 for h in runs["batch norm"])
-    assert all(1 <= epochs_to(h) <= 3 for h in runs["layer norm"])
-    final = {name: [h.final_loss for h in hs] for name, hs in runs.items()}
-    assert max(final["batch norm"]) < min(final["no norm"])
-    assert min(final["layer norm"]) > max(final["no norm"])
-    _in(text, "to about 0.4 of its size", "for 10 epochs or more", "every seed is below 0.5 after 1 epoch",
-        "layer norm within 3", "after 20 epochs batch norm's three runs have the lowest losses and layer norm's "
-        "the highest, higher even than the un-normalised network's")
+def test_max_affine_by_hand(text):
+    z = W0 @ X0 + B0
+    np.testing.assert_allclose(z, [0.1, 1.8, -1.1], atol=1e-15)
+    assert "$z_1 = 2 - 2 + 0.1 = 0.1$, $z_2 = 1 + 1 - 0.2 = 1.8$, $z_3 = -2 + 0.5 + 0.4 = -1.1$" in text
+    i = int(np.argmax(z))
+    assert i == 1 and z.max() == pytest.approx(1.8) and "The largest is $z_2$, so $J = 1.8$" in text
+
+    def J(theta):
+        return float(np.max(theta[:6].reshape(3, 2) @ theta[6:8] + theta[8:]))
+
+    numeric = numerical_gradient(J, np.concatenate([W0.ravel(), X0, B0]))
+    np.testing.assert_allclose(numeric[:6].reshape(3, 2), [[0, 0], [2, 1], [0, 0]], atol=1e-9)
+    np.testing.assert_allclose(numeric[6:8], W0[1], atol=1e-9)
+    np.testing.assert_allclose(numeric[8:], [0, 1, 0], atol=1e-9)
+    assert r"\begin{pmatrix} 0 & 0 \\ 2 & 1 \\ 0 & 0 \end{pmatrix}" in text
+    assert r"\begin{pmatrix} 0.5 \\ 1 \end{pmatrix} \ (\text{row 2 of } W)" in text
+    assert r"$\partial J/\partial z = (0, 1, 0)$" in text
+    margin = np.sort(z)[-1] - np.sort(z)[-2]
+    assert margin == pytest.approx(1.7) and "Our winner leads by $1.8 - 0.1 = 1.7$" in text
 
 
-# ---------------------------------------------------------------------------- 4. dropout
-def test_dropout_gradient(nb, text):
-    DropoutMLP = nb["DropoutMLP"]
-    X, y = nb["X_pool"][:15], nb["y_pool"][:15]
-    plain = problems.MLP(X, y, hidden=(6,), n_classes=10)
-    theta = plain.init(1)
-    np.testing.assert_allclose(DropoutMLP(X, y, 6, keep=1.0).grad(theta), plain.grad(theta), atol=1e-15)
-    # with a fixed mask the gradient is the exact gradient of that thinned network
-    net = DropoutMLP(X, y, 6, keep=0.5)
-
-    def thinned_loss(th):
-        (W1, b1), (W2, b2) = net.unflatten(th)
-        mask = np.random.default_rng(7).random((len(y), 6)) < 0.5
-        logits = np.tanh(X @ W1 + b1) * mask / 0.5 @ W2 + b2
-        logits -= logits.max(axis=1, keepdims=True)
-        return -np.mean(logits[np.arange(len(y)), y] - np.log(np.exp(logits).sum(axis=1)))
-
-    def thinned_grad(th):
-        net.rng = np.random.default_rng(7)
-        return net.grad(th)
-
-    assert gradcheck.gradcheck(thinned_loss, thinned_grad, theta).ok
-    distance = np.linalg.norm(nb["average"] - nb["plain"].grad(nb["theta"])) / np.linalg.norm(nb["plain"].grad(nb["theta"]))
-    assert 0.13 < distance < 0.17
-    _in(text, "the average differs from the plain gradient by about 15%")
-
-
-def test_dropout_narrows_the_gap(nb, text):
-    assert int(nb["corrupt"].sum()) == 53 and int(np.sum(nb["y_train"] != nb["y_train_true"])) == 47
-    assert len(nb["y_test"]) == 898
-    acc = nb["dropout_acc"]
-    plain, drop = acc[1.0], acc[0.5]
-    gap_plain = plain[:, -1, 0] - plain[:, -1, 1]
-    gap_drop = drop[:, -1, 0] - drop[:, -1, 1]
-    assert round(plain[:, -1, 0].mean(), 2) == 0.89 and round(plain[:, -1, 1].mean(), 2) == 0.76
-    assert round(drop[:, -1, 1].mean(), 2) == 0.80
-    test_curve = plain[:, :, 1].mean(axis=0)
-    assert np.argmax(test_curve) < 15 and test_curve[-1] < test_curve.max() - 0.05     # peaks early, then falls
-    assert np.all(gap_plain > 0.1) and np.all(gap_drop < 0.04)
-    assert 0.2 < gap_drop.mean() / gap_plain.mean() < 0.3                               # about a quarter
-    _in(text, "53 labels drawn anew, 47 of them now wrong", "898 test digits", "climbs to 0.89",
-        "peaks in the first 15 epochs and then falls, to 0.76", "ends above 0.1 for every seed",
-        "the test accuracy ends higher (0.80)", "the gap shrinks to about a quarter, below 0.04 for every seed")
-
-
-# ---------------------------------------------------------------------------- 5. gradient noise
-def test_noise_schedule(nb, text):
-    from lessons_lib.surfaces import Saddle
-    zero = Saddle()                                           # gradient (2x, -2y): zero at the origin
-    for eta, gamma in [(0.3, 0.55), (1.0, 0.0)]:
-        noisy = nb["NoisyGradient"](zero, eta, gamma, seed=5)
-        draws = np.array([noisy.grad(np.zeros(2)) for _ in range(4)])
-        rng = np.random.default_rng(5)
-        expected = [rng.normal(0.0, np.sqrt(eta / (1 + t) ** gamma), size=2) for t in range(4)]
-        np.testing.assert_allclose(draws, expected, rtol=1e-12)
-    _in(text, r"\sigma_t^2 = \frac{\eta}{(1+t)^{\gamma}}", r"\gamma = 0.55,\ \eta \in \{0.01,\ 0.3,\ 1\}")
-
-
-def test_noise_gets_gd_off_the_saddle(nb, text):
-    surface, saddle = nb["surface"], nb["saddle"]
-    assert np.linalg.norm(surface.grad(saddle)) < 1e-12
-    eig = np.linalg.eigvalsh(surface.hessian(saddle))
-    assert eig[0] < 0 < eig[1]                                # a saddle, not a minimum
-    assert np.linalg.norm(nb["exact"].x - saddle) < 1e-8
-    results = nb["noise_results"]
-    assert len(results) == 6
-    slowest = 0
-    for (eta, gamma), (escaped, distance, _) in results.items():
-        assert None not in escaped and len(escaped) == 10
-        slowest = max(slowest, max(escaped))
-    assert slowest <= 120
-    ends = {int(np.argmin(np.linalg.norm(surface.minima - h.x, axis=1)))
-            for _, _, paths in results.values() for h in paths}
-    assert len(ends) == 2                                     # both neighbouring minima are reached
-    for gamma in (0.55, 0.0):
-        medians = [np.median(results[eta, gamma][0]) for eta in (0.01, 0.3, 1.0)]
-        assert medians[0] > medians[1] > medians[2]           # a larger eta escapes sooner
-    for eta in (0.01, 0.3, 1.0):
-        annealed, constant = results[eta, 0.55], results[eta, 0.0]
-        assert 0 <= np.median(annealed[0]) - np.median(constant[0]) <= 10
-        assert 3.5 < np.median(constant[1]) / np.median(annealed[1]) < 5
-    _in(text, "Plain GD (lr = 0.05) never moves", "every one of the 60 runs escapes", "within 120 steps",
-        "a larger $\\eta$ escapes sooner", "about four times closer to a minimum",
-        "Where a run ends up (the upper or the lower minimum) is a matter of chance")
-
-
-# ---------------------------------------------------------------------------- 6. early stopping
-def _replay(losses, patience):
-    """The patience rule replayed on a list (independent of the notebook's callback)."""
-    best, best_at = np.inf, 0
-    for epoch, loss in enumerate(losses, start=1):
-        if loss < best:
-            best, best_at = loss, epoch
-        elif epoch - best_at >= patience:
-            return best_at, epoch
-    return best_at, len(losses)
-
-
-def test_early_stopping(nb, text):
-    watch, stop, full_run, stopped = nb["watch"], nb["stop"], nb["full_run"], nb["stopped_run"]
-    assert len(watch.losses) == 60 and full_run.epochs == 60 and full_run.steps == 600
-    assert (watch.best_epoch, stopped.epochs, stopped.steps) == (19, 24, 240)
-    assert stopped.message.startswith("stopped by callback after epoch 24")
-    assert _replay(watch.losses, 5) == (stop.best_epoch, stopped.epochs)
-    # the callback follows the rule for other patiences too
-    net, val = nb["net"], nb["val"]
-    for patience in (1, 3, 8):
-        cb = nb["EarlyStopping"](val, patience=patience)
-        h = loops.minibatch_gd(net, Adam(lr=0.005), net.init(0), batch_size=20, epochs=60, seed=0,
-                               record_path=False, callback=cb)
-        assert (cb.best_epoch, h.epochs) == _replay(watch.losses, patience)
-    assert round(min(watch.losses), 2) == 0.68 and round(watch.losses[-1], 2) == 0.96
-    X_test, y_test = nb["X_test"], nb["y_test"]
-    assert round(net.accuracy(stop.best_theta, X_test, y_test), 2) == 0.82
-    assert round(net.accuracy(full_run.x, X_test, y_test), 2) == 0.71
-    _in(text, "falls to its minimum at epoch 19", "the run stops at epoch 24, five epochs after the best one",
-        "240 steps instead of 600", "validation loss 0.68 against 0.96, test accuracy 0.82 against 0.71")
-
-
-# ---------------------------------------------------------------------------- 7. random search
-def test_random_beats_grid(nb, text):
-    trial, grid = nb["trial"], nb["grid"]
-    assert max(abs(trial(lr, 1e-6) - trial(lr, 1e-10)) for lr in nb["fine"][::4]) < 1e-6
-    assert len(grid) == 9 and len({lr for lr, _ in grid}) == 3
-    for seed in range(10):
-        points = nb["random_points"](seed)
-        assert len(points) == 9 and len({lr for lr, _ in points}) == 9
-        assert all(1e-3 <= lr <= 1 and 1e-10 <= eps <= 1e-6 for lr, eps in points)
-    random_best, grid_best = nb["random_best"], nb["grid_best"]
-    assert np.sum(random_best < grid_best) == 9
-    assert round(float(np.median(random_best)), 3) == 0.263 and round(grid_best, 3) == 0.272
-    _in(text, "changes the loss by less than $10^{-6}$", "only 3 tell us anything new",
-        "a 3 × 3 grid of 9 trials tries only **3** values", "try **9** different values",
-        "Random search beats the grid in 9 of 10 seeds", "the median of its ten best losses is 0.263, against the grid's 0.272")
+def test_max_affine_by_value_class():
+    ns = _run_cells("class Value:", "W0 = np.array(", "def pack(W, x, b):")
+    grads = ns["J_grad_by_value"](ns["pack"](W0, X0, B0))
+    np.testing.assert_array_equal(grads, np.concatenate([[0, 0, 2, 1, 0, 0], W0[1], [0, 1, 0]]))
+    assert gradcheck(ns["J_numbers"], ns["J_grad_by_value"], ns["pack"](W0, X0, B0)).ok
+    rng = np.random.default_rng(0)
+    for _ in range(5):                                   # other points, away from ties
+        theta = rng.normal(size=11)
+        assert gradcheck(ns["J_numbers"], ns["J_grad_by_value"], theta).ok

@@ -1,200 +1,134 @@
-"""What notebooks/14_which_optimizer.ipynb claims in words, checked against the library.
+"""What notebooks/14_backprop_networks.ipynb claims in words, checked against the library.
 
-The notebook's code cells (all but the figures) run here once, in the small setting
-(FULL = False), so the numbers checked are the numbers the notebook prints. Each test
-asserts a claim on them, checks the protocol itself (the same draws for every
-optimizer, selection on the validation set only, the same budget for all) and the
-closing project's scaffold (its gradient, its PCA baseline), and asserts that the
-notebook's text states exactly that number or phrase.
+The lesson's code IS the lesson here (the array layers, the two-layer network), so
+the tests run those cells of the notebook and check what they compute against
+lessons_lib (MLP.grad, SigmoidNeuron.grad, gradcheck); every number the text states
+is recomputed and asserted to appear in the notebook's markdown.
 """
-import math
-import re
+import inspect
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
+from lessons_lib import datasets, problems
+from lessons_lib.gradcheck import gradcheck
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import notebook_text
 
-from lessons_lib import datasets, gradcheck, loops, optimizers  # noqa: E402
+STEM = "14_backprop_networks"
 
-import notebook_text  # noqa: E402
-
-STEM = "14_which_optimizer"
-NOTEBOOK = notebook_text.path(STEM)
+text, code = notebook_text.fixtures(STEM, code_collapsed=True)
 
 
-def _cells(kind):
-    return notebook_text.sources(STEM, kind)
-
-
-@pytest.fixture(scope="module")
-def text():
-    return notebook_text.markdown(STEM)
+def _run_cells(*starts):
+    """Execute the notebook's code cells that begin with the given lines, in order; return the namespace."""
+    namespace = {"np": np, "problems": problems, "datasets": datasets, "gradcheck": gradcheck}
+    return notebook_text.run_cells_starting(STEM, starts, namespace)
 
 
 @pytest.fixture(scope="module")
-def nb():
-    """The notebook's namespace after its code cells ran, in the small setting."""
-    sources = _cells("code")
-    assert any(re.match(r"FULL = False\b", line) for s in sources for line in s.splitlines()), \
-        "the notebook must run the small setting by default (FULL = False)"
-    return notebook_text.run_cells(STEM, sources, {})
+def network():
+    """The array layers and the two-layer network, as the notebook runs them."""
+    return _run_cells("class Affine:", 'X, y = datasets.two_moons(n=200, noise=0.1, seed=0)')
 
 
-_in = notebook_text.says
+def test_links_the_shared_exercises_and_names_its_own(text):
+    assert "shares [exercises/13_backpropagation.ipynb](../exercises/13_backpropagation.ipynb)" in text
+    assert "Exercises 2 and 3 belong here" in text
+    for k in (2, 3):
+        assert f"[Exercise {k}](../exercises/13_backpropagation.ipynb)" in text
+    assert "[Exercise 1]" not in text
 
 
-def _settings(full):
-    """The settings cell run with FULL set to full (nothing is trained)."""
-    source = next(s for s in _cells("code") if s.lstrip().startswith("FULL ="))
-    ns = {}
-    exec(source.replace("FULL = False", f"FULL = {full}", 1), ns)
-    return ns
+def test_lesson_structure(text):
+    for heading in ("**Learning objectives.**", "**You need** lesson 13", "## Summary", "## Common mistakes",
+                    "## Further reading", "**Next:** [15 · Initialisation](15_initialisation.ipynb)"):
+        assert heading in text
+    notebook_text.assert_lesson_closing(text, 3, urls=("https://www.nature.com/articles/323533a0",))
 
 
-def test_the_two_settings(text):
-    small, full = _settings(False), _settings(True)
-    assert small["NAMES"] == ["GD", "Momentum", "Adagrad", "RMSProp", "Adadelta", "Adam"]
-    assert full["NAMES"] == [cls.__name__ for cls in optimizers.ALL_OPTIMIZERS if cls.__name__ != "AMSGrad"]
-    assert (small["N_TRAIN"], small["HIDDEN"], small["EPOCHS"], small["BATCH"], small["BUDGET"], small["SEEDS"]) \
-        == (500, 32, 10, 50, 8, 3)
-    assert (full["N_TRAIN"], full["HIDDEN"], full["EPOCHS"], full["BATCH"], full["BUDGET"], full["SEEDS"]) \
-        == (None, 64, 30, 32, 20, 5)
-    assert small["LR_RANGE"] == full["LR_RANGE"] == (1e-4, 10.0)
-    X, y = datasets.load_digits()
-    X_rest, _, y_rest, _ = datasets.train_test_split(X, y, test_fraction=0.3, seed=0)
-    assert len(datasets.train_test_split(X_rest, y_rest, test_fraction=0.3, seed=1)[2]) == 881
-    _in(text, "The small setting keeps six of the nine optimizers: GD, Momentum, Adagrad, RMSProp, Adadelta and Adam",
-        "It leaves out Nesterov, Adamax and Nadam",
-        "all nine optimizers on all 881 training digits, with 64 hidden units, 30 epochs in batches of 32, "
-        "20 rates per optimizer and 5 seeds",
-        "[exercises/14_which_optimizer.ipynb](../exercises/14_which_optimizer.ipynb)",
-        "python -m lessons_lib.grade exercises/14_which_optimizer.ipynb")
+def test_softmax_gradient_is_credited_to_lesson_03(text):
+    # the softmax cross-entropy and p - onehot(y) are taught in lesson 03 (losses)
+    assert "lesson 03 (the softmax cross-entropy and its gradient $p - \\mathrm{onehot}(y)$)" in text
+    assert "(P - \\mathrm{onehot}(y))/m$ (lesson 03;" in text
+    assert "lesson 02" not in text
 
 
-def test_data_and_budget(nb, text):
-    assert (len(nb["y_train"]), len(nb["y_val"]), len(nb["y_test"])) == (500, 377, 539)
-    assert nb["train_set"].n_params == 2410
-    # the validation and test sets are disjoint from the training set: standardised with its statistics only
-    assert np.allclose(nb["X_train"].mean(axis=0), 0, atol=1e-12)
-    for name in nb["NAMES"]:
-        assert len(nb["runs"][name]) == 24
-        for r in nb["runs"][name]:
-            assert (r["history"].steps, r["history"].samples_seen) == (100, 5000)
-    _in(text, "Every run used the same 100 steps and 5000 samples; the tuning cost 24 runs per optimizer")
+# ---------------------------------------------------------------------------- the two-layer network
+def test_array_backprop_matches_mlp_grad(network, text):
+    lesson = network
+    mlp, theta = lesson["mlp"], lesson["theta"]
+    assert mlp.sizes == (2, 16, 2) and mlp.activation == "relu" and mlp.n_samples == 200
+    assert "one relu hidden layer of 16 units, on 200 examples" in text
+    loss, grad = lesson["backprop"](theta)
+    assert loss == pytest.approx(mlp.loss(theta), rel=1e-14)
+    reference = mlp.grad(theta)
+    assert np.abs(grad - reference).max() / np.abs(reference).max() < 1e-15
+    assert "the largest difference is below $10^{-15}$ of the largest gradient" in text
+    for seed in (1, 2):                                  # not only at the notebook's point
+        t = mlp.init(seed=seed)
+        np.testing.assert_allclose(lesson["backprop"](t)[1], mlp.grad(t), rtol=1e-12, atol=1e-15)
+    result = gradcheck(mlp.loss, lambda t: lesson["backprop"](t)[1], theta)
+    assert result.ok and result.max_rel_error < 1e-6
+    assert mlp.n_params == 82 and "(here $2 \\times 82 = 164$)" in text
+    assert "a correct gradient then agrees to about 7 digits or more" in text
 
 
-def test_a_shared_rate_ranks_the_rate(nb, text):
-    shared = nb["shared"]
-    assert shared["GD"]["val_loss"] > 1.0 and shared["Adadelta"]["val_acc"][-1] < 0.2
-    assert shared["RMSProp"]["val_loss"] < 0.25 and shared["Adam"]["val_loss"] < 0.25
-    best = {name: min(nb["runs"][name], key=lambda r: r["val_loss"])["lr"] for name in nb["NAMES"]}
-    assert 0.005 < best["RMSProp"] < 0.02 and 0.005 < best["Adam"] < 0.02         # 0.01 is close to their best
-    assert best["GD"] > 100 * 0.01 and best["Adadelta"] > 100 * 0.01
-    _in(text, "At lr = 0.01, RMSProp and Adam look far better than GD, and Adadelta has hardly started",
-        "more than a hundred times too small for GD and Adadelta")
+def test_gradcheck_finds_the_mean_bug(text):
+    ns = _run_cells("class Affine:", 'X, y = datasets.two_moons(n=200, noise=0.1, seed=0)',
+                    "class AffineWithBug(Affine):")
+    result, mlp = ns["result"], ns["mlp"]
+    assert not result.ok and "gradient WRONG" in str(result)
+    assert ns["block"] in ("b1", "b2") and "points into a bias block" in text
+    _, wrong = ns["backprop"](ns["theta"], affine=ns["AffineWithBug"])
+    right = mlp.grad(ns["theta"])
+    layers = np.cumsum([0, 32, 16, 32, 2])
+    weights = np.r_[layers[0]:layers[1], layers[2]:layers[3]]
+    biases = np.r_[layers[1]:layers[2], layers[3]:layers[4]]
+    np.testing.assert_allclose(wrong[weights], right[weights], rtol=1e-12, atol=1e-15)   # the weights are right
+    np.testing.assert_allclose(wrong[biases] * 200, right[biases], rtol=1e-12, atol=1e-15)
+    assert "every bias gradient is 200 times too small, the batch size" in text
 
 
-def test_same_draws_for_every_optimizer(nb, text):
-    runs = nb["runs"]
-    for seed in range(3):
-        draws = nb["learning_rates"](seed)
-        assert len(draws) == 8 and np.all((draws >= 1e-4) & (draws <= 10))
-        for name in nb["NAMES"]:
-            assert [r["lr"] for r in runs[name] if r["seed"] == seed] == list(draws)
-    seed0 = np.sort(nb["learning_rates"](0))
-    assert not np.any((seed0 > 0.0023) & (seed0 < 0.1))
-    assert round(seed0[seed0 < 0.1].max(), 3) == 0.002 and round(seed0[seed0 > 0.0023].min(), 1) == 0.1
-    assert math.log10(10.0 / 1e-4) == 5
-    _in(text, "Eight random rates over five decades leave gaps: in seed 0 nothing lies between 0.002 and 0.1",
-        "Within a seed every optimizer gets **the same** draws")
+# ---------------------------------------------------------------------------- finite differences
+@pytest.fixture(scope="module")
+def differences():
+    neuron = problems.SigmoidNeuron()
+    w_at, b_at = 0.5, -1.0
+    exact = neuron.grad(np.array([w_at, b_at]))[0]
+
+    def f(w):
+        return neuron.loss(np.array([w, b_at]))
+
+    hs = 10.0 ** np.arange(-13, -0.99, 0.25)
+    fwd = np.array([abs((f(w_at + h) - f(w_at)) / h - exact) for h in hs])
+    cen = np.array([abs((f(w_at + h) - f(w_at - h)) / (2 * h) - exact) for h in hs])
+    return hs, fwd, cen, abs(f(w_at))
 
 
-def test_tuned_is_the_best_validation_loss_of_its_seed(nb):
-    for name in nb["NAMES"]:
-        for seed, r in enumerate(nb["tuned"][name]):
-            mine = [x for x in nb["runs"][name] if x["seed"] == seed]
-            assert r["seed"] == seed and r["val_loss"] == min(x["val_loss"] for x in mine)
-            assert np.isfinite(r["val_loss"]) and not r["history"].diverged
+def test_slopes_one_and_two(differences, text, code):
+    hs, fwd, cen, _ = differences
+    assert "hs = 10.0 ** np.arange(-13, -0.99, 0.25)" in code
+    slope_f = np.polyfit(np.log10(hs[hs >= 1e-4]), np.log10(fwd[hs >= 1e-4]), 1)[0]
+    slope_c = np.polyfit(np.log10(hs[hs >= 1e-3]), np.log10(cen[hs >= 1e-3]), 1)[0]
+    assert slope_f == pytest.approx(1.0, abs=0.02) and slope_c == pytest.approx(2.0, abs=0.02)
+    assert "the fitted slopes are 1 for the forward difference and 2 for the central one" in text
+    assert "Halve $h$ and the forward error halves, the central error drops four times" in text
 
 
-def test_sensitivity_curves(nb, text):
-    runs, window = nb["runs"], nb["window"]
-    best = {name: min(runs[name], key=lambda r: r["val_loss"])["lr"] for name in nb["NAMES"]}
-    assert all(0.01 <= best[n] <= 0.02 for n in ("RMSProp", "Adam"))
-    assert all(best[n] > 1 for n in ("GD", "Adadelta"))
-    for name in nb["NAMES"]:
-        lo, hi = window(name)
-        inside = [r["val_loss"] for r in runs[name] if lo <= r["lr"] <= hi]
-        assert max(inside) < 0.5                            # the window has no hole
-        width = math.log10(hi / lo)
-        if name == "Adadelta":
-            assert hi == max(r["lr"] for r in runs[name]) and round(hi, 2) == 5.65
-        else:
-            assert 1.5 <= width <= 1.8, (name, width)
-    near_one = lambda name: [r["val_loss"] for r in runs[name] if 1.0 <= r["lr"] <= 1.5]
-    for name in ("RMSProp", "Adam"):
-        assert len(near_one(name)) >= 3 and min(near_one(name)) > 4
-    gd_best = min(r["val_loss"] for r in runs["GD"])
-    assert max(near_one("GD")) < 1.5 * gd_best
-    _in(text, "RMSProp's and Adam's best tried rates lie between 0.01 and 0.02, GD's and Adadelta's above 1",
-        "Every usable window is between 1.5 and 1.8 decades wide, except Adadelta's, which ends at the largest "
-        "rate tried (5.65)", "Above their windows, RMSProp's and Adam's losses climb steeply: at rates around 1, both have "
-        "validation losses above 4. GD at the same rate is near its best",
-        "1.5 to 1.8 decades wide")
-
-
-def test_tuned_optimizers_are_within_the_noise(nb, text):
-    tuned, first_epoch = nb["tuned"], nb["first_epoch"]
-    mean_acc = {name: np.mean([r["val_acc"][-1] for r in rs]) for name, rs in tuned.items()}
-    assert all(0.92 <= a <= 0.95 for a in mean_acc.values())
-    assert max(mean_acc.values()) - min(mean_acc.values()) < 0.02
-    adadelta = [r["val_acc"][-1] for r in tuned["Adadelta"]]
-    assert 0.05 < max(adadelta) - min(adadelta) < 0.06
-    for name, rs in tuned.items():
-        reached = [first_epoch(r["val_acc"]) is not None for r in rs]
-        assert all(reached) == (name != "Adadelta"), name
-    assert max(mean_acc.values()) - mean_acc["GD"] < 0.005
-    for name in ("RMSProp", "Adam"):
-        assert 0.1 <= tuned[name][0]["lr"] <= 0.11
-    _in(text, "every optimizer ends with a mean validation accuracy between 92% and 95%",
-        "in every seed each one except Adadelta reaches 90% validation accuracy within the 10 epochs",
-        "within 2 percentage points of each other", "Adadelta's three tuned runs span almost 6 points",
-        "RMSProp and Adam had to settle for about 0.1 there", "within half a point of the best")
-
-
-def test_full_estimate_counts(nb):
-    assert 9 * 20 * 5 == 900 and loops.steps_per_epoch(881, 32) == 28
-    assert 900 * 30 * 28 == 756000
-
-
-# ---------------------------------------------------------------------------- the closing project
-def test_scaffold_gradient_and_training(nb, text):
-    LinearAutoencoder = nb["LinearAutoencoder"]
-    X = np.random.default_rng(0).random((7, 5))
-    small = LinearAutoencoder(X, code_size=2)
-    assert small.n_params == 5 * 2 + 2 + 2 * 5 + 5
-    for seed in range(3):
-        assert gradcheck.gradcheck(small.loss, small.grad, small.init(seed)).ok
-        assert gradcheck.gradcheck(lambda th: small.loss(th, np.array([1, 4])),
-                                   lambda th: small.grad(th, np.array([1, 4])), small.init(seed)).ok
-    h = nb["history"]
-    assert h.message == "completed 30 epochs (300 steps of batch size 50)"
-    assert h.final_loss / nb["best_possible"] - 1 < 0.05
-    _in(text, "within 5% of the best any linear autoencoder with a code of 8 can reach",
-        "(10 examples, a code of 3)")
-
-
-def test_pca_is_the_best_a_linear_autoencoder_can_do(nb):
-    """The baseline the notebook quotes: the autoencoder built from the top 8 principal directions reaches it."""
-    pixels, ae = nb["pixels"], nb["autoencoder"]
-    mean = pixels.mean(axis=0)
-    centred = pixels - mean
-    _, vectors = np.linalg.eigh(centred.T @ centred / len(pixels))
-    top = vectors[:, ::-1][:, :8]
-    theta = np.concatenate([top.ravel(), -mean @ top, top.T.ravel(), mean])
-    assert ae.loss(theta) == pytest.approx(nb["best_possible"], rel=1e-10)
-    assert np.linalg.norm(ae.grad(theta)) < 1e-10                  # a stationary point
-    assert nb["history"].final_loss > nb["best_possible"]
+def test_rounding_and_the_best_h(differences, text):
+    hs, fwd, cen, f_abs = differences
+    eps = np.finfo(float).eps
+    assert f"{eps:.1e}" == "2.2e-16" and r"$\varepsilon = 2.2 \times 10^{-16}$" in text
+    small = hs <= 1e-10                                  # rounding region: error grows as h shrinks
+    assert np.polyfit(np.log10(hs[small]), np.log10(fwd[small]), 1)[0] < -0.7
+    assert np.polyfit(np.log10(hs[small]), np.log10(cen[small]), 1)[0] < -0.7
+    within = (fwd[small] / (eps * f_abs / hs[small]))    # ... and stays near eps |f| / h
+    assert np.all((within > 0.01) & (within < 30))
+    h_f, h_c = hs[fwd.argmin()], hs[cen.argmin()]
+    assert 1e-10 <= h_f <= 1e-8 and 3e-10 < fwd.min() < 3e-9
+    assert "the forward difference is at best about $10^{-9}$ off, for $h$ between $10^{-10}$ and $10^{-8}$" in text
+    assert 1e-6 <= h_c <= 1e-5 and 1e-13 < cen.min() < 3e-12
+    assert "central one is at best about $10^{-12}$ off, for $h$ between $10^{-6}$ and $10^{-5}$" in text
+    assert "`lessons_lib.gradcheck` uses $10^{-6}$" in text
+    assert inspect.signature(gradcheck).parameters["h"].default == 1e-6

@@ -1,234 +1,250 @@
-"""The checkers of lessons_lib.grading.lesson04 and the structure of solutions/04_minibatch.ipynb.
+"""The checkers of lessons_lib.grading.lesson04 and the structure of solutions/04_error_surfaces.ipynb.
 
 The reference implementations are the notebook's own solution cells: the checker
 must accept them (visible and hidden cases), reject each typical bug with its
 specific message, and let NotImplementedError (an unanswered exercise) through.
 """
-import math
+import inspect
 
 import numpy as np
 import pytest
 
-from exercise_support import assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
+                              assert_notebook_structure, unanswered)
 from lessons_lib.grading import lesson04 as check
-from lessons_lib.loops import minibatch_gd, steps_per_epoch
+from lessons_lib.loops import minimize
 from lessons_lib.optimizers import GD
 from lessons_lib.problems import SigmoidNeuron
+from lessons_lib.surfaces import LocalMinima
 
 LESSON = "04"
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_steps_per_epoch_test", 2), ("ex2_make_batches_test", 3), ("ex3_minibatch_epoch_test", 4),
-          ("ex4_written", 1)]
+GRADED = [("ex1_toy_neuron_test", 4), ("ex2_contour_reading_test", 2), ("ex3_basins_test", 4)]
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 # --- exercise 1 ---------------------------------------------------------------------------------
 
-def test_steps_per_epoch_accepts_the_solution(ref):
-    check.steps_per_epoch(ref["steps_per_epoch"])
-    check.steps_per_epoch(ref["steps_per_epoch"], hidden=True)
+def test_toy_neuron_accepts_the_solution(ref):
+    args = ref["f"], ref["error"], ref["grad_w"], ref["grad_b"]
+    check.toy_neuron(*args)
+    check.toy_neuron(*args, hidden=True)
 
 
-def test_the_lecture_table_rounds_up(ref):
-    # batch: 1 step, stochastic: N steps, mini-batch: N/B rounded up (the last batch is smaller)
-    assert [ref["steps_per_epoch"](10, b) for b in (10, 1, 3)] == [1, 10, 4] == [
-        steps_per_epoch(10, b) for b in (10, 1, 3)]
+def test_toy_neuron_matches_the_lecture_numbers(ref):
+    # the lecture's start sits on a plateau: the error is large and the gradient tiny
+    assert ref["error"](-2.0, -2.0) == pytest.approx(SigmoidNeuron().loss(np.array([-2.0, -2.0])), rel=1e-12)
+    assert abs(ref["grad_w"](-2.0, -2.0)) < 0.01 and abs(ref["grad_b"](-2.0, -2.0)) < 0.01
 
 
-def _validated(count):
-    def steps(n, batch_size):
-        if n < 1:
-            raise ValueError(f"n must be >= 1, got {n}")
-        if not 1 <= batch_size <= n:
-            raise ValueError(f"batch_size must be between 1 and n, got {batch_size}")
-        return count(n, batch_size)
-    return steps
+def _parts(w, b, X, Y):
+    fx = _sigmoid(w * np.asarray(X) + b)
+    return fx, fx - np.asarray(Y)
 
 
-def _only_zero_checked(n, batch_size):
-    if batch_size < 1:
-        raise ValueError("batch_size must be >= 1")
-    return math.ceil(n / batch_size)
+def _error_overwriting_y(w, b, X, Y):
+    Y -= _sigmoid(w * X + b)  # the residual written into the caller's Y
+    return float(np.sum(0.5 * Y**2))
 
 
-def _vague_error(n, batch_size):
-    if not 1 <= batch_size <= n:
-        raise ValueError("bad input")
-    return math.ceil(n / batch_size)
-
-
-STEPS_BUGS = {
-    "floor": (_validated(lambda n, b: n // b), "would never be used"),
-    "floor + 1": (_validated(lambda n, b: n // b + 1), "no smaller batch left over"),
-    "true division": (_validated(lambda n, b: n / b), "not a whole number"),
-    "upside down": (_validated(lambda n, b: math.ceil(b / n)), "goes down as batch_size goes up"),
-    "no checks": (lambda n, b: math.ceil(n / b), "raised ZeroDivisionError"),
-    "batch larger than n": (_only_zero_checked, "returned without complaint"),
-    "vague error": (_vague_error, "does not name batch_size"),
+ERROR_BUGS = {
+    "mean": (lambda w, b, X, Y: np.mean(0.5 * _parts(w, b, X, Y)[1] ** 2), "averages over the points"),
+    "no half": (lambda w, b, X, Y: np.sum(_parts(w, b, X, Y)[1] ** 2), "twice the lecture's"),
+    "abs": (lambda w, b, X, Y: np.sum(np.abs(_parts(w, b, X, Y)[1])), "is not the sum over the points"),
+    "overwrites Y": (_error_overwriting_y, "changed the data X or Y"),
 }
 
 
-@pytest.mark.parametrize("bug", sorted(STEPS_BUGS))
-def test_steps_per_epoch_bugs_are_named(bug):
-    fn, message = STEPS_BUGS[bug]
-    assert_feedback(message, check.steps_per_epoch, fn)
+@pytest.mark.parametrize("bug", sorted(ERROR_BUGS))
+def test_error_bugs_are_named(ref, bug):
+    error, message = ERROR_BUGS[bug]
+    assert_feedback(message, check.toy_neuron, ref["f"], error, ref["grad_w"], ref["grad_b"])
 
 
-def test_steps_per_epoch_checks_n_too():
-    def no_n_check(n, batch_size):
-        if not 1 <= batch_size:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        if batch_size > max(n, 1):
-            raise ValueError(f"batch_size must be <= n, got {batch_size}")
-        return math.ceil(n / batch_size)
-    check.steps_per_epoch(no_n_check)  # the visible checks do not try n = 0 ...
-    assert_feedback("steps_per_epoch(0, 1) returned without complaint",
-                    check.steps_per_epoch, no_n_check, hidden=True)  # ... the hidden ones do
+def test_f_with_the_wrong_sign_is_named(ref):
+    f = lambda w, b, x: 1.0 / (1.0 + np.exp(w * x + b))  # noqa: E731
+    assert_feedback("falls as w*x + b grows", check.toy_neuron, f, ref["error"], ref["grad_w"], ref["grad_b"])
+
+
+def _grad(w, b, X, Y, *, x=True, mean=False, sigmoid_prime=True, scale=1.0):
+    fx, r = _parts(w, b, X, Y)
+    delta = r * (fx * (1 - fx) if sigmoid_prime else 1.0) * (np.asarray(X) if x else 1.0)
+    return scale * (np.mean(delta) if mean else np.sum(delta))
+
+
+GRAD_W_BUGS = {
+    "missing x": (lambda w, b, X, Y: _grad(w, b, X, Y, x=False), "leaves out a factor"),
+    "mean": (lambda w, b, X, Y: _grad(w, b, X, Y, mean=True), "averages over the points"),
+    "no f(1-f)": (lambda w, b, X, Y: _grad(w, b, X, Y, sigmoid_prime=False), "missing the sigmoid's derivative"),
+    "sign": (lambda w, b, X, Y: _grad(w, b, X, Y, scale=-1.0), "wrong sign"),
+    "twice": (lambda w, b, X, Y: _grad(w, b, X, Y, scale=2.0), "twice the right value"),
+    "other": (lambda w, b, X, Y: _grad(w, b, X, Y, scale=3.0), "not the derivative of the error"),
+}
+GRAD_B_BUGS = {
+    "times x": (lambda w, b, X, Y: _grad(w, b, X, Y), "multiplies by x"),
+    "mean": (lambda w, b, X, Y: _grad(w, b, X, Y, x=False, mean=True), "averages over the points"),
+    "no f(1-f)": (lambda w, b, X, Y: _grad(w, b, X, Y, x=False, sigmoid_prime=False),
+                  "missing the sigmoid's derivative"),
+    "sign": (lambda w, b, X, Y: _grad(w, b, X, Y, x=False, scale=-1.0), "wrong sign"),
+    "twice": (lambda w, b, X, Y: _grad(w, b, X, Y, x=False, scale=2.0), "twice the right value"),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(GRAD_W_BUGS))
+def test_grad_w_bugs_are_named(ref, bug):
+    grad_w, message = GRAD_W_BUGS[bug]
+    assert_feedback(message, check.toy_neuron, ref["f"], ref["error"], grad_w, ref["grad_b"])
+
+
+@pytest.mark.parametrize("bug", sorted(GRAD_B_BUGS))
+def test_grad_b_bugs_are_named(ref, bug):
+    grad_b, message = GRAD_B_BUGS[bug]
+    assert_feedback(message, check.toy_neuron, ref["f"], ref["error"], ref["grad_w"], grad_b)
 
 
 # --- exercise 2 ---------------------------------------------------------------------------------
 
-def test_make_batches_accepts_the_solution(ref):
-    check.make_batches(ref["make_batches"])
-    check.make_batches(ref["make_batches"], hidden=True)
+def test_contour_reading_accepts_the_solution(ref):
+    check.contour_reading(ref["steepest"], ref["flattest"])
+    check.contour_reading(ref["steepest"].lower(), " " + ref["flattest"], hidden=True)
 
 
-def test_the_solution_visits_examples_in_the_library_order(ref):
-    # same generator, same order as lessons_lib.loops.minibatch_gd's first epoch
-    batches = ref["make_batches"](10, 3, np.random.default_rng(5))
-    assert np.array_equal(np.concatenate(batches), np.random.default_rng(5).permutation(10))
+def test_the_notebook_draws_the_points_the_checker_grades(ref):
+    assert ref["points"] == check.CONTOUR_POINTS
 
 
-def _checked(make):
-    def make_batches(n, batch_size, rng):
-        if not 1 <= batch_size <= n:
-            raise ValueError(f"batch_size must be between 1 and n, got {batch_size}")
-        return make(n, batch_size, rng)
-    return make_batches
+def test_basin_of_defaults_are_the_checkers(ref):
+    defaults = inspect.signature(ref["basin_of"]).parameters
+    assert (defaults["lr"].default, defaults["steps"].default, defaults["tol"].default) == (
+        check.BASIN_LR, check.BASIN_STEPS, check.BASIN_TOL)
 
 
-def _cut(order, batch_size):
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+def test_contour_points_tell_height_from_slope():
+    # the exercise's traps exist: the highest point is the flattest, the lowest is not the flattest
+    s = check.contour_surface()
+    labels = sorted(check.CONTOUR_POINTS)
+    pts = np.array([check.CONTOUR_POINTS[k] for k in labels]).T
+    slope = np.linalg.norm(s.grad(pts), axis=0)
+    height = s.value(pts)
+    assert labels[np.argmax(height)] == labels[np.argmin(slope)]
+    assert labels[np.argmin(height)] != labels[np.argmin(slope)]
+    assert np.sort(slope)[-1] > 1.5 * np.sort(slope)[-2] and np.sort(slope)[1] > 2 * np.sort(slope)[0]
 
 
-MAKE_BATCHES_BUGS = {
-    "no shuffle": (_checked(lambda n, b, rng: _cut(np.arange(n), b)), "original order"),
-    "global numpy rng": (_checked(lambda n, b, rng: _cut(np.random.permutation(n), b)),
-                         "same seed gave different batches"),
-    "own generator": (_checked(lambda n, b, rng: _cut(np.random.default_rng(0).permutation(n), b)),
-                      "same order every time"),
-    "drops the last batch": (_checked(lambda n, b, rng: _cut(rng.permutation(n)[: n // b * b], b)),
-                             "never appear"),
-    "with replacement": (_checked(lambda n, b, rng: _cut(rng.integers(0, n, n), b)), "appears"),
-    "equal split": (_checked(lambda n, b, rng: np.array_split(rng.permutation(n), -(-n // b))),
-                    "every batch except the last must hold exactly batch_size"),
-    "float indices": (_checked(lambda n, b, rng: _cut(rng.permutation(n).astype(float), b)), "integer indices"),
-    "an array": (_checked(lambda n, b, rng: rng.permutation(n)), "should return a list of index arrays"),
-    "no checks": (lambda n, b, rng: _cut(rng.permutation(n), b), "does not name batch_size"),
-}
-
-
-@pytest.mark.parametrize("bug", sorted(MAKE_BATCHES_BUGS))
-def test_make_batches_bugs_are_named(bug):
-    fn, message = MAKE_BATCHES_BUGS[bug]
-    assert_feedback(message, check.make_batches, fn)
+@pytest.mark.parametrize("steepest, flattest, message", [
+    ("A", "A", "high is not steep"),
+    ("C", "A", "is not the steepest"),
+    ("B", "C", "low is not flat"),
+    ("B", "B", "crowd together"),
+    ("B", "D", "is not the flattest"),
+    ("E", "A", "should be one of the labels"),
+    ("B", 0, "should be one of the labels"),
+])
+def test_contour_reading_mistakes_are_named(steepest, flattest, message):
+    assert_feedback(message, check.contour_reading, steepest, flattest)
 
 
 # --- exercise 3 ---------------------------------------------------------------------------------
 
-def test_minibatch_epoch_accepts_the_solution(ref):
-    check.minibatch_epoch(ref["minibatch_epoch"])
-    check.minibatch_epoch(ref["minibatch_epoch"], hidden=True)
+def test_basins_accepts_the_solution(ref):
+    check.basins(ref["descend"], ref["basin_of"])
+    check.basins(ref["descend"], ref["basin_of"], hidden=True)
 
 
-def test_the_solution_is_the_library_loop_on_the_lecture_problem(ref):
-    # 100 epochs of the fixed stochastic listing = lessons_lib's sgd without shuffling
-    w, b = -2.0, -2.0
-    X, Y = np.array([0.5, 2.5]), np.array([0.2, 0.9])
-    for _ in range(100):
-        w, b = ref["minibatch_epoch"](w, b, X, Y, 1.0, 1)
-    history = minibatch_gd(SigmoidNeuron(), GD(1.0), [-2.0, -2.0], batch_size=1, epochs=100, shuffle=False)
-    assert np.allclose([w, b], history.x, rtol=1e-12, atol=0)
+def _walk(surface, start, lr, steps, sign=-1.0):
+    p = np.array(start, dtype=float)
+    for _ in range(steps):
+        p = p + sign * lr * surface.grad(p)
+    return p
 
 
-def _epoch(w, b, X, Y, eta, batch_size, *, reset=True, drop_tail=False, mean=False, per_point=False,
-           update=True, check_size=True):
-    """Mini-batch GD on the toy neuron written the way students write it, with switchable bugs."""
-    n = len(X)
-    if check_size and not 1 <= batch_size <= n:
-        raise ValueError(f"batch_size must be between 1 and {n}, got {batch_size}")
-    dw = db = 0.0
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        if drop_tail and stop - start < batch_size:
-            break
-        if reset:
-            dw = db = 0.0
-        for x, y in zip(X[start:stop], Y[start:stop]):
-            fx = 1.0 / (1.0 + np.exp(-(w * x + b)))
-            gw, gb = (fx - y) * fx * (1 - fx) * x, (fx - y) * fx * (1 - fx)
-            if per_point:
-                w, b = w - eta * gw, b - eta * gb
-            dw, db = dw + gw, db + gb
-        if mean:
-            dw, db = dw / (stop - start), db / (stop - start)
-        if update and not per_point:
-            w, b = w - eta * dw, b - eta * db
-    return w, b
+def _descend_in_place(surface, start, lr, steps):
+    p = start  # no copy: the caller's start moves along
+    for _ in range(steps):
+        p -= lr * surface.grad(p)
+    return p
 
 
-def _listing_minibatch(w, b, X, Y, eta, batch_size):
-    """The lecture's mini-batch listing for one epoch: sums never reset, update only on full batches."""
-    dw = db = 0.0
-    seen = 0
-    for x, y in zip(X, Y):
-        fx = 1.0 / (1.0 + np.exp(-(w * x + b)))
-        dw += (fx - y) * fx * (1 - fx) * x
-        db += (fx - y) * fx * (1 - fx)
-        seen += 1
-        if seen % batch_size == 0:
-            w, b = w - eta * dw, b - eta * db
-    return w, b
-
-
-def _sorts_x(w, b, X, Y, eta, batch_size):
-    X.sort()  # "tidies" the caller's data
-    return _epoch(w, b, X, Y, eta, batch_size)
-
-
-EPOCH_BUGS = {
-    "never reset (stochastic listing)": (lambda *a: _epoch(*a, reset=False), "still carry over"),
-    "drops the last batch": (lambda *a: _epoch(*a, drop_tail=True), "last, smaller batch never updates"),
-    "mean": (lambda *a: _epoch(*a, mean=True), "divide by the batch size"),
-    "per point": (lambda *a: _epoch(*a, per_point=True), "update after every single point"),
-    "no update": (lambda *a: _epoch(*a, update=False), "returns the start unchanged"),
-    "the lecture's mini-batch listing": (_listing_minibatch, "still carry over"),
-    "no size check": (lambda *a: _epoch(*a, check_size=False), "does not name batch_size"),
-    "changes X": (_sorts_x, "changed the data X or Y"),
-    "other": (lambda w, b, X, Y, eta, bs: _epoch(w, b, X, Y, 0.9 * eta, bs), "not where mini-batch"),
+DESCEND_BUGS = {
+    "ascent": (lambda s, p, lr, steps: _walk(s, p, lr, steps, sign=1.0), "climbs"),
+    "no update": (lambda s, p, lr, steps: np.array(p, dtype=float), "returns the start point"),
+    "one too many": (lambda s, p, lr, steps: _walk(s, p, lr, steps + 1), "one step too many"),
+    "one too few": (lambda s, p, lr, steps: _walk(s, p, lr, steps - 1), "one step too few"),
+    "in place": (_descend_in_place, "changed the array start"),
+    "lr doubled": (lambda s, p, lr, steps: _walk(s, p, 2 * lr, steps), "not where gradient descent"),
 }
 
 
-@pytest.mark.parametrize("bug", sorted(EPOCH_BUGS))
-def test_minibatch_epoch_bugs_are_named(bug):
-    fn, message = EPOCH_BUGS[bug]
-    assert_feedback(message, check.minibatch_epoch, fn)
+@pytest.mark.parametrize("bug", sorted(DESCEND_BUGS))
+def test_descend_bugs_are_named(ref, bug):
+    descend, message = DESCEND_BUGS[bug]
+    assert_feedback(message, check.basins, descend, ref["basin_of"])
 
 
-def test_the_listing_with_batch_size_zero_divides_by_zero():
-    with pytest.raises(ZeroDivisionError):
-        _listing_minibatch(-2.0, -2.0, np.array([0.5, 2.5]), np.array([0.2, 0.9]), 1.0, 0)
+def _basin(surface, start, lr=0.02, steps=1000, *, tol=True, nearest_to_start=False, order=None,
+           empty_check=True, own_steps=None):
+    end = np.array(start, dtype=float) if nearest_to_start else _walk(surface, start, lr, own_steps or steps)
+    if empty_check and len(surface.minima) == 0:
+        return -1
+    dist = np.linalg.norm(surface.minima - end, axis=1)
+    i = int(np.argmin(dist))
+    if tol and not nearest_to_start and dist[i] > check.BASIN_TOL:
+        return -1
+    return order(i, len(dist)) if order else i
+
+
+BASIN_BUGS = {
+    "nearest to start": (lambda s, p, lr=0.02, steps=1000: _basin(s, p, lr, steps, nearest_to_start=True),
+                         "nearest to the start"),
+    "no tolerance": (lambda s, p, lr=0.02, steps=1000: _basin(s, p, lr, steps, tol=False),
+                     "only if the end point is within"),
+    "always -1": (lambda s, p, lr=0.02, steps=1000: -1, "returned -1"),
+    "crash without minima": (lambda s, p, lr=0.02, steps=1000: _basin(s, p, lr, steps, empty_check=False),
+                             "surface.minima is empty"),
+    "reversed order": (lambda s, p, lr=0.02, steps=1000: _basin(s, p, lr, steps, order=lambda i, k: k - 1 - i),
+                       "index i means row i"),
+    "ignores steps": (lambda s, p, lr=0.02, steps=1000: _basin(s, p, lr, steps, own_steps=1000),
+                      "pass the lr and steps it is given"),
+    "ignores lr": (lambda s, p, lr=0.02, steps=1000: _basin(s, p, 0.02, steps),
+                   "pass the lr and steps it is given"),
+    "not an index": (lambda s, p, lr=0.02, steps=1000: "minimum 0", "should be a number"),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(BASIN_BUGS))
+def test_basin_of_bugs_are_named(ref, bug):
+    basin_of, message = BASIN_BUGS[bug]
+    assert_feedback(message, check.basins, ref["descend"], basin_of)
+
+
+def test_some_starts_do_not_end_at_the_nearest_minimum():
+    # the claim in exercise 3: GD from a start does not always reach the minimum nearest to it
+    s = LocalMinima()
+    differ = 0
+    for start in [(-0.2, -1.6), (-0.2, 0.6), (0.0, -0.6), (0.0, 2.0)]:
+        end = minimize(s, GD(check.BASIN_LR), np.array(start), steps=check.BASIN_STEPS).x
+        reached = int(np.argmin(np.linalg.norm(s.minima - end, axis=1)))
+        nearest = int(np.argmin(np.linalg.norm(s.minima - np.array(start), axis=1)))
+        differ += reached != nearest
+    assert differ == 4
 
 
 # --- unanswered exercises -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("checker", [check.steps_per_epoch, check.make_batches, check.minibatch_epoch])
-def test_not_implemented_passes_through(checker):
-    assert_not_implemented_passes_through(checker)
+@pytest.mark.parametrize("checker, args", [
+    (check.toy_neuron, (unanswered,) * 4), (check.basins, (unanswered, unanswered)),
+])
+def test_not_implemented_passes_through(checker, args):
+    assert_not_implemented_passes_through(checker, *args)
 
 
 # --- the notebook -----------------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
+    # a question with one answer has nothing left to hide
     # each test cell also says, in one line, that the visible checks passed
-    assert_notebook_structure(nb, GRADED,
-                              prints=["ex1_steps_per_epoch_test", "ex2_make_batches_test", "ex3_minibatch_epoch_test"])
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex2_contour_reading_test"],
+                              prints=["ex1_toy_neuron_test", "ex2_contour_reading_test", "ex3_basins_test"])

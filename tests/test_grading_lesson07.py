@@ -1,4 +1,4 @@
-"""Exercises 07 (momentum): the checkers in lessons_lib.grading.lesson07
+"""Exercises 07 (the learning rate): the checkers in lessons_lib.grading.lesson07
 and the source notebook.
 
 The reference implementations are the notebook's own answer cells; each typical bug
@@ -8,256 +8,161 @@ import numpy as np
 import pytest
 
 from exercise_support import assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure
-from lessons_lib.grading import Feedback
 from lessons_lib.grading import lesson07 as check
 
 LESSON = "07"
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_momentum_step_test", 3), ("ex2_momentum_descent_test", 2), ("ex3_velocity_weights_test", 2),
-          ("ex4_optimal_momentum_test", 2)]
+GRADED = [("ex1_pick_lr_test", 2), ("ex2_linear_decay_test", 2), ("ex3_robbins_monro_test", 2)]
 
 
-# -- exercise 1: momentum_step ----------------------------------------------------------------
+# -- exercise 1: pick a learning rate -----------------------------------------------------
 
-def test_momentum_step_accepts_reference(ref):
-    check.momentum_step(ref["momentum_step"])
-    check.momentum_step(ref["momentum_step"], hidden=True)
-
-
-def test_momentum_step_accepts_in_place_state():
-    def step(theta, grad_fn, state, lr, gamma):
-        v = state["v"]
-        v *= gamma
-        v += lr * np.asarray(grad_fn(theta))
-        return theta - v
-    check.momentum_step(step, hidden=True)
+def test_pick_accepts_reference(ref):
+    assert abs(ref["my_lr"] - 2 / 5.5) < 1e-12
+    check.pick_learning_rate(ref["my_lr"])
+    check.pick_learning_rate(ref["my_lr"], hidden=True)
 
 
-def _mixed_plus(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] + lr * grad_fn(theta)
-    return theta + state["v"]
+def test_task_text_quotes_the_checker_numbers(sources):
+    text = sources["ex1_task"]
+    assert f"kappa={check.PICK_KAPPA:g}, scale={check.PICK_SCALE:g}" in text
+    assert f"steps={check.PICK_STEPS}" in text and check.PICK_TOL == 1e-6 and "`1e-6`" in text
 
 
-def _mixed_minus(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] - lr * grad_fn(theta)
-    return theta - state["v"]
+def test_pick_window_matches_the_analysis():
+    """Both eigen-directions must shrink enough: the accepted rates are those with
+    8 * max|1 - lr*lambda|^(2*60) about below 1e-6 (the two halves of the loss are 4 each)."""
+    for lr in (0.25, 0.3, 0.37):
+        check.pick_learning_rate(lr, hidden=True)
+    for lr in (0.2, 0.38):
+        assert_feedback("too slow", check.pick_learning_rate, lr)
 
 
-def _goodfellow(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] - lr * grad_fn(theta)
-    return theta + state["v"]
+@pytest.mark.parametrize("lr, message", [
+    (0.41, "GD diverges: the loss grows every step. The stability limit is 2/lambda_max"),
+    (2.0, "GD diverges"),
+    (0.4, "never settles"),
+    (0.1, "the shallow direction (the smallest eigenvalue) creeps"),
+    (0.39, "the steep direction swings back and forth"),
+    ("0.3", "should be a number > 0"),
+    (-0.3, "should be a number > 0"),
+    (True, "should be a number > 0"),
+    (float("nan"), "should be a number > 0"),
+])
+def test_pick_names_the_problem(lr, message):
+    assert_feedback(message, check.pick_learning_rate, lr)
 
 
-def _no_gamma(theta, grad_fn, state, lr, gamma):
-    state["v"] = state["v"] + lr * grad_fn(theta)
-    return theta - state["v"]
+def test_pick_hidden_starts_reject_an_edge_rate():
+    check.pick_learning_rate(0.24)   # fine from surface.start ...
+    # ... but not from a start on the shallow axis
+    assert_feedback("same initial loss", check.pick_learning_rate, 0.24, hidden=True)
 
 
-def _plain_gd(theta, grad_fn, state, lr, gamma):
-    state["v"] = lr * grad_fn(theta)
-    return theta - state["v"]
+def test_hidden_starts_have_the_start_loss():
+    surface = check.pick_surface()
+    for p in check.hidden_starts(surface):
+        assert np.isclose(surface.loss(p), surface.loss(surface.start))
 
 
-def _not_stored(theta, grad_fn, state, lr, gamma):
-    v = gamma * state["v"] + lr * grad_fn(theta)
-    return theta - v
+# -- exercise 2: linear decay ------------------------------------------------------------------
+
+def test_linear_decay_accepts_reference(ref):
+    check.linear_decay(ref["linear_decay"])
+    check.linear_decay(ref["linear_decay"], hidden=True)
 
 
-def _no_lr(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] + grad_fn(theta)
-    return theta - state["v"]
+def _off_by_one(t, lr0, lr_tau, tau):
+    alpha = min(t / tau, 1.0)
+    return (1 - alpha) * lr0 + alpha * lr_tau
 
 
-def _average(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] + (1 - gamma) * lr * grad_fn(theta)
-    return theta - state["v"]
+def _never_holds(t, lr0, lr_tau, tau):
+    alpha = (t - 1) / tau
+    return (1 - alpha) * lr0 + alpha * lr_tau
 
 
-def _old_velocity(theta, grad_fn, state, lr, gamma):
-    new_theta = theta - state["v"]
-    state["v"] = gamma * state["v"] + lr * grad_fn(theta)
-    return new_theta
+def _integer_division(t, lr0, lr_tau, tau):
+    alpha = min((t - 1) // tau, 1)
+    return (1 - alpha) * lr0 + alpha * lr_tau
 
 
-def _in_place(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] + lr * grad_fn(theta)
-    theta -= state["v"]
-    return theta
+def _swapped(t, lr0, lr_tau, tau):
+    alpha = min((t - 1) / tau, 1.0)
+    return (1 - alpha) * lr_tau + alpha * lr0
 
 
-def _twice(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] + lr * grad_fn(theta)
-    assert grad_fn(theta) is not None
-    return theta - state["v"]
+def _floor(t, lr0, lr_tau, tau):
+    alpha = min((t - 1) / tau, 1.0)
+    return max((1 - alpha) * lr0 + alpha * lr_tau, 0.01)
 
 
-def _never(theta, grad_fn, state, lr, gamma):
-    return theta - lr
+_calls = []
 
 
-def _no_return(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] + lr * grad_fn(theta)
-
-
-def _look_ahead(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] + lr * grad_fn(theta - gamma * state["v"])
-    return theta - state["v"]
-
-
-def _renamed_key(theta, grad_fn, state, lr, gamma):
-    state["velocity"] = gamma * state.pop("v") + lr * grad_fn(theta)
-    return theta - state["velocity"]
-
-
-def _crashes(theta, grad_fn, state, lr, gamma):
-    return theta - state["velocity"]
+def _counter(t, lr0, lr_tau, tau):
+    _calls.append(t)           # counts its own calls instead of using t
+    k = (len(_calls) - 1) % (3 * tau + 2)
+    alpha = min(k / tau, 1.0)
+    return (1 - alpha) * lr0 + alpha * lr_tau
 
 
 @pytest.mark.parametrize("bug, message", [
-    (_mixed_plus, "two sign conventions are mixed"),
-    (_mixed_minus, "two sign conventions are mixed"),
-    (_goodfellow, "Goodfellow's convention"),
-    (_no_gamma, "your velocity never forgets"),
-    (_plain_gd, "plain gradient descent"),
-    (_not_stored, "state['v'] is still zero after step 1"),
-    (_no_lr, "multiplied by lr"),
-    (_average, "your velocity is an average"),
-    (_old_velocity, "velocity of the previous step"),
-    (_in_place, "changed the array theta it was given"),
-    (_twice, "called grad_fn 2 times"),
-    (_never, "never called grad_fn"),
-    (_no_return, "returned None"),
-    (_look_ahead, "only Nesterov looks ahead"),
-    (_renamed_key, "state has no key 'v'"),
-    (_crashes, "momentum_step raised KeyError"),
+    (_off_by_one, "off by one step: at t = 1 your rate is not lr0"),
+    (_never_holds, "after step tau your rate keeps changing"),
+    (_integer_division, "integer division"),
+    (_swapped, "it should start at lr0"),
+    (_floor, "at t = 100 (k = 99) your rate is 0.01"),
+    (_counter, "depend only on its arguments"),
+    (lambda t, lr0, lr_tau, tau: None, "returned None"),
+    (lambda t, lr0, lr_tau, tau: [lr0], "should have shape ()"),
 ])
-def test_momentum_step_names_the_bug(bug, message):
-    assert_feedback(message, check.momentum_step, bug)
+def test_linear_decay_names_the_bug(bug, message):
+    _calls.clear()
+    assert_feedback(message, check.linear_decay, bug)
 
 
-def test_a_rule_that_only_fits_the_visible_cases_fails_hidden(ref):
-    def flat_only(theta, grad_fn, state, lr, gamma):
-        if np.ndim(theta) != 1:
-            return np.asarray(theta, dtype=float).copy()
-        return ref["momentum_step"](theta, grad_fn, state, lr, gamma)
-    check.momentum_step(flat_only)
-    with pytest.raises(Feedback):
-        check.momentum_step(flat_only, hidden=True)
+def test_linear_decay_passes_not_implemented_through():
+    assert_not_implemented_passes_through(check.linear_decay)
 
 
-# -- exercise 2: the momentum listing --------------------------------------------------------
+# -- exercise 3: Robbins-Monro -----------------------------------------------------------------
 
-def _listing(vb_fixed=False):
-    """The lecture's listing: v_b is built from dw and b moves with v_w (vb_fixed: v_b from db)."""
-    def descent(neuron, w, b, lr, gamma, epochs):
-        v_w, v_b = 0.0, 0.0
-        rows = [(w, b, v_w, v_b)]
-        for _ in range(epochs):
-            dw, db = neuron.grad(np.array([w, b]))
-            v_w = gamma * v_w + lr * dw
-            v_b = gamma * v_b + lr * (db if vb_fixed else dw)
-            w = w - v_w
-            b = b - v_w
-            rows.append((w, b, v_w, v_b))
-        return rows
-    return descent
+def test_robbins_monro_accepts_reference(ref):
+    check.robbins_monro(ref["robbins_monro_names"])
+    check.robbins_monro(list(ref["robbins_monro_names"]))
 
 
-def test_momentum_descent_accepts_reference(ref):
-    check.momentum_descent(ref["momentum_descent"])
-    check.momentum_descent(ref["momentum_descent"], hidden=True)
+def test_the_numeric_criterion_agrees_with_the_p_series():
+    """sum 1/k^p diverges exactly for p <= 1: the checker's test must say so."""
+    for p, diverging in [(0.5, True), (0.75, True), (1.0, True), (1.5, False), (2.0, False)]:
+        assert check.diverges(lambda t: 1.0 / t**p, 1) == diverging
+    assert check.diverges(lambda t: 0.1, 1) and check.diverges(lambda t: 0.1, 2)
+    assert not check.diverges(lambda t: 0.5**t, 1)
+    assert check.robbins_monro_set() == {"inverse_time", "inverse_power_0.75"}
 
 
-@pytest.mark.parametrize("bug, message", [
-    (_listing(), "your v_b uses dw where it should use db"),
-    (_listing(vb_fixed=True), "b moves with v_w"),
-    (lambda *args, **kwargs: _listing()(*args, **kwargs)[1:], "there should be 101 rows"),
-    (lambda *args, **kwargs: [r[:2] for r in _listing()(*args, **kwargs)], "list of rows (w, b, v_w, v_b)"),
+def test_every_schedule_is_in_the_task_table(sources):
+    text = sources["ex3_task"]
+    for name, (formula, _) in check.SCHEDULES.items():
+        assert f"| `{name}` | {formula} |" in text
+
+
+@pytest.mark.parametrize("answer, message", [
+    ({"inverse_time", "inverse_power_0.75", "constant"}, "1 of your picks adds up to infinity when squared"),
+    ({"inverse_time", "inverse_power_0.75", "exponential", "step_decay"}, "2 of your picks add up to a finite total"),
+    ({"inverse_time"}, "you left out 1 schedule that satisfies both conditions"),
+    (set(), "you left out 2 schedules"),
+    ({"inverse_time", "inverse_power_0.75", "linear_decay"}, "when squared"),
+    ({"inverse_time", "inverse_power_0.75", "linear_to_zero"}, "finite total"),
+    ("inverse_time", "as a set of names"),
+    ({"inverse-time"}, "unknown schedule name(s) ['inverse-time']"),
 ])
-def test_momentum_descent_names_the_bug(bug, message):
-    assert_feedback(message, check.momentum_descent, bug)
-
-
-def test_momentum_descent_hidden_catches_a_hard_wired_neuron(ref):
-    def own_neuron(neuron, w, b, lr, gamma, epochs):
-        return ref["momentum_descent"](check.SigmoidNeuron(), w, b, lr, gamma, epochs)
-    check.momentum_descent(own_neuron)
-    assert_feedback("leaves the course's path", check.momentum_descent, own_neuron, hidden=True)
-
-
-# -- exercise 3: weights and horizon --------------------------------------------------------
-
-def test_weights_and_horizon_accept_reference(ref):
-    check.velocity_weights(ref["velocity_weights"], hidden=True)
-    check.horizon(ref["horizon"], hidden=True)
-
-
-@pytest.mark.parametrize("bug, message", [
-    (lambda t, lr, gamma: lr * gamma ** np.arange(t), "opposite order"),
-    (lambda t, lr, gamma: gamma ** np.arange(t - 1, -1, -1.0), "missing the learning rate"),
-    (lambda t, lr, gamma: lr * gamma ** np.arange(t, 0, -1.0), "off by one"),
-    (lambda t, lr, gamma: lr * gamma ** np.arange(t - 1, -1, -1.0)[1:], "so 5 weights"),
-    (lambda t, lr, gamma: np.full(t, lr), "do not match what momentum puts in v"),
-])
-def test_velocity_weights_names_the_bug(bug, message):
-    assert_feedback(message, check.velocity_weights, bug)
-
-
-@pytest.mark.parametrize("bug, message", [
-    (lambda gamma: gamma / (1 - gamma), "leaves out the newest gradient"),
-    (lambda gamma: 1 / (1 - gamma**2), "watch what v / lr settles to"),
-    (lambda gamma: None, "returned None"),
-])
-def test_horizon_names_the_bug(bug, message):
-    assert_feedback(message, check.horizon, bug)
-
-
-# -- exercise 4: the best lr and gamma ---------------------------------------------------------
-
-@pytest.mark.parametrize("mu, L", [(1.0, 100.0), (0.5, 5.0), (0.01, 1.0), (0.1, 1000.0), (2.0, 8.0)])
-def test_measured_rate_matches_theory_for_the_optimum(ref, mu, L):
-    lr, gamma = ref["optimal_momentum"](mu, L)
-    kappa = L / mu
-    target = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
-    assert abs(check.measured_rate(mu, L, lr, gamma) / target - 1) < 0.01
-    # and no pair nearby does better: the optimum is an optimum
-    for factor in (0.97, 1.03):
-        assert check.measured_rate(mu, L, lr, gamma * factor) > target * 0.999
-        assert check.measured_rate(mu, L, lr * factor, gamma) > target * 0.999
-
-
-def test_optimal_momentum_accepts_reference(ref):
-    check.optimal_momentum(ref["optimal_momentum"], hidden=True)
-
-
-def _best(mu, L):
-    s = np.sqrt(L / mu)
-    return (2 / (np.sqrt(L) + np.sqrt(mu))) ** 2, ((s - 1) / (s + 1)) ** 2
-
-
-@pytest.mark.parametrize("bug, message", [
-    (lambda mu, L: (2 / (np.sqrt(L) + np.sqrt(mu)), _best(mu, L)[1]), "wrong units"),
-    (lambda mu, L: (_best(mu, L)[0], np.sqrt(_best(mu, L)[1])), "the rate or its square"),
-    (lambda mu, L: (2 / (L + mu), _best(mu, L)[1]), "best rate for plain gradient descent"),
-    (lambda mu, L: (_best(mu, L)[0], ((L / mu - 1) / (L / mu + 1)) ** 2), "comes from sqrt(kappa)"),
-    (lambda mu, L: (10 * _best(mu, L)[0], _best(mu, L)[1]), "momentum diverges"),
-    (lambda mu, L: (0.9 * _best(mu, L)[0], 0.9), "shrinks by"),
-    (lambda mu, L: (_best(mu, L)[0], 1.0), "0 <= gamma < 1"),
-    (lambda mu, L: _best(mu, L)[0], "should have shape (2,)"),
-])
-def test_optimal_momentum_names_the_bug(bug, message):
-    assert_feedback(message, check.optimal_momentum, bug)
-
-
-# -- unanswered exercises -----------------------------------------------------------------
-
-@pytest.mark.parametrize("checker", [check.momentum_step, check.momentum_descent, check.velocity_weights,
-                                     check.horizon, check.optimal_momentum])
-def test_not_implemented_passes_through(checker):
-    assert_not_implemented_passes_through(checker)
+def test_robbins_monro_names_the_problem(answer, message):
+    assert_feedback(message, check.robbins_monro, answer)
 
 
 # -- the notebook ------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert_notebook_structure(nb, GRADED)
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex3_robbins_monro_test"])

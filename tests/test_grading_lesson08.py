@@ -1,4 +1,4 @@
-"""Exercises 08 (Nesterov accelerated gradient): the checkers in lessons_lib.grading.lesson08
+"""Exercises 08 (momentum): the checkers in lessons_lib.grading.lesson08
 and the source notebook.
 
 The reference implementations are the notebook's own answer cells; each typical bug
@@ -8,219 +8,251 @@ import numpy as np
 import pytest
 
 from exercise_support import assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure
+from lessons_lib.grading import Feedback
 from lessons_lib.grading import lesson08 as check
 
 LESSON = "08"
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_nesterov_step_test", 3), ("ex2_nag_descent_test", 2), ("ex3_torch_form_test", 3)]
+GRADED = [("ex1_momentum_step_test", 3), ("ex2_momentum_descent_test", 2), ("ex3_velocity_weights_test", 2),
+          ("ex4_optimal_momentum_test", 2)]
 
 
-# -- exercise 1: nesterov_step ----------------------------------------------------------------
+# -- exercise 1: momentum_step ----------------------------------------------------------------
 
-def test_nesterov_step_accepts_reference(ref):
-    check.nesterov_step(ref["nesterov_step"])
-    check.nesterov_step(ref["nesterov_step"], hidden=True)
-
-
-def test_nesterov_step_accepts_the_lecture_form():
-    """w_temp = w - gamma*v; w' = w_temp - lr*grad(w_temp); v' = gamma*v + lr*grad(w_temp): the same rule."""
-    def lecture(theta, grad_fn, state, lr, gamma):
-        temp = theta - gamma * state["v"]
-        g = grad_fn(temp)
-        state["v"] = gamma * state["v"] + lr * g
-        return temp - lr * g
-    check.nesterov_step(lecture, hidden=True)
+def test_momentum_step_accepts_reference(ref):
+    check.momentum_step(ref["momentum_step"])
+    check.momentum_step(ref["momentum_step"], hidden=True)
 
 
-def _at_theta(theta, grad_fn, state, lr, gamma):
+def test_momentum_step_accepts_in_place_state():
+    def step(theta, grad_fn, state, lr, gamma):
+        v = state["v"]
+        v *= gamma
+        v += lr * np.asarray(grad_fn(theta))
+        return theta - v
+    check.momentum_step(step, hidden=True)
+
+
+def _mixed_plus(theta, grad_fn, state, lr, gamma):
     state["v"] = gamma * state["v"] + lr * grad_fn(theta)
+    return theta + state["v"]
+
+
+def _mixed_minus(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] - lr * grad_fn(theta)
     return theta - state["v"]
 
 
-def _wrong_side(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] + lr * grad_fn(theta + gamma * state["v"])
+def _goodfellow(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] - lr * grad_fn(theta)
+    return theta + state["v"]
+
+
+def _no_gamma(theta, grad_fn, state, lr, gamma):
+    state["v"] = state["v"] + lr * grad_fn(theta)
     return theta - state["v"]
 
 
-def _whole_v(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] + lr * grad_fn(theta - state["v"])
-    return theta - state["v"]
-
-
-def _twice(theta, grad_fn, state, lr, gamma):
-    look = theta - gamma * state["v"]
-    state["v"] = gamma * state["v"] + lr * grad_fn(look)
-    return look - state["v"]
-
-
-def _uphill(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] - lr * grad_fn(theta + gamma * state["v"])
+def _plain_gd(theta, grad_fn, state, lr, gamma):
+    state["v"] = lr * grad_fn(theta)
     return theta - state["v"]
 
 
 def _not_stored(theta, grad_fn, state, lr, gamma):
-    v = gamma * state["v"] + lr * grad_fn(theta - gamma * state["v"])
+    v = gamma * state["v"] + lr * grad_fn(theta)
     return theta - v
 
 
-def _goodfellow(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] - lr * grad_fn(theta + gamma * state["v"])
-    return theta + state["v"]
+def _no_lr(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] + grad_fn(theta)
+    return theta - state["v"]
+
+
+def _average(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] + (1 - gamma) * lr * grad_fn(theta)
+    return theta - state["v"]
+
+
+def _old_velocity(theta, grad_fn, state, lr, gamma):
+    new_theta = theta - state["v"]
+    state["v"] = gamma * state["v"] + lr * grad_fn(theta)
+    return new_theta
 
 
 def _in_place(theta, grad_fn, state, lr, gamma):
-    state["v"] = gamma * state["v"] + lr * grad_fn(theta - gamma * state["v"])
+    state["v"] = gamma * state["v"] + lr * grad_fn(theta)
     theta -= state["v"]
     return theta
 
 
-def _two_gradients(theta, grad_fn, state, lr, gamma):
-    g = grad_fn(theta - gamma * state["v"])
-    grad_fn(theta)
-    state["v"] = gamma * state["v"] + lr * g
+def _twice(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] + lr * grad_fn(theta)
+    assert grad_fn(theta) is not None
     return theta - state["v"]
 
 
+def _never(theta, grad_fn, state, lr, gamma):
+    return theta - lr
+
+
+def _no_return(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] + lr * grad_fn(theta)
+
+
+def _look_ahead(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] + lr * grad_fn(theta - gamma * state["v"])
+    return theta - state["v"]
+
+
+def _renamed_key(theta, grad_fn, state, lr, gamma):
+    state["velocity"] = gamma * state.pop("v") + lr * grad_fn(theta)
+    return theta - state["velocity"]
+
+
+def _crashes(theta, grad_fn, state, lr, gamma):
+    return theta - state["velocity"]
+
+
 @pytest.mark.parametrize("bug, message", [
-    (_at_theta, "your gradient is taken at theta, not at the look-ahead point"),
-    (_wrong_side, "look-ahead point lies on the wrong side"),
-    (_whole_v, "jumps by the whole old velocity"),
-    (_twice, "momentum part twice"),
-    (_uphill, "two sign conventions are mixed"),
+    (_mixed_plus, "two sign conventions are mixed"),
+    (_mixed_minus, "two sign conventions are mixed"),
+    (_goodfellow, "Goodfellow's convention"),
+    (_no_gamma, "your velocity never forgets"),
+    (_plain_gd, "plain gradient descent"),
     (_not_stored, "state['v'] is still zero after step 1"),
-    (_goodfellow, "Goodfellow's"),
+    (_no_lr, "multiplied by lr"),
+    (_average, "your velocity is an average"),
+    (_old_velocity, "velocity of the previous step"),
     (_in_place, "changed the array theta it was given"),
-    (_two_gradients, "called grad_fn 2 times"),
+    (_twice, "called grad_fn 2 times"),
+    (_never, "never called grad_fn"),
+    (_no_return, "returned None"),
+    (_look_ahead, "only Nesterov looks ahead"),
+    (_renamed_key, "state has no key 'v'"),
+    (_crashes, "momentum_step raised KeyError"),
 ])
-def test_nesterov_step_names_the_bug(bug, message):
-    assert_feedback(message, check.nesterov_step, bug)
+def test_momentum_step_names_the_bug(bug, message):
+    assert_feedback(message, check.momentum_step, bug)
 
 
-# -- exercise 2: the NAG listing --------------------------------------------------------------
+def test_a_rule_that_only_fits_the_visible_cases_fails_hidden(ref):
+    def flat_only(theta, grad_fn, state, lr, gamma):
+        if np.ndim(theta) != 1:
+            return np.asarray(theta, dtype=float).copy()
+        return ref["momentum_step"](theta, grad_fn, state, lr, gamma)
+    check.momentum_step(flat_only)
+    with pytest.raises(Feedback):
+        check.momentum_step(flat_only, hidden=True)
 
-def _nag(step_inside, velocity_inside, look_ahead=True):
-    """The lecture's NAG loop with the step and/or the velocity update inside the example loop."""
+
+# -- exercise 2: the momentum listing --------------------------------------------------------
+
+def _listing(vb_fixed=False):
+    """The lecture's listing: v_b is built from dw and b moves with v_w (vb_fixed: v_b from db)."""
     def descent(neuron, w, b, lr, gamma, epochs):
         v_w, v_b = 0.0, 0.0
         rows = [(w, b, v_w, v_b)]
         for _ in range(epochs):
-            dw, db = 0.0, 0.0
-            if look_ahead:
-                w, b = w - gamma * v_w, b - gamma * v_b
-            for i in range(neuron.n_samples):
-                g_w, g_b = neuron.grad(np.array([w, b]), [i])
-                dw += g_w
-                db += g_b
-                if step_inside:
-                    w, b = w - lr * dw, b - lr * db
-                if velocity_inside:
-                    v_w, v_b = gamma * v_w + lr * dw, gamma * v_b + lr * db
-            if not look_ahead:   # plain momentum: the whole step with the gradient at (w, b)
-                w, b = w - gamma * v_w, b - gamma * v_b
-            if not step_inside:
-                w, b = w - lr * dw, b - lr * db
-            if not velocity_inside:
-                v_w, v_b = gamma * v_w + lr * dw, gamma * v_b + lr * db
+            dw, db = neuron.grad(np.array([w, b]))
+            v_w = gamma * v_w + lr * dw
+            v_b = gamma * v_b + lr * (db if vb_fixed else dw)
+            w = w - v_w
+            b = b - v_w
             rows.append((w, b, v_w, v_b))
         return rows
     return descent
 
 
-def test_nag_descent_accepts_reference(ref):
-    check.nag_descent(ref["nag_descent"])
-    check.nag_descent(ref["nag_descent"], hidden=True)
-    check.nag_descent(_nag(False, False), hidden=True)
-
-
-@pytest.mark.parametrize("flags, message", [
-    ((True, True), "this is still the listing's path"),
-    ((True, False), "w and b still move inside the loop over the examples"),
-    ((False, True), "your velocities are still updated inside the loop"),
-    ((False, False, False), "your gradient is taken at (w, b), not at the look-ahead point"),
-])
-def test_nag_descent_names_the_bug(flags, message):
-    assert_feedback(message, check.nag_descent, _nag(*flags))
-
-
-# -- exercise 3: the torch form ------------------------------------------------------------------
-
-def test_torch_form_accepts_reference(ref):
-    check.to_torch(ref["to_torch"], hidden=True)
-    check.torch_nesterov_step(ref["torch_nesterov_step"], hidden=True)
+def test_momentum_descent_accepts_reference(ref):
+    check.momentum_descent(ref["momentum_descent"])
+    check.momentum_descent(ref["momentum_descent"], hidden=True)
 
 
 @pytest.mark.parametrize("bug, message", [
-    (lambda theta, v, lr, gamma: (theta + gamma * v, v / lr), "wrong side of theta"),
-    (lambda theta, v, lr, gamma: (theta - v, v / lr), "by the whole velocity"),
-    (lambda theta, v, lr, gamma: (theta, v / lr), "your phi is theta itself"),
-    (lambda theta, v, lr, gamma: (theta - gamma * v, v), "still contains the learning rate"),
-    (lambda theta, v, lr, gamma: (theta - gamma * v, v * lr), "scales with lr the wrong way"),
-    (lambda theta, v, lr, gamma: theta - gamma * v, "should return the pair (phi, b)"),
+    (_listing(), "your v_b uses dw where it should use db"),
+    (_listing(vb_fixed=True), "b moves with v_w"),
+    (lambda *args, **kwargs: _listing()(*args, **kwargs)[1:], "there should be 101 rows"),
+    (lambda *args, **kwargs: [r[:2] for r in _listing()(*args, **kwargs)], "list of rows (w, b, v_w, v_b)"),
 ])
-def test_to_torch_names_the_bug(bug, message):
-    assert_feedback(message, check.to_torch, bug)
+def test_momentum_descent_names_the_bug(bug, message):
+    assert_feedback(message, check.momentum_descent, bug)
 
 
-def test_to_torch_must_not_change_its_inputs():
-    def in_place(theta, v, lr, gamma):
-        v /= lr
-        return theta - gamma * lr * v, v
-    assert_feedback("changed the arrays it was given", check.to_torch, in_place)
+def test_momentum_descent_hidden_catches_a_hard_wired_neuron(ref):
+    def own_neuron(neuron, w, b, lr, gamma, epochs):
+        return ref["momentum_descent"](check.SigmoidNeuron(), w, b, lr, gamma, epochs)
+    check.momentum_descent(own_neuron)
+    assert_feedback("leaves the course's path", check.momentum_descent, own_neuron, hidden=True)
 
 
-def _t_uphill(phi, grad_fn, state, lr, gamma):
-    g = grad_fn(phi)
-    state["b"] = gamma * state["b"] + g
-    return phi + lr * (g + gamma * state["b"])
+# -- exercise 3: weights and horizon --------------------------------------------------------
 
-
-def _t_plain(phi, grad_fn, state, lr, gamma):
-    g = grad_fn(phi)
-    state["b"] = gamma * state["b"] + g
-    return phi - lr * state["b"]
-
-
-def _t_old_buffer(phi, grad_fn, state, lr, gamma):
-    g = grad_fn(phi)
-    new_phi = phi - lr * (g + gamma * state["b"])
-    state["b"] = gamma * state["b"] + g
-    return new_phi
-
-
-def _t_look_again(phi, grad_fn, state, lr, gamma):
-    g = grad_fn(phi - gamma * lr * state["b"])
-    state["b"] = gamma * state["b"] + g
-    return phi - lr * (g + gamma * state["b"])
-
-
-def _t_dampened(phi, grad_fn, state, lr, gamma):
-    g = grad_fn(phi)
-    state["b"] = gamma * state["b"] + (1 - gamma) * g
-    return phi - lr * (g + gamma * state["b"])
-
-
-def _t_not_stored(phi, grad_fn, state, lr, gamma):
-    g = grad_fn(phi)
-    b = gamma * state["b"] + g
-    return phi - lr * (g + gamma * b)
+def test_weights_and_horizon_accept_reference(ref):
+    check.velocity_weights(ref["velocity_weights"], hidden=True)
+    check.horizon(ref["horizon"], hidden=True)
 
 
 @pytest.mark.parametrize("bug, message", [
-    (_t_uphill, "moves phi uphill"),
-    (_t_plain, "torch's plain momentum"),
-    (_t_old_buffer, "torch's plain momentum"),
-    (_t_look_again, "take the gradient at phi itself"),
-    (_t_dampened, "averages the gradients"),
-    (_t_not_stored, "state['b'] is still zero after step 1"),
+    (lambda t, lr, gamma: lr * gamma ** np.arange(t), "opposite order"),
+    (lambda t, lr, gamma: gamma ** np.arange(t - 1, -1, -1.0), "missing the learning rate"),
+    (lambda t, lr, gamma: lr * gamma ** np.arange(t, 0, -1.0), "off by one"),
+    (lambda t, lr, gamma: lr * gamma ** np.arange(t - 1, -1, -1.0)[1:], "so 5 weights"),
+    (lambda t, lr, gamma: np.full(t, lr), "do not match what momentum puts in v"),
 ])
-def test_torch_nesterov_step_names_the_bug(bug, message):
-    assert_feedback(message, check.torch_nesterov_step, bug)
+def test_velocity_weights_names_the_bug(bug, message):
+    assert_feedback(message, check.velocity_weights, bug)
+
+
+@pytest.mark.parametrize("bug, message", [
+    (lambda gamma: gamma / (1 - gamma), "leaves out the newest gradient"),
+    (lambda gamma: 1 / (1 - gamma**2), "watch what v / lr settles to"),
+    (lambda gamma: None, "returned None"),
+])
+def test_horizon_names_the_bug(bug, message):
+    assert_feedback(message, check.horizon, bug)
+
+
+# -- exercise 4: the best lr and gamma ---------------------------------------------------------
+
+@pytest.mark.parametrize("mu, L", [(1.0, 100.0), (0.5, 5.0), (0.01, 1.0), (0.1, 1000.0), (2.0, 8.0)])
+def test_measured_rate_matches_theory_for_the_optimum(ref, mu, L):
+    lr, gamma = ref["optimal_momentum"](mu, L)
+    kappa = L / mu
+    target = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
+    assert abs(check.measured_rate(mu, L, lr, gamma) / target - 1) < 0.01
+    # and no pair nearby does better: the optimum is an optimum
+    for factor in (0.97, 1.03):
+        assert check.measured_rate(mu, L, lr, gamma * factor) > target * 0.999
+        assert check.measured_rate(mu, L, lr * factor, gamma) > target * 0.999
+
+
+def test_optimal_momentum_accepts_reference(ref):
+    check.optimal_momentum(ref["optimal_momentum"], hidden=True)
+
+
+def _best(mu, L):
+    s = np.sqrt(L / mu)
+    return (2 / (np.sqrt(L) + np.sqrt(mu))) ** 2, ((s - 1) / (s + 1)) ** 2
+
+
+@pytest.mark.parametrize("bug, message", [
+    (lambda mu, L: (2 / (np.sqrt(L) + np.sqrt(mu)), _best(mu, L)[1]), "wrong units"),
+    (lambda mu, L: (_best(mu, L)[0], np.sqrt(_best(mu, L)[1])), "the rate or its square"),
+    (lambda mu, L: (2 / (L + mu), _best(mu, L)[1]), "best rate for plain gradient descent"),
+    (lambda mu, L: (_best(mu, L)[0], ((L / mu - 1) / (L / mu + 1)) ** 2), "comes from sqrt(kappa)"),
+    (lambda mu, L: (10 * _best(mu, L)[0], _best(mu, L)[1]), "momentum diverges"),
+    (lambda mu, L: (0.9 * _best(mu, L)[0], 0.9), "shrinks by"),
+    (lambda mu, L: (_best(mu, L)[0], 1.0), "0 <= gamma < 1"),
+    (lambda mu, L: _best(mu, L)[0], "should have shape (2,)"),
+])
+def test_optimal_momentum_names_the_bug(bug, message):
+    assert_feedback(message, check.optimal_momentum, bug)
 
 
 # -- unanswered exercises -----------------------------------------------------------------
 
-@pytest.mark.parametrize("checker", [check.nesterov_step, check.nag_descent, check.to_torch,
-                                     check.torch_nesterov_step])
+@pytest.mark.parametrize("checker", [check.momentum_step, check.momentum_descent, check.velocity_weights,
+                                     check.horizon, check.optimal_momentum])
 def test_not_implemented_passes_through(checker):
     assert_not_implemented_passes_through(checker)
 

@@ -1,4 +1,4 @@
-"""Exercises 09 (Adagrad): the checkers in lessons_lib.grading.lesson09
+"""Exercises 09 (Nesterov accelerated gradient): the checkers in lessons_lib.grading.lesson09
 and the source notebook.
 
 The reference implementations are the notebook's own answer cells; each typical bug
@@ -12,122 +12,215 @@ from lessons_lib.grading import lesson09 as check
 
 LESSON = "09"
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_adagrad_step_test", 3), ("ex2_sparse_rates_test", 2)]
+GRADED = [("ex1_nesterov_step_test", 3), ("ex2_nag_descent_test", 2), ("ex3_torch_form_test", 3)]
 
 
-# -- exercise 1: adagrad_step ----------------------------------------------------------------
+# -- exercise 1: nesterov_step ----------------------------------------------------------------
 
-def test_adagrad_step_accepts_reference(ref):
-    check.adagrad_step(ref["adagrad_step"])
-    check.adagrad_step(ref["adagrad_step"], hidden=True)
-
-
-def test_adagrad_step_accepts_in_place_state():
-    def step(theta, grad_fn, state, lr, eps):
-        g = np.asarray(grad_fn(theta))
-        state["G"] += g**2
-        return theta - lr / np.sqrt(state["G"] + eps) * g
-    check.adagrad_step(step, hidden=True)
+def test_nesterov_step_accepts_reference(ref):
+    check.nesterov_step(ref["nesterov_step"])
+    check.nesterov_step(ref["nesterov_step"], hidden=True)
 
 
-def _eps_outside(theta, grad_fn, state, lr, eps):
-    g = grad_fn(theta)
-    state["G"] = state["G"] + g * g
-    return theta - lr * g / (np.sqrt(state["G"]) + eps)
+def test_nesterov_step_accepts_the_lecture_form():
+    """w_temp = w - gamma*v; w' = w_temp - lr*grad(w_temp); v' = gamma*v + lr*grad(w_temp): the same rule."""
+    def lecture(theta, grad_fn, state, lr, gamma):
+        temp = theta - gamma * state["v"]
+        g = grad_fn(temp)
+        state["v"] = gamma * state["v"] + lr * g
+        return temp - lr * g
+    check.nesterov_step(lecture, hidden=True)
 
 
-def _not_accumulated(theta, grad_fn, state, lr, eps):
-    g = grad_fn(theta)
-    state["G"] = g * g
-    return theta - lr * g / np.sqrt(state["G"] + eps)
+def _at_theta(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] + lr * grad_fn(theta)
+    return theta - state["v"]
 
 
-def _no_sqrt(theta, grad_fn, state, lr, eps):
-    g = grad_fn(theta)
-    state["G"] = state["G"] + g * g
-    return theta - lr * g / (state["G"] + eps)
+def _wrong_side(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] + lr * grad_fn(theta + gamma * state["v"])
+    return theta - state["v"]
 
 
-def _old_G(theta, grad_fn, state, lr, eps):
-    g = grad_fn(theta)
-    new_theta = theta - lr * g / np.sqrt(state["G"] + eps)
-    state["G"] = state["G"] + g * g
-    return new_theta
+def _whole_v(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] + lr * grad_fn(theta - state["v"])
+    return theta - state["v"]
 
 
-def _one_G(theta, grad_fn, state, lr, eps):
-    g = grad_fn(theta)
-    state["G"] = state["G"] + np.sum(g * g)
-    return theta - lr * g / np.sqrt(state["G"] + eps)
+def _twice(theta, grad_fn, state, lr, gamma):
+    look = theta - gamma * state["v"]
+    state["v"] = gamma * state["v"] + lr * grad_fn(look)
+    return look - state["v"]
 
 
-def _uphill(theta, grad_fn, state, lr, eps):
-    g = grad_fn(theta)
-    state["G"] = state["G"] + g * g
-    return theta + lr * g / np.sqrt(state["G"] + eps)
+def _uphill(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] - lr * grad_fn(theta + gamma * state["v"])
+    return theta - state["v"]
 
 
-def _not_stored(theta, grad_fn, state, lr, eps):
-    g = grad_fn(theta)
-    G = state["G"] + g * g
-    return theta - lr * g / np.sqrt(G + eps)
+def _not_stored(theta, grad_fn, state, lr, gamma):
+    v = gamma * state["v"] + lr * grad_fn(theta - gamma * state["v"])
+    return theta - v
+
+
+def _goodfellow(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] - lr * grad_fn(theta + gamma * state["v"])
+    return theta + state["v"]
+
+
+def _in_place(theta, grad_fn, state, lr, gamma):
+    state["v"] = gamma * state["v"] + lr * grad_fn(theta - gamma * state["v"])
+    theta -= state["v"]
+    return theta
+
+
+def _two_gradients(theta, grad_fn, state, lr, gamma):
+    g = grad_fn(theta - gamma * state["v"])
+    grad_fn(theta)
+    state["v"] = gamma * state["v"] + lr * g
+    return theta - state["v"]
 
 
 @pytest.mark.parametrize("bug, message", [
-    (_eps_outside, "close, but the course puts eps under the square root"),
-    (_not_accumulated, "your G forgets the past"),
-    (_no_sqrt, "the square root is missing"),
-    (_old_G, "G from before this step's gradient was added"),
-    (_one_G, "one sum per parameter"),
-    (_uphill, "moves theta uphill"),
-    (_not_stored, "state['G'] is still zero after step 1"),
+    (_at_theta, "your gradient is taken at theta, not at the look-ahead point"),
+    (_wrong_side, "look-ahead point lies on the wrong side"),
+    (_whole_v, "jumps by the whole old velocity"),
+    (_twice, "momentum part twice"),
+    (_uphill, "two sign conventions are mixed"),
+    (_not_stored, "state['v'] is still zero after step 1"),
+    (_goodfellow, "Goodfellow's"),
+    (_in_place, "changed the array theta it was given"),
+    (_two_gradients, "called grad_fn 2 times"),
 ])
-def test_adagrad_step_names_the_bug(bug, message):
-    assert_feedback(message, check.adagrad_step, bug)
+def test_nesterov_step_names_the_bug(bug, message):
+    assert_feedback(message, check.nesterov_step, bug)
 
 
-# -- exercise 2: effective rates on sparse features -----------------------------------------
+# -- exercise 2: the NAG listing --------------------------------------------------------------
 
-def test_sparse_rates_accept_reference(ref):
-    check.sparse_rates(ref["rates"], ref["fastest"])
-    assert ref["fastest"] == {4, 5}   # the two rarest features (5% and 2% of the examples)
+def _nag(step_inside, velocity_inside, look_ahead=True):
+    """The lecture's NAG loop with the step and/or the velocity update inside the example loop."""
+    def descent(neuron, w, b, lr, gamma, epochs):
+        v_w, v_b = 0.0, 0.0
+        rows = [(w, b, v_w, v_b)]
+        for _ in range(epochs):
+            dw, db = 0.0, 0.0
+            if look_ahead:
+                w, b = w - gamma * v_w, b - gamma * v_b
+            for i in range(neuron.n_samples):
+                g_w, g_b = neuron.grad(np.array([w, b]), [i])
+                dw += g_w
+                db += g_b
+                if step_inside:
+                    w, b = w - lr * dw, b - lr * db
+                if velocity_inside:
+                    v_w, v_b = gamma * v_w + lr * dw, gamma * v_b + lr * db
+            if not look_ahead:   # plain momentum: the whole step with the gradient at (w, b)
+                w, b = w - gamma * v_w, b - gamma * v_b
+            if not step_inside:
+                w, b = w - lr * dw, b - lr * db
+            if not velocity_inside:
+                v_w, v_b = gamma * v_w + lr * dw, gamma * v_b + lr * db
+            rows.append((w, b, v_w, v_b))
+        return rows
+    return descent
 
 
-def test_task_text_quotes_the_run(sources):
-    text = sources["ex2_task"]
-    run = check.SPARSE_RUN
-    assert f"sparse_regression(n={run['n']}, seed={run['seed']})" in text
-    assert f"Adagrad(lr={run['lr']}, eps={run['eps']:g})" in text
-    assert f"batch_size={run['batch_size']}, epochs={run['epochs']}, seed=0" in text
+def test_nag_descent_accepts_reference(ref):
+    check.nag_descent(ref["nag_descent"])
+    check.nag_descent(ref["nag_descent"], hidden=True)
+    check.nag_descent(_nag(False, False), hidden=True)
 
 
-def test_rare_features_get_the_largest_rates():
-    rates, G = check.library_sparse_rates(**check.SPARSE_RUN)
-    assert set(np.argsort(rates[:6])[-2:]) == {4, 5} and set(np.argsort(rates[:6])[:2]) == {0, 1}
-
-
-@pytest.mark.parametrize("change, fastest, message", [
-    (lambda r, G, lr, eps: r, {0, 1}, "the two features with the smallest effective rates"),
-    (lambda r, G, lr, eps: r, {3, 5}, "not the two features with the largest"),
-    (lambda r, G, lr, eps: r, {5, 6}, "the last parameter is the bias"),
-    (lambda r, G, lr, eps: r, [5, 5], "exactly two different features"),
-    (lambda r, G, lr, eps: r, "45", "a set of two feature indices"),
-    (lambda r, G, lr, eps: r, {4.0, 5.0}, "whole-number feature indices"),
-    (lambda r, G, lr, eps: 1 / np.sqrt(G + eps), {4, 5}, "missing the learning rate"),
-    (lambda r, G, lr, eps: lr / (G + eps), {4, 5}, "the square root is missing"),
-    (lambda r, G, lr, eps: G, {4, 5}, "grow with G"),
-    (lambda r, G, lr, eps: 2 * r, {4, 5}, "do not match the run the task describes"),
-    (lambda r, G, lr, eps: r[:6], {4, 5}, "rates should have shape (7,)"),
+@pytest.mark.parametrize("flags, message", [
+    ((True, True), "this is still the listing's path"),
+    ((True, False), "w and b still move inside the loop over the examples"),
+    ((False, True), "your velocities are still updated inside the loop"),
+    ((False, False, False), "your gradient is taken at (w, b), not at the look-ahead point"),
 ])
-def test_sparse_rates_name_the_problem(change, fastest, message):
-    rates, G = check.library_sparse_rates(**check.SPARSE_RUN)
-    changed = change(rates, G, check.SPARSE_RUN["lr"], check.SPARSE_RUN["eps"])
-    assert_feedback(message, check.sparse_rates, changed, fastest)
+def test_nag_descent_names_the_bug(flags, message):
+    assert_feedback(message, check.nag_descent, _nag(*flags))
+
+
+# -- exercise 3: the torch form ------------------------------------------------------------------
+
+def test_torch_form_accepts_reference(ref):
+    check.to_torch(ref["to_torch"], hidden=True)
+    check.torch_nesterov_step(ref["torch_nesterov_step"], hidden=True)
+
+
+@pytest.mark.parametrize("bug, message", [
+    (lambda theta, v, lr, gamma: (theta + gamma * v, v / lr), "wrong side of theta"),
+    (lambda theta, v, lr, gamma: (theta - v, v / lr), "by the whole velocity"),
+    (lambda theta, v, lr, gamma: (theta, v / lr), "your phi is theta itself"),
+    (lambda theta, v, lr, gamma: (theta - gamma * v, v), "still contains the learning rate"),
+    (lambda theta, v, lr, gamma: (theta - gamma * v, v * lr), "scales with lr the wrong way"),
+    (lambda theta, v, lr, gamma: theta - gamma * v, "should return the pair (phi, b)"),
+])
+def test_to_torch_names_the_bug(bug, message):
+    assert_feedback(message, check.to_torch, bug)
+
+
+def test_to_torch_must_not_change_its_inputs():
+    def in_place(theta, v, lr, gamma):
+        v /= lr
+        return theta - gamma * lr * v, v
+    assert_feedback("changed the arrays it was given", check.to_torch, in_place)
+
+
+def _t_uphill(phi, grad_fn, state, lr, gamma):
+    g = grad_fn(phi)
+    state["b"] = gamma * state["b"] + g
+    return phi + lr * (g + gamma * state["b"])
+
+
+def _t_plain(phi, grad_fn, state, lr, gamma):
+    g = grad_fn(phi)
+    state["b"] = gamma * state["b"] + g
+    return phi - lr * state["b"]
+
+
+def _t_old_buffer(phi, grad_fn, state, lr, gamma):
+    g = grad_fn(phi)
+    new_phi = phi - lr * (g + gamma * state["b"])
+    state["b"] = gamma * state["b"] + g
+    return new_phi
+
+
+def _t_look_again(phi, grad_fn, state, lr, gamma):
+    g = grad_fn(phi - gamma * lr * state["b"])
+    state["b"] = gamma * state["b"] + g
+    return phi - lr * (g + gamma * state["b"])
+
+
+def _t_dampened(phi, grad_fn, state, lr, gamma):
+    g = grad_fn(phi)
+    state["b"] = gamma * state["b"] + (1 - gamma) * g
+    return phi - lr * (g + gamma * state["b"])
+
+
+def _t_not_stored(phi, grad_fn, state, lr, gamma):
+    g = grad_fn(phi)
+    b = gamma * state["b"] + g
+    return phi - lr * (g + gamma * b)
+
+
+@pytest.mark.parametrize("bug, message", [
+    (_t_uphill, "moves phi uphill"),
+    (_t_plain, "torch's plain momentum"),
+    (_t_old_buffer, "torch's plain momentum"),
+    (_t_look_again, "take the gradient at phi itself"),
+    (_t_dampened, "averages the gradients"),
+    (_t_not_stored, "state['b'] is still zero after step 1"),
+])
+def test_torch_nesterov_step_names_the_bug(bug, message):
+    assert_feedback(message, check.torch_nesterov_step, bug)
 
 
 # -- unanswered exercises -----------------------------------------------------------------
 
-@pytest.mark.parametrize("checker", [check.adagrad_step])
+@pytest.mark.parametrize("checker", [check.nesterov_step, check.nag_descent, check.to_torch,
+                                     check.torch_nesterov_step])
 def test_not_implemented_passes_through(checker):
     assert_not_implemented_passes_through(checker)
 
@@ -135,4 +228,4 @@ def test_not_implemented_passes_through(checker):
 # -- the notebook ------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert_notebook_structure(nb, GRADED, without_hidden=["ex2_sparse_rates_test"])
+    assert_notebook_structure(nb, GRADED)

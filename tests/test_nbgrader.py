@@ -2,8 +2,9 @@
 
 The solution, submitted as is, gets full marks for its auto-graded cells; the student copy our
 generator writes (exercises/01_gradients.ipynb), submitted unanswered, gets zero; and nbgrader's
-own student copy has exactly the cell sources ours has. nbgrader is in requirements.txt; if it is
-not importable here, the test installs that requirement with pip first (never skips).
+own student copy has exactly the cell sources ours has. nbgrader is in requirements-dev.txt (the
+instructors'); if it is not importable here, the test installs that requirement with pip first
+(never skips).
 """
 import importlib.util
 import json
@@ -51,7 +52,7 @@ SCRIPT = textwrap.dedent("""
 def _ensure_nbgrader():
     if importlib.util.find_spec("nbgrader") is not None:
         return
-    spec = next(line.strip() for line in (REPO / "requirements.txt").read_text().splitlines()
+    spec = next(line.strip() for line in (REPO / "requirements-dev.txt").read_text().splitlines()
                 if re.match(r"nbgrader\b", line.strip()))
     subprocess.run([sys.executable, "-m", "pip", "install", spec], check=True)
 

@@ -21,4 +21,4 @@ def test_committed_without_outputs(path):
 def test_every_notebook_is_a_lesson():
     stems = {p.stem for p in NOTEBOOKS}
     assert stems <= set(LESSONS), f"unknown notebook names: {sorted(stems - set(LESSONS))}"
-    assert len(NOTEBOOKS) >= 28   # exercises + solutions for lessons 01-14
+    assert len(NOTEBOOKS) >= 28   # exercises + solutions for lessons 01-20

@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 
 from lessons_lib import loops, surfaces  # noqa: E402
 from lessons_lib import optimizers as O  # noqa: E402
-from lessons_lib.grading import lesson07  # noqa: E402
+from lessons_lib.grading import lesson08  # noqa: E402
 from lessons_lib.widgets import MomentumRateExplorer, momentum_spectral_radius  # noqa: E402
 
 
@@ -89,7 +89,7 @@ def test_every_control_recomputes():
     _same_run(w.history, loops.minimize(q, O.Momentum(lr=0.05, gamma=0.5), steps=300))
     assert w.h == pytest.approx((0.05, 1.0))
     assert w.predicted_rate == pytest.approx(max(_radius_by_eigenvalues(0.05, 0.5), _radius_by_eigenvalues(1.0, 0.5)))
-    lr, gamma = lesson07._best_pair(1.0, 20.0)
+    lr, gamma = lesson08._best_pair(1.0, 20.0)
     assert (w.optimal_lr, w.optimal_gamma) == pytest.approx((lr, gamma))
     _same_run(w.optimal_history, loops.minimize(q, O.Momentum(lr=lr, gamma=gamma), steps=300))
     # what is drawn is that state
@@ -151,7 +151,7 @@ def test_regime_flips_exactly_at_lr_l_equal_two_plus_two_gamma(gamma):
 def test_the_best_pair_is_exercise_4s_and_reaches_the_accelerated_rate(kappa, mu):
     w = MomentumRateExplorer(kappa=kappa, mu=mu, steps=400)
     L = kappa * mu
-    lr, gamma = lesson07._best_pair(mu, L)
+    lr, gamma = lesson08._best_pair(mu, L)
     assert (w.optimal_lr, w.optimal_gamma) == pytest.approx((lr, gamma), rel=1e-12)
     target = (math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)
     assert w.optimal_rate == pytest.approx(target)
@@ -163,7 +163,7 @@ def test_the_best_pair_is_exercise_4s_and_reaches_the_accelerated_rate(kappa, mu
     assert w.predicted_rate == pytest.approx(target, rel=1e-6)
     # the roots are double at both ends, so the error carries a factor t: measured slightly above
     assert target <= w.measured_rate < target * 1.01
-    assert w.measured_rate == pytest.approx(lesson07.measured_rate(mu, L, lr, gamma), rel=5e-3)
+    assert w.measured_rate == pytest.approx(lesson08.measured_rate(mu, L, lr, gamma), rel=5e-3)
     # any other pair is slower
     for dl, dg in [(1.1, 1.0), (0.9, 1.0), (1.0, 1.1), (1.0, 0.9)]:
         assert momentum_spectral_radius(np.array([lr * dl * mu, lr * dl * L]), gamma * dg).max() > target

@@ -7,8 +7,8 @@ sentence that points at the mistake without giving the answer away, e.g.
 Passing returns None. The grader (``python -m lessons_lib.grade``) scores a test
 cell by whether it ran to the end; the message is what the student reads.
 
-One module per lesson: ``lessons_lib.grading.lesson07`` holds the checkers of
-``solutions/07_momentum.ipynb``.
+One module per lesson: ``lessons_lib.grading.lesson08`` holds the checkers of
+``solutions/08_momentum.ipynb``.
 """
 import numpy as np
 
@@ -18,19 +18,25 @@ __all__ = ["Feedback", "require", "call", "LESSONS"]
 LESSONS = (
     "00_start_here",
     "01_gradients",
-    "02_losses",
-    "03_error_surfaces",
-    "04_minibatch",
-    "05_why_it_is_hard",
-    "06_learning_rate",
-    "07_momentum",
-    "08_nesterov",
-    "09_adagrad",
-    "10_rmsprop_adadelta",
-    "11_adam_adamax_nadam",
-    "12_backpropagation",
-    "13_training_tricks",
-    "14_which_optimizer",
+    "02_curvature",
+    "03_losses",
+    "04_error_surfaces",
+    "05_minibatch",
+    "06_why_it_is_hard",
+    "07_learning_rate",
+    "08_momentum",
+    "09_nesterov",
+    "10_adagrad",
+    "11_rmsprop_adadelta",
+    "12_adam_adamax_nadam",
+    "13_backpropagation",
+    "14_backprop_networks",
+    "15_initialisation",
+    "16_training_tricks",
+    "17_noise_stopping_search",
+    "18_generalisation",
+    "19_modern_practice",
+    "20_which_optimizer",
 )
 
 

@@ -1,4 +1,4 @@
-"""The step-rule checker shared by the update-rule exercises (lessons 07-11).
+"""The step-rule checker shared by the update-rule exercises (lessons 08-12).
 
 The convention, stated once. A student's update rule is one function::
 
@@ -21,8 +21,8 @@ the gradient and every state entry match the library's. When they part, it repla
 the known wrong variants of the rule on the same inputs; a variant that reproduces
 the student's run names the mistake.
 
-Also here: the runs that lessons 07 and 08 check their momentum step rules on, and the
-checker of the lecture's momentum-family listings on the toy neuron (lessons 07 and 08),
+Also here: the runs that lessons 08 and 09 check their momentum step rules on, and the
+checker of the lecture's momentum-family listings on the toy neuron (lessons 08 and 09),
 which compares whole descents with ``loops.batch_gd``.
 """
 from dataclasses import dataclass, field
@@ -286,7 +286,7 @@ def check_separate_states(fn, what, cases, make_optimizer, state_keys):
                     "in state)")
 
 
-# -- the momentum step rules (lessons 07 and 08) ----------------------------------------
+# -- the momentum step rules (lessons 08 and 09) ----------------------------------------
 
 def momentum_cases(hidden, seed, hidden_seeds):
     """The runs of a momentum step rule: a quadratic and Rosenbrock's valley; the hidden tests add
@@ -310,7 +310,7 @@ MIXED_SIGNS = ("your step moves theta uphill, along the gradient: the two sign c
                "-lr*g and theta moves by +v (Goodfellow's book), not half of each")
 
 
-# -- the lecture's momentum-family listings on the toy neuron (lessons 07 and 08) -------
+# -- the lecture's momentum-family listings on the toy neuron (lessons 08 and 09) -------
 #
 # The descent functions on the toy neuron return one row (w, b, v_w, v_b) per point: the
 # start (velocities 0) and the state after each epoch.

@@ -1,234 +1,303 @@
-"""Checkers for solutions/04_minibatch.ipynb: steps per epoch, the mini-batch partition,
-and the lecture's stochastic and mini-batch listings with their bugs fixed.
+"""Checkers for solutions/04_error_surfaces.ipynb: the toy neuron, contour maps, starting points.
 
-The answer key is lessons_lib.loops: ``steps_per_epoch`` and ``minibatch_gd`` (run
-on the toy ``SigmoidNeuron`` with ``GD`` and ``shuffle=False``, one epoch).
+The answer key is lessons_lib: ``SigmoidNeuron`` (the lecture's error and its
+gradient), the surfaces' ``grad`` (how steep a point is) and
+``loops.minimize`` with ``optimizers.GD`` (where gradient descent ends).
 """
-import re
-
 import numpy as np
 
 from . import Feedback, as_array, call, require
-from ..loops import minibatch_gd
-from ..loops import steps_per_epoch as _steps_per_epoch
+from ..loops import minimize
 from ..optimizers import GD
-from ..problems import SigmoidNeuron
+from ..problems import SigmoidNeuron, sigmoid
+from ..surfaces import LocalMinima, Quadratic, Rosenbrock, Saddle
 
-__all__ = ["steps_per_epoch", "make_batches", "minibatch_epoch"]
+__all__ = ["toy_neuron", "contour_reading", "basins", "CONTOUR_POINTS", "contour_surface",
+           "BASIN_TOL"]
+
+# Exercise 2: labelled points on the map of contour_surface().
+CONTOUR_POINTS = {"A": (-0.3, -0.9), "B": (-4.0, 1.5), "C": (2.5, 2.5), "D": (2.0, 0.5)}
+
+# Exercise 3: an end point counts as "at a minimum" when it is this close to it.
+BASIN_TOL = 1e-3
 
 
-def _close(a, b, rtol=1e-10, atol=1e-14):
+def contour_surface():
+    """The surface of exercise 2 (the tilted Himmelblau function)."""
+    return LocalMinima()
+
+
+def _close(a, b, rtol=1e-9, atol=1e-14):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
-def _expect_value_error(fn, args, shown, name, allowed):
-    """fn(*args) must raise a ValueError whose message names the bad argument ``name``.
-
-    ``shown`` is the call as the student should read it, e.g. "steps_per_epoch(10, 0)".
-    """
-    try:
-        with np.errstate(all="ignore"):
-            fn(*args)
-    except NotImplementedError:
-        raise
-    except ValueError as exc:
-        require(re.search(rf"\b{name}\b", str(exc)) is not None, f"{shown} raised a ValueError, but its message ({exc}) does not "
-                                  f"name {name}: say which argument is wrong and what is allowed")
-        return
-    except Exception as exc:
-        raise Feedback(f"{shown} raised {type(exc).__name__} ({exc}): check {name} first ({allowed}) "
-                       f"and raise a ValueError that names it") from None
-    raise Feedback(f"{shown} returned without complaint: this {name} is not allowed ({allowed}); "
-                   "raise a ValueError that says so")
+def _number(value, what):
+    arr = as_array(value, what)
+    require(arr.size == 1, f"{what} should be one number, got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
 
 
-# --- exercise 1: steps per epoch --------------------------------------------------------------
+# --- exercise 1: the toy neuron's error and gradient ------------------------------------------
 
-def steps_per_epoch(fn, hidden=False):
-    """Check fn(n, batch_size) against lessons_lib.loops.steps_per_epoch."""
-    cases = ([(2, 1), (2, 2), (10, 3), (64, 8), (1000, 1), (1000, 1000), (60000, 64)] if not hidden
-             else [(1, 1), (65, 8), (7, 2), (50000, 128), (99, 98), (100, 7)])
-    for n, batch_size in cases:
-        out = call(fn, n, batch_size, what="steps_per_epoch")
-        got = as_array(out, "the value of steps_per_epoch")
-        require(got.size == 1, f"steps_per_epoch should return one number, got shape {got.shape}")
-        got = float(got.reshape(()))
-        ref = _steps_per_epoch(n, batch_size)
-        if got == ref:
-            continue
-        where = f"for n = {n} and batch_size = {batch_size} your count is {got:g}"
-        if got != int(got):
-            raise Feedback(f"{where}, not a whole number: a step uses a whole batch (the last one may "
-                           "be smaller)")
-        if got == n // batch_size:
-            raise Feedback(f"{where}: the last {n % batch_size} example(s) would never be used in that "
-                           "epoch. The last batch may be smaller than batch_size, but it still counts")
-        if got == n // batch_size + 1:
-            raise Feedback(f"{where}: batch_size divides n here, so there is no smaller batch left "
-                           "over at the end")
-        if got in (batch_size // n, -(-batch_size // n), n * batch_size):
-            raise Feedback(f"{where}: a step uses batch_size examples, so the count goes down as "
-                           "batch_size goes up")
-        raise Feedback(f"{where}; an epoch is one pass over all n examples, a step uses one batch")
-    bad = [(10, 0), (10, 11)] if not hidden else [(10, -2), (0, 1)]
-    for n, batch_size in bad:
-        if n > 0:
-            _expect_value_error(fn, (n, batch_size), f"steps_per_epoch({n}, {batch_size})", "batch_size",
-                                "it must be between 1 and n")
-        else:
-            _expect_value_error(fn, (n, batch_size), f"steps_per_epoch({n}, {batch_size})", "n",
-                                "it must be >= 1")
-
-
-# --- exercise 2: the mini-batch partition -------------------------------------------------------
-
-def _batches(fn, n, batch_size, rng):
-    with np.errstate(all="ignore"):
-        out = call(fn, n, batch_size, rng, what="make_batches")
-    require(isinstance(out, (list, tuple)), f"make_batches should return a list of index arrays, "
-                                             f"got {type(out).__name__}")
-    batches = []
-    for i, batch in enumerate(out):
-        arr = np.asarray(batch)
-        require(arr.ndim == 1, f"batch {i} should be a 1-D array of indices, got shape {arr.shape}")
-        require(arr.size == 0 or np.issubdtype(arr.dtype, np.integer),
-                f"batch {i} should hold integer indices (usable as X[batch]), got dtype {arr.dtype}")
-        batches.append(arr.astype(np.int64))
-    return batches
-
-
-def make_batches(fn, hidden=False):
-    """Check fn(n, batch_size, rng): a fresh seeded permutation of range(n), cut into batches."""
-    cases = [(10, 3, 0), (12, 4, 1), (7, 7, 2), (5, 1, 3)] if not hidden else \
-        [(1, 1, 10), (101, 10, 11), (64, 63, 12), (30, 8, 13)]
-    for n, batch_size, seed in cases:
-        _check_partition(fn, n, batch_size, seed)
-    n, batch_size = (20, 6) if not hidden else (50, 16)
-    _check_randomness(fn, n, batch_size, seed=7 if not hidden else 17)
-    bad = [(10, 0), (10, 11)] if not hidden else [(10, -1)]
-    for n, batch_size in bad:
-        _expect_value_error(fn, (n, batch_size, np.random.default_rng(0)),
-                            f"make_batches({n}, {batch_size}, rng)", "batch_size", "it must be between 1 and n")
-
-
-def _check_partition(fn, n, batch_size, seed):
-    batches = _batches(fn, n, batch_size, np.random.default_rng(seed))
-    where = f"make_batches({n}, {batch_size}, rng)"
-    flat = np.concatenate(batches) if batches else np.array([], dtype=np.int64)
-    require(np.all((flat >= 0) & (flat < n)), f"{where} returned indices outside 0..{n - 1}")
-    counts = np.bincount(flat, minlength=n)
-    missing = np.flatnonzero(counts == 0)
-    if np.any(counts > 1):
-        i = int(np.flatnonzero(counts > 1)[0])
-        raise Feedback(f"{where}: example {i} appears {counts[i]} times in one epoch; every example "
-                       "must appear exactly once (draw a permutation, do not sample with replacement)")
-    if missing.size:
-        raise Feedback(f"{where}: {missing.size} example(s) never appear, e.g. index {missing[0]}; "
-                       "the last batch may be smaller than batch_size, but it must not be dropped")
-    sizes = [len(b) for b in batches]
-    spe = _steps_per_epoch(n, batch_size)
-    want = [batch_size] * (spe - 1) + [n - batch_size * (spe - 1)]
-    if sizes != want:
-        raise Feedback(f"{where} returned batches of sizes {sizes}: every batch except the last must "
-                       "hold exactly batch_size examples, and only the last may be smaller")
-
-
-def _check_randomness(fn, n, batch_size, seed):
-    first = _batches(fn, n, batch_size, np.random.default_rng(seed))
-    again = _batches(fn, n, batch_size, np.random.default_rng(seed))
-    other = _batches(fn, n, batch_size, np.random.default_rng(seed + 1))
-    rng = np.random.default_rng(seed)
-    epoch1 = _batches(fn, n, batch_size, rng)
-    epoch2 = _batches(fn, n, batch_size, rng)
-    order = np.concatenate(first)
-    if np.array_equal(order, np.arange(n)):
-        raise Feedback("make_batches returns the examples in their original order 0, 1, 2, ...: "
-                       "shuffle them with the rng first")
-    if not np.array_equal(order, np.concatenate(again)):
-        raise Feedback("two generators made with the same seed gave different batches: use the rng "
-                       "you are given (rng.permutation), not np.random or a generator of your own")
-    if np.array_equal(order, np.concatenate(other)) or np.array_equal(np.concatenate(epoch1),
-                                                                      np.concatenate(epoch2)):
-        raise Feedback("make_batches gives the same order every time: draw a fresh permutation from "
-                       "the rng you are given at each call (one call is one epoch)")
-
-
-# --- exercise 3: the lecture's listings, fixed ---------------------------------------------------
-
-def _reference_epoch(w, b, X, Y, eta, batch_size):
-    history = minibatch_gd(SigmoidNeuron(X, Y), GD(eta), [w, b], batch_size=batch_size, epochs=1,
-                           shuffle=False)
-    return history.x
-
-
-def _variant_epoch(w, b, X, Y, eta, batch_size, *, reset=True, drop_tail=False, mean=False):
-    """One epoch written like the listing, with the listed bugs switched on or off."""
-    neuron = SigmoidNeuron(X, Y)
-    theta = np.array([w, b], dtype=float)
-    total = np.zeros(2)
-    n = len(X)
-    for start in range(0, n, batch_size):
-        idx = np.arange(start, min(start + batch_size, n))
-        if drop_tail and len(idx) < batch_size:
-            break
-        g = neuron.grad(theta, idx)
-        if mean:
-            g = g / len(idx)
-        total = g if reset else total + g
-        theta = theta - eta * total
-    return theta
-
-
-def _epoch_cases(hidden):
-    lecture = (np.array([0.5, 2.5]), np.array([0.2, 0.9]))
+def _toy_cases(hidden):
+    """(X, Y, [(w, b), ...]): the lecture's data first, then seeded data sets (hidden)."""
     if not hidden:
-        rng = np.random.default_rng(4)
-        X7, Y7 = rng.uniform(-2, 3, 7), rng.uniform(0.1, 0.9, 7)
-        return [(lecture, 1.0, -1.0, 1.0, 1), (lecture, -2.0, -2.0, 1.0, 2), (lecture, 0.5, 1.5, 1.0, 1),
-                ((X7, Y7), 0.3, -0.4, 0.5, 3), ((X7, Y7), -1.0, 0.5, 0.8, 1), ((X7, Y7), 0.3, -0.4, 0.5, 2)]
-    rng = np.random.default_rng(14)
-    X10, Y10 = rng.uniform(-3, 3, 10), rng.uniform(0.05, 0.95, 10)
-    return [((X10, Y10), 0.2, 0.1, 0.7, 4), ((X10, Y10), -0.5, 1.0, 0.3, 10), ((X10, Y10), 1.5, -1.0, 0.4, 3),
-            ((X10, Y10), 0.0, 0.0, 1.2, 1)]
+        rng = np.random.default_rng(3)
+        points = [(-2.0, -2.0), (1.0, -1.0), (0.5, 0.3)] + [tuple(p) for p in rng.uniform(-3, 3, (3, 2))]
+        return [(np.array([0.5, 2.5]), np.array([0.2, 0.9]), points)]
+    cases = []
+    for seed, n in ((31, 3), (32, 5)):
+        rng = np.random.default_rng(seed)
+        X = rng.uniform(-3, 3, n)
+        Y = rng.uniform(0.05, 0.95, n)
+        cases.append((X, Y, [tuple(p) for p in rng.uniform(-3, 3, (4, 2))]))
+    return cases
 
 
-def minibatch_epoch(fn, hidden=False):
-    """Check fn(w, b, X, Y, eta, batch_size): one epoch of mini-batch GD on the toy neuron."""
-    for (X, Y), w, b, eta, batch_size in _epoch_cases(hidden):
-        Xc, Yc = X.copy(), Y.copy()
+def _call_on_data(fn, what, w, b, X, Y):
+    Xc, Yc = X.copy(), Y.copy()
+    with np.errstate(all="ignore"):
+        out = call(fn, w, b, Xc, Yc, what=what)
+    require(np.array_equal(Xc, X) and np.array_equal(Yc, Y),
+            f"{what} changed the data X or Y you passed in")
+    return _number(out, f"the value of {what}")
+
+
+def toy_neuron(f, error, grad_w, grad_b, hidden=False):
+    """Check f(w, b, x), error(w, b, X, Y), grad_w(w, b, X, Y), grad_b(w, b, X, Y)."""
+    for X, Y, points in _toy_cases(hidden):
+        neuron = SigmoidNeuron(X, Y)
+        n = len(X)
+        for w, b in points:
+            _check_f(f, w, b, X)
+            theta = np.array([w, b])
+            at = f"at w = {w:.3g}, b = {b:.3g}"
+            _check_error(error, neuron, w, b, X, Y, n, at)
+            _check_toy_grad(grad_w, "grad_w", 0, "your grad_w leaves out a factor: how fast does "
+                            "z = w*x + b change when w changes?", neuron, theta, X, Y, n, at)
+            _check_toy_grad(grad_b, "grad_b", 1, "your grad_b multiplies by x: z = w*x + b changes "
+                            "with b at rate 1", neuron, theta, X, Y, n, at)
+
+
+def _check_f(f, w, b, X):
+    for x in X:
         with np.errstate(all="ignore"):
-            out = call(fn, w, b, Xc, Yc, eta, batch_size, what="minibatch_epoch")
-        require(np.array_equal(Xc, X) and np.array_equal(Yc, Y),
-                "minibatch_epoch changed the data X or Y you passed in")
-        got = as_array(out, "the value of minibatch_epoch (w, b)", shape=(2,))
-        ref = _reference_epoch(w, b, X, Y, eta, batch_size)
+            got = _number(call(f, w, b, float(x), what="f"), "the value of f")
+        ref = float(sigmoid(w * x + b))
         if _close(got, ref):
             continue
-        run = (f"with {len(X)} points, batch_size = {batch_size}, eta = {eta:g}, "
-               f"starting at w = {w:g}, b = {b:g}")
-        n_batches = _steps_per_epoch(len(X), batch_size)
-        if n_batches > 1 and _close(got, _variant_epoch(w, b, X, Y, eta, batch_size, reset=False)):
-            raise Feedback(f"{run}: your sums dw, db still carry over from one update to the next, so "
-                           "each step uses a running total of all the gradients so far in the epoch. "
-                           "Every step must start its sums from zero")
-        if len(X) % batch_size and _close(got, _variant_epoch(w, b, X, Y, eta, batch_size, drop_tail=True)):
-            raise Feedback(f"{run}: the last, smaller batch never updates the parameters (an update "
-                           "only when the count is a multiple of batch_size misses it)")
-        if batch_size > 1 and _close(got, _variant_epoch(w, b, X, Y, eta, batch_size, mean=True)):
-            raise Feedback(f"{run}: you divide by the batch size; the toy neuron's error (and the "
-                           "lecture's listing) sums the gradient over the batch")
-        if _close(got, np.array([w, b])):
-            raise Feedback(f"{run}: your function returns the start unchanged: did it update w and b?")
-        if batch_size > 1 and _close(got, _variant_epoch(w, b, X, Y, eta, 1)):
-            raise Feedback(f"{run}: you update after every single point; update once per batch, "
-                           "with the gradient summed over the batch")
-        raise Feedback(f"{run}: your epoch ends at (w, b) = {np.round(got, 8).tolist()}, not where "
-                       "mini-batch gradient descent ends (points in their given order, one update "
-                       "per batch)")
-    X, Y = np.array([0.5, 2.5]), np.array([0.2, 0.9])
-    bad = [0] if not hidden else [-1, 3]
-    for batch_size in bad:
-        _expect_value_error(fn, (-2.0, -2.0, X.copy(), Y.copy(), 1.0, batch_size),
-                            f"minibatch_epoch(-2.0, -2.0, X, Y, 1.0, batch_size={batch_size})", "batch_size",
-                            "it must be between 1 and the number of points")
+        if _close(got, 1.0 - ref):
+            raise Feedback("your f falls as w*x + b grows: the sigmoid is 1 / (1 + e^(-z)), with a "
+                           "minus sign in the exponent")
+        raise Feedback(f"f(w, b, x) should be the sigmoid of w*x + b; for w = {w:.3g}, b = {b:.3g}, "
+                       f"x = {x:.3g} yours gives {got:.6g}")
+
+
+def _check_error(error, neuron, w, b, X, Y, n, at):
+    got = _call_on_data(error, "error", w, b, X, Y)
+    ref = float(neuron.loss(np.array([w, b])))
+    if _close(got, ref):
+        return
+    if _close(got, ref / n):
+        raise Feedback("your error averages over the points; the lecture's error is the sum over "
+                       "the points (no division by N)")
+    if _close(got, 2 * ref):
+        raise Feedback("your error is twice the lecture's: each point contributes "
+                       "0.5 * (f(x) - y)^2")
+    raise Feedback(f"error {at} gives {got:.6g}, which is not the sum over the points of "
+                   "0.5 * (f(x) - y)^2")
+
+
+def _toy_parts(theta, X, Y):
+    fx = sigmoid(theta[0] * X + theta[1])
+    return fx, fx - Y
+
+
+def _check_toy_grad(fn, what, k, confused, neuron, theta, X, Y, n, at):
+    """grad_w (k = 0) or grad_b (k = 1) against entry k of the neuron's gradient; confused is
+    the message for an answer that equals the other entry."""
+    got = _call_on_data(fn, what, theta[0], theta[1], X, Y)
+    ref = neuron.grad(theta)
+    if _close(got, ref[k]):
+        return
+    r = _toy_parts(theta, X, Y)[1]
+    dz = X if k == 0 else 1.0  # how fast z = w*x + b changes with w (x), with b (1)
+    if _close(got, ref[1 - k]):
+        raise Feedback(confused)
+    if _close(got, ref[k] / n):
+        raise Feedback(f"your {what} averages over the points; the lecture's error sums over them, "
+                       "so its gradient is a sum too")
+    if _close(got, np.sum(r * dz)):
+        raise Feedback(f"your {what} is missing the sigmoid's derivative: the chain rule through "
+                       "f = sigmoid(z) adds the factor df/dz")
+    if _close(got, -ref[k]):
+        raise Feedback(f"your {what} has the wrong sign: check the order in f(x) - y")
+    if _close(got, 2 * ref[k]):
+        raise Feedback(f"your {what} is twice the right value: the 0.5 in the error cancels the 2 "
+                       "from the square")
+    raise Feedback(f"{what} {at} gives {got:.6g}, which is not the derivative of the error with "
+                   f"respect to {'wb'[k]}: check it against finite differences of your error")
+
+
+# --- exercise 2: reading a contour map ---------------------------------------------------------
+
+def contour_reading(steepest, flattest, hidden=False):
+    """Check the labels of the steepest and the flattest of CONTOUR_POINTS on contour_surface().
+
+    The key is the length of the library's gradient at each point. (hidden adds
+    nothing: the question has one answer.)
+    """
+    surface = contour_surface()
+    labels = sorted(CONTOUR_POINTS)
+    pts = np.array([CONTOUR_POINTS[k] for k in labels], dtype=float).T
+    slope = dict(zip(labels, np.linalg.norm(surface.grad(pts), axis=0)))
+    height = dict(zip(labels, surface.value(pts)))
+    by_slope = sorted(labels, key=slope.get)
+    by_height = sorted(labels, key=height.get)
+    for name, answer in (("steepest", steepest), ("flattest", flattest)):
+        require(isinstance(answer, str) and answer.strip().upper() in CONTOUR_POINTS,
+                f"{name} should be one of the labels {', '.join(repr(k) for k in labels)}, "
+                f"got {answer!r}")
+    steepest, flattest = steepest.strip().upper(), flattest.strip().upper()
+    if steepest != by_slope[-1]:
+        if steepest == by_height[-1]:
+            raise Feedback(f"point {steepest} is the highest of the points, but high is not steep: "
+                           "steepness is how close together the contour lines are")
+        if steepest == by_slope[0]:
+            raise Feedback(f"around point {steepest} the contour lines are far apart: that is a "
+                           "gentle slope, not a steep one")
+        raise Feedback(f"point {steepest} is not the steepest: compare how tightly the contour lines "
+                       "crowd around each point (or the length of surface.grad there)")
+    if flattest != by_slope[0]:
+        if flattest == by_height[0]:
+            raise Feedback(f"point {flattest} is the lowest of the points, but low is not flat: look "
+                           "for where the contour lines are farthest apart")
+        if flattest == by_slope[-1]:
+            raise Feedback(f"around point {flattest} the contour lines crowd together: that is a "
+                           "steep slope, not a flat one")
+        raise Feedback(f"point {flattest} is not the flattest: compare how far apart the contour "
+                       "lines are around each point (or the length of surface.grad there)")
+
+
+# --- exercise 3: where gradient descent ends depends on where it starts ----------------------
+
+def _descend_cases(hidden):
+    if not hidden:
+        return [(LocalMinima(), (-1.0, 0.5), 0.01, 25), (Quadratic(kappa=5.0, angle=0.3), (3.0, -2.0), 0.1, 10),
+                (LocalMinima(), (2.0, -1.0), 0.02, 1)]
+    return [(Rosenbrock(), (-1.5, 2.0), 1e-3, 40), (LocalMinima(tilt=1.0), (2.0, 2.0), 0.02, 15),
+            (Saddle(), (-1.5, 0.0), 0.1, 30)]
+
+
+# basin_of's defaults: GD converges to 1e-12 in any basin of LocalMinima well within them.
+BASIN_LR, BASIN_STEPS = 0.02, 1000
+
+
+# (surface, start, lr, steps); lr/steps None means basin_of's defaults.
+def _basin_cases(hidden):
+    if not hidden:
+        s = LocalMinima()
+        cases = [(s, p, None, None) for p in [(-3.0, -3.0), (-0.2, -1.6), (-0.2, 0.6), (0.0, -0.6),
+                                               (0.0, 2.0), (3.0, 1.0)]]
+        cases += [(s, (0.0, 2.0), 0.01, 5), (s, (-4.5, 4.5), 0.01, 5), (s, (0.0, -0.6), 0.0003, 800),
+                  (Saddle(), (-1.5, 0.0), None, None)]
+        return cases
+    s3, s10 = LocalMinima(tilt=0.3), LocalMinima(tilt=1.0)
+    return ([(s3, p, None, None) for p in [(-0.4, -0.8), (-0.2, 1.0), (1.0, 1.0)]]
+            + [(s10, p, 0.01, 2000) for p in [(-0.2, 0.6), (4.0, 4.0), (-1.0, -4.0)]]
+            + [(Quadratic(kappa=3.0), (2.0, 2.0), 0.1, 200), (Quadratic(kappa=3.0), (2.0, 2.0), 0.1, 3)])
+
+
+def _point(p):
+    return "(" + ", ".join(f"{float(v):g}" for v in p) + ")"
+
+
+def _walk(surface, start, lr, steps, sign=-1.0):
+    p = np.array(start, dtype=float)
+    for _ in range(steps):
+        p = p + sign * lr * surface.grad(p)
+    return p
+
+
+def _reference_basin(surface, start, lr, steps):
+    """(the answer, the index of the minimum closest to GD's end point, its distance)."""
+    end = minimize(surface, GD(lr), np.array(start, dtype=float), steps=steps).x
+    if len(surface.minima) == 0:
+        return -1, -1, np.inf
+    dist = np.linalg.norm(surface.minima - end, axis=1)
+    i = int(np.argmin(dist))
+    return (i if dist[i] <= BASIN_TOL else -1), i, float(dist[i])
+
+
+def basins(descend, basin_of, hidden=False):
+    """Check descend(surface, start, lr, steps) and basin_of(surface, start, lr=0.02, steps=1000)."""
+    for surface, start, lr, steps in _descend_cases(hidden):
+        _check_descend(descend, surface, start, lr, steps)
+    for surface, start, lr, steps in _basin_cases(hidden):
+        _check_basin_of(basin_of, surface, start, lr, steps)
+
+
+def _check_descend(descend, surface, start, lr, steps):
+    start = np.array(start, dtype=float)
+    given = start.copy()
+    with np.errstate(all="ignore"):
+        out = call(descend, surface, given, lr, steps, what="descend")
+    require(np.array_equal(given, start), "descend changed the array start you passed in: work on "
+                                          "a new array (p = np.array(start, dtype=float))")
+    got = as_array(out, "the value of descend", shape=(2,))
+    ref = minimize(surface, GD(lr), start, steps=steps).x
+    if _close(got, ref, rtol=1e-9, atol=1e-12):
+        return
+    run = f"{surface!r} from {_point(start)} with lr = {lr:g} and {steps} step(s)"
+    if _close(got, start):
+        raise Feedback(f"on {run} your descend returns the start point: the loop must update p")
+    if _close(got, _walk(surface, start, lr, steps, sign=+1.0)):
+        raise Feedback(f"on {run} your descend climbs: each step must go against the gradient")
+    if _close(got, _walk(surface, start, lr, steps + 1)):
+        raise Feedback(f"on {run} your descend makes one step too many")
+    if steps > 1 and _close(got, _walk(surface, start, lr, steps - 1)):
+        raise Feedback(f"on {run} your descend makes one step too few")
+    raise Feedback(f"on {run} your descend ends at {np.round(got, 6).tolist()}, not where "
+                   "gradient descent p <- p - lr * surface.grad(p) ends")
+
+
+def _check_basin_of(basin_of, surface, start, lr, steps):
+    kwargs = {} if lr is None else {"lr": lr, "steps": steps}
+    lr, steps = (BASIN_LR, BASIN_STEPS) if lr is None else (lr, steps)
+    ref, closest, dist = _reference_basin(surface, start, lr, steps)
+    run = f"{surface!r} from {_point(start)} (lr = {lr:g}, {steps} steps)"
+    try:
+        with np.errstate(all="ignore"):
+            out = call(basin_of, surface, np.array(start, dtype=float), what="basin_of", **kwargs)
+    except Feedback as exc:
+        if len(surface.minima) == 0:
+            raise Feedback(f"{exc} (on {surface!r}, whose surface.minima is empty: there is no "
+                           "minimum to reach, so the answer is -1)") from None
+        raise
+    got = _number(out, "the value of basin_of")
+    k = len(surface.minima)
+    require(got == int(got) and -1 <= got < k,
+            f"basin_of should return an index into surface.minima (0 to {k - 1}) or -1, got {out!r}")
+    got = int(got)
+    if got == ref:
+        return
+    if kwargs and got != closest and got == _reference_basin(surface, start, BASIN_LR, BASIN_STEPS)[0]:
+        raise Feedback(f"on {run} your basin_of answers as if lr = {BASIN_LR:g} and steps = "
+                       f"{BASIN_STEPS}: does it pass the lr and steps it is given on to descend?")
+    nearest = int(np.argmin(np.linalg.norm(surface.minima - np.array(start), axis=1))) if k else -1
+    if ref == -1:
+        where = ("this surface has no minimum at all" if k == 0 else
+                 f"it ends {dist:.2g} away from the closest minimum")
+        raise Feedback(f"on {run} gradient descent does not reach a minimum ({where}), but your "
+                       f"basin_of returned {got}: count a minimum only if the end point is within "
+                       f"{BASIN_TOL:g} of it")
+    if got == -1:
+        raise Feedback(f"on {run} gradient descent ends at one of the minima, but your basin_of "
+                       f"returned -1: compare the end point with every row of surface.minima")
+    if got == nearest:
+        raise Feedback(f"on {run} your basin_of returned the minimum nearest to the start; gradient "
+                       "descent follows the slope, which does not always lead to the nearest "
+                       "minimum. Run the descent and look where it ends")
+    raise Feedback(f"on {run} gradient descent ends at a different minimum than your basin_of says: "
+                   "index i means row i of surface.minima")

@@ -1,226 +1,229 @@
-"""Checkers for Exercises 06: the learning rate (solutions/06_learning_rate.ipynb).
+"""Checkers for solutions/06_why_it_is_hard.ipynb: gradient clipping, critical points,
+ill-conditioning.
 
-1. pick a learning rate: GD on a given quadratic must reach a loss below TOL within
-   STEPS steps (run with lessons_lib.loops.minimize);
-2. the lecture's linear decay schedule, against lessons_lib.schedules.LinearDecay;
-3. which schedules satisfy sum(lr_k) = inf and sum(lr_k^2) < inf, decided by a
-   numeric test of the partial sums that this module computes.
+The answer key is lessons_lib: ``loops.clip_by_norm``, the surfaces' Hessians at
+their known critical points (``minima``, ``saddle_points``), and
+``surfaces.Quadratic`` (its eigenvalues, and GD run on it with ``loops.minimize``).
 """
-import math
-import numbers
-
 import numpy as np
 
-from lessons_lib.grading import Feedback, as_array, call, require
-from lessons_lib.loops import minimize
-from lessons_lib.optimizers import GD
-from lessons_lib.schedules import Constant, Exponential, InverseTime, LinearDecay, Schedule, StepDecay
-from lessons_lib.surfaces import Quadratic
+from . import Feedback, as_array, call, require
+from ..loops import clip_by_norm as _clip_by_norm
+from ..loops import minimize
+from ..optimizers import GD
+from ..surfaces import LocalMinima, MonkeySaddle, Quadratic, Rosenbrock, Saddle
 
-__all__ = ["pick_learning_rate", "linear_decay", "robbins_monro",
-           "PICK_KAPPA", "PICK_SCALE", "PICK_STEPS", "PICK_TOL", "SCHEDULES"]
+__all__ = ["clip_by_norm", "classify_critical_point", "conditioning", "KINDS"]
 
-
-# -- exercise 1: pick a learning rate ------------------------------------------------
-
-PICK_KAPPA, PICK_SCALE, PICK_STEPS, PICK_TOL = 10.0, 0.5, 60, 1e-6
-PICK_ANGLES = (0.0, math.pi / 2, 1.0)  # hidden starts: all slow, all steep, mixed
+KINDS = ("minimum", "maximum", "saddle", "flat")
 
 
-def pick_surface():
-    return Quadratic(kappa=PICK_KAPPA, scale=PICK_SCALE)
+def _close(a, b, rtol=1e-10, atol=1e-14):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
-def hidden_starts(surface):
-    """Start points with the same loss as surface.start: along the shallow axis, along the
-    steep axis, and in between (angle in the eigenbasis)."""
-    loss0 = float(surface.loss(surface.start))
-    lam = surface.eigenvalues  # Quadratic(angle=0): the axes are the eigenvectors
-    return [np.sqrt(2 * loss0 / lam) * np.array([np.cos(a), np.sin(a)]) for a in PICK_ANGLES]
+def _fmt(a):
+    return np.array2string(np.asarray(a, dtype=float), precision=4, suppress_small=True, separator=", ")
 
 
-def _real_number(value, name):
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not math.isfinite(value) or value <= 0):
-        raise Feedback(f"{name} should be a number > 0, got {value!r}")
-    return float(value)
+# --- exercise 1: gradient clipping by norm -------------------------------------------------------
+
+def _clip_cases(hidden):
+    if not hidden:
+        rng = np.random.default_rng(5)
+        return [(np.array([3.0, 4.0]), 1.0), (np.array([0.3, -0.4]), 1.0), (rng.normal(0, 10, 5), 2.0),
+                (rng.normal(0, 0.1, 5), 2.0), (np.array([30.0, -0.5, 0.2]), 5.0)]
+    rng = np.random.default_rng(15)
+    return [(rng.normal(0, 5, (3, 4)), 1.5), (np.array([6.0, 8.0]), 10.0), (np.zeros(3), 1.0),
+            (rng.normal(0, 100, 7), 0.01), (np.array([-7.0]), 2.0), (rng.normal(0, 1, (2, 2)), 100.0)]
 
 
-@np.errstate(all="ignore")  # a diverging rate overflows on purpose
-def _run_pick(lr, surface, start):
-    h = minimize(surface, GD(lr), start, steps=PICK_STEPS)
-    if h.final_loss < PICK_TOL and not h.diverged:
-        return
-    where = "" if start is None else f" (from the start {np.round(start, 4).tolist()}, same initial loss)"
-    lam_max = surface.lambda_max
-    if lr * lam_max > 2 or h.diverged:
-        raise Feedback(f"with lr = {lr:g} GD diverges{where}: the loss grows every step. The stability "
-                       "limit is 2/lambda_max: find lambda_max for this surface")
-    if lr * lam_max == 2:
-        raise Feedback(f"with lr = {lr:g} GD never settles{where}: the steep direction bounces between "
-                       "two points forever (lr sits exactly on the stability limit 2/lambda_max)")
-    longer = minimize(surface, GD(lr), start, steps=100 * PICK_STEPS)
-    below = np.flatnonzero(longer.epoch_loss < PICK_TOL)
-    need = f"it needs {below[0]} steps" if below.size else f"it needs more than {100 * PICK_STEPS} steps"
-    factors = np.abs(1 - lr * surface.eigenvalues)
-    if factors[0] >= factors[1]:
-        why = "the shallow direction (the smallest eigenvalue) creeps: a larger step would help it"
-    else:
-        why = "the steep direction swings back and forth and dies out slowly: lr is close to the limit"
-    raise Feedback(f"too slow{where}: with lr = {lr:g} the loss after {PICK_STEPS} steps is "
-                   f"{h.final_loss:.3g}, not below {PICK_TOL:g} ({need}); {why}")
-
-
-def pick_learning_rate(lr, hidden=False):
-    """Check that GD(lr) gets Quadratic(kappa=PICK_KAPPA, scale=PICK_SCALE) below PICK_TOL within
-    PICK_STEPS steps from its start; hidden: also from three other starts of the same loss."""
-    lr = _real_number(lr, "your learning rate")
-    surface = pick_surface()
-    _run_pick(lr, surface, None)
-    if hidden:
-        for start in hidden_starts(surface):
-            _run_pick(lr, surface, start)
-
-
-# -- exercise 2: the linear decay schedule ---------------------------------------------
-
-def _rates(fn, ts, lr0, lr_tau, tau):
-    out = []
-    for t in ts:
-        value = call(fn, int(t), lr0=lr0, lr_tau=lr_tau, tau=tau, what="linear_decay")
-        require(value is not None, "linear_decay returned None: return the learning rate")
-        value = float(as_array(value, f"the rate linear_decay returned for t = {t}", shape=()))
-        require(math.isfinite(value), f"linear_decay returned {value} for t = {t}")
-        out.append(value)
-    return np.array(out)
-
-
-def _close(a, b):
-    return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
-
-
-def linear_decay(fn, hidden=False):
-    """Check linear_decay(t, lr0, lr_tau, tau) against lessons_lib.schedules.LinearDecay."""
-    cases = [(0.5, 0.005, 100), (0.2, 0.05, 10)]
-    if hidden:
-        cases += [(1.0, 0.0, 1), (0.3, 0.03, 7), (0.01, 0.1, 20), (0.1, 0.1, 5)]
-    for lr0, lr_tau, tau in cases:
-        ts = np.arange(1, 3 * tau + 3)
-        mine = _rates(fn, ts, lr0, lr_tau, tau)
-        schedule = LinearDecay(lr0, lr_tau, tau)
-        ref = np.array([schedule(int(t)) for t in ts])
-        where = f"(lr0={lr0:g}, lr_tau={lr_tau:g}, tau={tau})"
-        if _close(mine, ref):
-            # the same t must give the same rate in any order: no hidden counters
-            again = _rates(fn, ts[::-1], lr0, lr_tau, tau)[::-1]
-            require(_close(again, ref), f"linear_decay gives a different rate for the same t when "
-                                        f"called again: it should depend only on its arguments {where}")
+def clip_by_norm(fn, hidden=False):
+    """Check fn(g, max_norm) against lessons_lib.loops.clip_by_norm."""
+    for g, max_norm in _clip_cases(hidden):
+        given = g.copy()
+        try:
+            with np.errstate(all="ignore"):
+                out = call(fn, given, max_norm, what="clip_by_norm")
+        except Feedback as exc:
+            if not np.any(g):
+                raise Feedback(f"{exc} (for g = 0: a zero gradient is never longer than max_norm, so "
+                               "it needs no scaling and no division by its norm)") from None
+            raise
+        require(np.array_equal(given, g), "your function changed the array g you passed in: return "
+                                          "a new array and leave g as it is")
+        got = as_array(out, "the value of clip_by_norm", shape=g.shape)
+        ref = _clip_by_norm(g, max_norm)
+        if _close(got, ref):
             continue
-        k = ts - 1
-        line = lambda kk: (1 - kk / tau) * lr0 + kk / tau * lr_tau  # noqa: E731 - the formula, unclamped
-        if _close(mine, [schedule(int(t) + 1) for t in ts]):
-            raise Feedback(f"off by one step: at t = 1 your rate is not lr0. The formula counts the "
-                           f"steps already taken, k = t - 1, and t starts at 1 {where}")
-        if _close(mine[k <= tau], ref[k <= tau]) and lr0 != lr_tau:
-            if _close(mine, line(k)):
-                bad = int(np.flatnonzero(~np.isclose(mine, ref, rtol=1e-9, atol=1e-12))[0])
-                raise Feedback(f"after step tau your rate keeps changing (at t = {ts[bad]} it is "
-                               f"{mine[bad]:.6g}): the schedule holds lr_tau constant after tau {where}")
-            raise Feedback(f"your rates are right up to k = tau but not after it: what should the rate "
-                           f"be once k passes tau? {where}")
-        if _close(mine, np.where(k < tau, lr0, lr_tau)) or _close(mine, np.where(k <= tau, lr0, lr_tau)):
-            raise Feedback(f"your rate jumps from lr0 to lr_tau instead of sliding down linearly: is "
-                           f"alpha = k / tau computed with integer division? {where}")
-        if lr0 != lr_tau and _close(mine, np.where(k <= tau, (1 - k / tau) * lr_tau + k / tau * lr0, lr0)):
-            raise Feedback(f"your rate goes from lr_tau to lr0: it should start at lr0 {where}")
-        bad = int(np.flatnonzero(~np.isclose(mine, ref, rtol=1e-9, atol=1e-12))[0])
-        raise Feedback(f"at t = {ts[bad]} (k = {ts[bad] - 1}) your rate is {mine[bad]:.6g}, which is "
-                       f"not the linear decay's {where}")
+        norm = float(np.sqrt(np.sum(g * g)))
+        case = f"for g = {_fmt(g)} (length {norm:.4g}) and max_norm = {max_norm:g}"
+        if not np.all(np.isfinite(got)):
+            raise Feedback(f"{case} your result contains inf or nan: do not divide by the length "
+                           "when there is nothing to clip")
+        if _close(got, np.clip(g, -max_norm, max_norm)):
+            raise Feedback(f"{case} you clipped each component to [-max_norm, max_norm]: that changes "
+                           "the gradient's direction. Scale the whole vector instead")
+        if norm <= max_norm:
+            raise Feedback(f"{case} your function changed a gradient that was already no longer "
+                           "than max_norm: only gradients longer than max_norm are scaled down")
+        if norm > 0 and _close(got, g / norm):
+            raise Feedback(f"{case} your result has length 1: the clipped gradient should have "
+                           "length max_norm")
+        got_norm = float(np.sqrt(np.sum(got * got)))
+        cos = float(np.sum(got * g)) / (got_norm * norm) if got_norm > 0 else 0.0
+        if g.ndim > 1 and cos > 1 - 1e-9:
+            raise Feedback(f"{case} your result points the right way but has length {got_norm:.4g}: "
+                           "for a matrix, the length is the square root of the sum of ALL its squared "
+                           "entries (not a row-wise, column-wise or spectral norm)")
+        if cos < 1 - 1e-9 and g.ndim > 1:
+            raise Feedback(f"{case} your result does not point in the same direction as g: scale the "
+                           "whole matrix by one factor, computed from the length of all its entries")
+        if cos < 1 - 1e-9:
+            raise Feedback(f"{case} your result does not point in the same direction as g: clipping "
+                           "by norm only shortens the vector")
+        raise Feedback(f"{case} your result has length {got_norm:.4g}: a gradient longer than "
+                       "max_norm is scaled to length exactly max_norm")
 
 
-# -- exercise 3: Robbins-Monro ---------------------------------------------------------
+# --- exercise 2: classify a critical point from the Hessian ---------------------------------------
 
-class _Power(Schedule):
-    """lr_k = lr0 / (1 + k)^p (defined here: the library has the p = 1 case as InverseTime)."""
-
-    parameters = ("lr0", "p")
-
-    def __init__(self, lr0, p):
-        self.lr0, self.p = lr0, p
-
-    def rate(self, k):
-        return self.lr0 / (1 + k) ** self.p
+def _reference_kind(H, tol):
+    ev = np.linalg.eigvalsh((np.asarray(H, dtype=float) + np.asarray(H, dtype=float).T) / 2)
+    if np.any(ev > tol) and np.any(ev < -tol):
+        return "saddle"
+    if np.any(np.abs(ev) <= tol):
+        return "flat"
+    return "minimum" if np.all(ev > 0) else "maximum"
 
 
-# name: (what the task text shows, the schedule)
-SCHEDULES = {
-    "constant": ("lr_k = 0.1", Constant(0.1)),
-    "linear_decay": ("the lecture's linear decay from 0.1 to 0.001 over tau = 100 steps, then constant",
-                     LinearDecay(0.1, 0.001, 100)),
-    "linear_to_zero": ("linear decay from 0.1 to 0 over tau = 100 steps, then 0", LinearDecay(0.1, 0.0, 100)),
-    "exponential": ("lr_k = 0.1 * 0.99^k", Exponential(0.1, 0.99)),
-    "step_decay": ("lr_k = 0.1 * 0.5^floor(k / 100)", StepDecay(0.1, 0.5, 100)),
-    "inverse_time": ("lr_k = 0.1 / (1 + 0.01 k)", InverseTime(0.1, 0.01)),
-    "inverse_sqrt": ("lr_k = 0.1 / sqrt(1 + k)", _Power(0.1, 0.5)),
-    "inverse_power_0.75": ("lr_k = 0.1 / (1 + k)^0.75", _Power(0.1, 0.75)),
-    "inverse_square": ("lr_k = 0.1 / (1 + k)^2", _Power(0.1, 2.0)),
-}
+def _critical_cases(hidden):
+    """(description, H, tol or None): Hessians of the library's surfaces at their critical points."""
+    cases = []
+    if not hidden:
+        s = LocalMinima()
+        cases += [(f"LocalMinima() at its minimum {_fmt(m)}", s.hessian(m), None) for m in s.minima[:2]]
+        q = Quadratic(kappa=10.0, angle=0.6)
+        cases += [("Quadratic(kappa=10, angle=0.6) at (0, 0)", q.hessian(), None),
+                  ("the negated quadratic -Quadratic(kappa=10, angle=0.6) at (0, 0)", -q.hessian(), None),
+                  ("Saddle() at (0, 0)", Saddle().hessian(Saddle.saddle_points[0]), None),
+                  ("MonkeySaddle() at (0, 0)", MonkeySaddle().hessian(MonkeySaddle.saddle_points[0]), None),
+                  ("H = [[1, 3], [3, 1]]", np.array([[1.0, 3.0], [3.0, 1.0]]), None),
+                  ("H = diag(2, 0, -1)", np.diag([2.0, 0.0, -1.0]), None),
+                  ("H = [[-2, 0], [0, 1e-9]]", np.array([[-2.0, 0.0], [0.0, 1e-9]]), None),
+                  ("H = [[4, 0], [0, 0]]", np.array([[4.0, 0.0], [0.0, 0.0]]), None)]
+        return cases
+    s = LocalMinima(tilt=1.0)
+    cases += [(f"LocalMinima(tilt=1.0) at its minimum {_fmt(m)}", s.hessian(m), None) for m in s.minima[2:]]
+    r = Rosenbrock()
+    cases += [("Rosenbrock() at its minimum (1, 1)", r.hessian(r.minima[0]), None),
+              ("H = [[-1, -3], [-3, -1]]", np.array([[-1.0, -3.0], [-3.0, -1.0]]), None),
+              ("H = diag(1, 2, -3)", np.diag([1.0, 2.0, -3.0]), None),
+              ("H = -diag(1, 2, 3)", -np.diag([1.0, 2.0, 3.0]), None),
+              ("H = diag(1, 2, 3)", np.diag([1.0, 2.0, 3.0]), None),
+              ("H = diag(1e-3, 2) with tol = 1e-2", np.diag([1e-3, 2.0]), 1e-2),
+              ("H = diag(1e-3, 2) with tol = 1e-4", np.diag([1e-3, 2.0]), 1e-4)]
+    return cases
 
 
-def _decade_sums(schedule, power, decades=8, points=400):
-    """sum of schedule(t)^power over t in [10^d, 10^(d+1)) for d = 0..decades-1, each by the
-    trapezoid rule on a log grid (the schedules are monotone, so the error is one term)."""
-    sums = []
-    for d in range(decades):
-        t = np.unique(np.geomspace(10**d, 10 ** (d + 1), points).round().astype(np.int64))
-        values = np.array([schedule(int(s)) for s in t], dtype=np.float64) ** power
-        sums.append(float(np.sum((values[1:] + values[:-1]) / 2 * np.diff(t))))
-    return sums
+def classify_critical_point(fn, hidden=False, default_tol=1e-6):
+    """Check fn(H, tol=1e-6) -> "minimum" / "maximum" / "saddle" / "flat"."""
+    for what, H, tol in _critical_cases(hidden):
+        given = np.array(H, dtype=float)
+        kwargs = {} if tol is None else {"tol": tol}
+        out = call(fn, given.copy(), what="classify_critical_point", **kwargs)
+        require(isinstance(out, str) and out in KINDS,
+                f"classify_critical_point should return one of {', '.join(repr(k) for k in KINDS)}, "
+                f"got {out!r}")
+        ref = _reference_kind(given, default_tol if tol is None else tol)
+        if out == ref:
+            continue
+        ev = np.linalg.eigvalsh(given)
+        case = f"for {what} you answered {out!r}"
+        diag = np.diag(given)
+        if ref == "saddle" and out in ("minimum", "maximum") and (np.all(diag > 0) or np.all(diag < 0)):
+            raise Feedback(f"{case}: the diagonal entries all have one sign, but the curvature along "
+                           "other directions can have the other. Use the eigenvalues, not the diagonal")
+        if ref == "saddle" and out == "flat":
+            raise Feedback(f"{case}: H has a positive and a negative eigenvalue, and that already makes "
+                           "the point a saddle, whatever the other eigenvalues are")
+        if ref == "flat":
+            if "MonkeySaddle" in what:
+                raise Feedback(f"{case}. It is a saddle in fact, but its Hessian is zero, so the "
+                               "eigenvalues cannot tell: what does your rule do when an eigenvalue is "
+                               "zero (within tol)?")
+            raise Feedback(f"{case}: an eigenvalue within tol of zero means the second-derivative "
+                           "test cannot decide; compare |eigenvalue| with tol, not with exactly 0")
+        if {out, ref} == {"minimum", "maximum"}:
+            raise Feedback(f"{case}: you swapped minimum and maximum. Positive curvature in every "
+                           "direction is a bowl")
+        if out == "flat":
+            raise Feedback(f"{case}: no eigenvalue is within tol of zero here (the smallest in size "
+                           f"is {np.min(np.abs(ev)):.3g})")
+        raise Feedback(f"{case}: look at the signs of all the eigenvalues of H "
+                       "(np.linalg.eigvalsh)")
 
 
-def diverges(schedule, power):
-    """Does sum over t of schedule(t)^power grow without bound?
+# --- exercise 3: the condition number and the largest stable learning rate ------------------------
 
-    A divergent series adds at least as much over each decade of t as over the one before
-    once its terms settle (1/t adds ln 10 per decade, a constant adds ten times more); a
-    convergent one adds less and less (1/t^2: a tenth per decade; geometric: nothing).
-    The test: the last decade adds more than half of the one before it.
+def _quadratic_cases(hidden):
+    if not hidden:
+        return [Quadratic(kappa=10.0), Quadratic(kappa=10.0, angle=0.6), Quadratic(kappa=4.0, angle=2.0, scale=3.0)]
+    return [Quadratic(kappa=1.0, scale=0.5), Quadratic(kappa=100.0, angle=-0.3, scale=0.2),
+            Quadratic(kappa=25.0, angle=1.1, scale=7.0)]
+
+
+def _gd_stable(q, lr, steps=400):
+    """True when GD with rate lr does not blow up on q: after ``steps`` steps the loss has not grown."""
+    with np.errstate(all="ignore"):
+        h = minimize(q, GD(lr), q.start, steps=steps)
+    return (not h.diverged) and h.final_loss <= float(q.value(q.start))
+
+
+def conditioning(condition_number, max_stable_lr, hidden=False):
+    """Check condition_number(A) and max_stable_lr(A) on seeded Quadratic surfaces.
+
+    The rate is checked by what it does: GD at 0.98 times it is stable, at 1.02
+    times it blows up (along the steepest direction the error grows by a factor
+    |1 - lr * lambda_max| per step).
     """
-    sums = _decade_sums(schedule, power)
-    return sums[-1] > 0 and sums[-1] > 0.5 * sums[-2]
+    for q in _quadratic_cases(hidden):
+        A = q.A.copy()
+        name = repr(q)
+        got = as_array(call(condition_number, A.copy(), what="condition_number"), "the value of condition_number")
+        require(got.size == 1, f"condition_number should return one number, got shape {got.shape}")
+        got = float(got.reshape(()))
+        ref = q.kappa
+        if not _close(got, ref, rtol=1e-8):
+            diag = np.diag(A)
+            if _close(got, 1 / ref, rtol=1e-8):
+                raise Feedback(f"for {name} your condition number is below 1: it is the largest "
+                               "curvature over the smallest")
+            if not _close(diag.max() / diag.min(), ref, rtol=1e-6) and _close(got, diag.max() / diag.min(), rtol=1e-8):
+                raise Feedback(f"for {name} you read the curvatures off the diagonal of A: that works only "
+                               "when the valley's axes are the coordinate axes. Use the eigenvalues")
+            raise Feedback(f"for {name} your condition number is {got:.6g}: it is the ratio of the "
+                           "largest to the smallest eigenvalue of A")
 
-
-def robbins_monro_set():
-    """The names in SCHEDULES whose rates satisfy sum = inf and sum of squares < inf."""
-    return {name for name, (_, s) in SCHEDULES.items() if diverges(s, 1) and not diverges(s, 2)}
-
-
-def _count(names):
-    return "1 of your picks adds" if len(names) == 1 else f"{len(names)} of your picks add"
-
-
-def robbins_monro(answer):
-    """Check the set of schedule names that satisfy both conditions."""
-    if isinstance(answer, (str, bytes)) or not isinstance(answer, (set, frozenset, list, tuple)):
-        raise Feedback(f"give your answer as a set of names, like {{'constant', 'exponential'}}; "
-                       f"got {type(answer).__name__}")
-    names = set(answer)
-    unknown = sorted(str(n) for n in names if n not in SCHEDULES)
-    require(not unknown, f"unknown schedule name(s) {unknown}: choose from {sorted(SCHEDULES)}")
-    right = robbins_monro_set()
-    extra = names - right
-    finite_sum = [n for n in extra if not diverges(SCHEDULES[n][1], 1)]
-    squares_diverge = [n for n in extra if n not in finite_sum]
-    problems = []
-    if finite_sum:
-        problems.append(f"{_count(finite_sum)} up to a finite total, so SGD can only travel a "
-                        "bounded distance (sum lr_k < inf)")
-    if squares_diverge:
-        problems.append(f"{_count(squares_diverge)} up to infinity when squared, so the gradient "
-                        "noise never averages out (sum lr_k^2 = inf)")
-    missing = right - names
-    if missing:
-        these = "schedules that satisfy" if len(missing) > 1 else "schedule that satisfies"
-        problems.append(f"you left out {len(missing)} {these} both conditions")
-    if problems:
-        raise Feedback("; ".join(problems))
+        lr = as_array(call(max_stable_lr, A.copy(), what="max_stable_lr"), "the value of max_stable_lr")
+        require(lr.size == 1, f"max_stable_lr should return one number, got shape {lr.shape}")
+        lr = float(lr.reshape(()))
+        require(np.isfinite(lr) and lr > 0, f"for {name} max_stable_lr returned {lr!r}: a learning "
+                                            "rate is a finite number > 0")
+        ref = 2.0 / q.lambda_max
+        if _close(lr, ref, rtol=1e-8):
+            continue
+        diag = np.diag(A)
+        if not _close(diag.max(), q.lambda_max, rtol=1e-6) and _close(lr, 2.0 / diag.max(), rtol=1e-8):
+            raise Feedback(f"for {name} you read the curvature off the diagonal of A: for a rotated "
+                           "valley the curvatures are the eigenvalues")
+        if not _gd_stable(q, 0.98 * lr):
+            raise Feedback(f"for {name} GD with a rate 2% below yours still blows up: your rate is too "
+                           "large. Which direction's curvature limits the step?")
+        if _gd_stable(q, 1.02 * lr):
+            hint = " (even at 1.5 times your rate it is)" if _gd_stable(q, 1.5 * lr) else ""
+            raise Feedback(f"for {name} GD with a rate 2% above yours is still stable{hint}: yours is "
+                           "not the largest stable rate")
+        raise Feedback(f"for {name} your rate {lr:.6g} is close to the edge but not on it: compute it "
+                       "from the eigenvalues exactly")

@@ -1,231 +1,226 @@
-"""Checkers for Exercises 07: momentum (solutions/07_momentum.ipynb).
+"""Checkers for Exercises 07: the learning rate (solutions/07_learning_rate.ipynb).
 
-The step rule follows the convention of the update-rule exercises and is checked by
-:func:`lessons_lib.grading._steps.check_rule` (the caller's ``state = {"v": zeros}``;
-the answer key is :class:`lessons_lib.optimizers.Momentum`). The spot-the-bug listing
-is checked by :func:`lessons_lib.grading._steps.check_neuron_descent`.
+1. pick a learning rate: GD on a given quadratic must reach a loss below TOL within
+   STEPS steps (run with lessons_lib.loops.minimize);
+2. the lecture's linear decay schedule, against lessons_lib.schedules.LinearDecay;
+3. which schedules satisfy sum(lr_k) = inf and sum(lr_k^2) < inf, decided by a
+   numeric test of the partial sums that this module computes.
 """
+import math
+import numbers
+
 import numpy as np
 
 from lessons_lib.grading import Feedback, as_array, call, require
-from lessons_lib.grading._steps import (MIXED_SIGNS, check_neuron_descent, check_rule, close, momentum_cases,
-                                        neuron_cases, run_library)
 from lessons_lib.loops import minimize
-from lessons_lib.optimizers import Momentum
-from lessons_lib.problems import SigmoidNeuron  # noqa: F401 - the neuron of exercise 2, for the tests
+from lessons_lib.optimizers import GD
+from lessons_lib.schedules import Constant, Exponential, InverseTime, LinearDecay, Schedule, StepDecay
 from lessons_lib.surfaces import Quadratic
 
-__all__ = ["momentum_step", "momentum_descent", "velocity_weights", "horizon", "optimal_momentum"]
+__all__ = ["pick_learning_rate", "linear_decay", "robbins_monro",
+           "PICK_KAPPA", "PICK_SCALE", "PICK_STEPS", "PICK_TOL", "SCHEDULES"]
 
 
-# -- exercise 1: the momentum step ---------------------------------------------------
+# -- exercise 1: pick a learning rate ------------------------------------------------
 
-def _wrong_momentum(update_v, move):
-    def wrong(theta, grad_fn, state, lr, gamma):
-        g = grad_fn(theta)
-        old = state["v"]
-        state["v"] = update_v(old, g, lr, gamma)
-        return move(theta, old, state["v"])
-    return wrong
+PICK_KAPPA, PICK_SCALE, PICK_STEPS, PICK_TOL = 10.0, 0.5, 60, 1e-6
+PICK_ANGLES = (0.0, math.pi / 2, 1.0)  # hidden starts: all slow, all steep, mixed
 
 
-MOMENTUM_VARIANTS = [
-    (_wrong_momentum(lambda v, g, lr, gamma: gamma * v + lr * g, lambda th, old, v: th + v), MIXED_SIGNS),
-    (_wrong_momentum(lambda v, g, lr, gamma: v + lr * g, lambda th, old, v: th - v),
-     "your velocity never forgets: the old v has to be multiplied by gamma before the new "
-     "gradient is added"),
-    (_wrong_momentum(lambda v, g, lr, gamma: lr * g, lambda th, old, v: th - v),
-     "your step ignores the old velocity, so it is plain gradient descent: where does gamma * v go?"),
-    (_wrong_momentum(lambda v, g, lr, gamma: gamma * v + g, lambda th, old, v: th - v),
-     "your steps are far too long: is the gradient multiplied by lr before it enters v?"),
-    (_wrong_momentum(lambda v, g, lr, gamma: gamma * v + (1 - gamma) * lr * g, lambda th, old, v: th - v),
-     "your velocity is an average (it has a factor 1 - gamma): in this course v is a sum, "
-     "v = gamma*v + lr*g, so a steady slope builds up speed"),
-    (_wrong_momentum(lambda v, g, lr, gamma: gamma * v + lr * g, lambda th, old, v: th - old),
-     "your theta moves with the velocity of the previous step: update v first, then move theta "
-     "with the new v"),
-]
+def pick_surface():
+    return Quadratic(kappa=PICK_KAPPA, scale=PICK_SCALE)
 
 
-def _momentum_state_hint(key, t, mine, expected):
-    if close(mine, -expected):
-        return ("your theta is right, but state['v'] holds minus the course's velocity: that is "
-                "Goodfellow's convention (v <- alpha*v - lr*g, theta <- theta + v). This course "
-                "keeps v = gamma*v + lr*g in state['v'] and moves theta <- theta - v")
-    return None
+def hidden_starts(surface):
+    """Start points with the same loss as surface.start: along the shallow axis, along the
+    steep axis, and in between (angle in the eigenbasis)."""
+    loss0 = float(surface.loss(surface.start))
+    lam = surface.eigenvalues  # Quadratic(angle=0): the axes are the eigenvectors
+    return [np.sqrt(2 * loss0 / lam) * np.array([np.cos(a), np.sin(a)]) for a in PICK_ANGLES]
 
 
-def _momentum_point_hint(t, run, ref):
-    return (f"at step {t} you took the gradient somewhere other than the current theta: "
-            "momentum takes it at theta itself (only Nesterov looks ahead)")
+def _real_number(value, name):
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not math.isfinite(value) or value <= 0):
+        raise Feedback(f"{name} should be a number > 0, got {value!r}")
+    return float(value)
 
 
-def momentum_step(fn, hidden=False):
-    """Check momentum_step(theta, grad_fn, state, lr, gamma) against lessons_lib.optimizers.Momentum."""
-    check_rule(fn, "momentum_step", momentum_cases(hidden, 7, (11, 12, 13)),
-               lambda case: run_library(Momentum(**case.hyper), case, ("v",)), ("v",),
-               MOMENTUM_VARIANTS, _momentum_state_hint, _momentum_point_hint)
+@np.errstate(all="ignore")  # a diverging rate overflows on purpose
+def _run_pick(lr, surface, start):
+    h = minimize(surface, GD(lr), start, steps=PICK_STEPS)
+    if h.final_loss < PICK_TOL and not h.diverged:
+        return
+    where = "" if start is None else f" (from the start {np.round(start, 4).tolist()}, same initial loss)"
+    lam_max = surface.lambda_max
+    if lr * lam_max > 2 or h.diverged:
+        raise Feedback(f"with lr = {lr:g} GD diverges{where}: the loss grows every step. The stability "
+                       "limit is 2/lambda_max: find lambda_max for this surface")
+    if lr * lam_max == 2:
+        raise Feedback(f"with lr = {lr:g} GD never settles{where}: the steep direction bounces between "
+                       "two points forever (lr sits exactly on the stability limit 2/lambda_max)")
+    longer = minimize(surface, GD(lr), start, steps=100 * PICK_STEPS)
+    below = np.flatnonzero(longer.epoch_loss < PICK_TOL)
+    need = f"it needs {below[0]} steps" if below.size else f"it needs more than {100 * PICK_STEPS} steps"
+    factors = np.abs(1 - lr * surface.eigenvalues)
+    if factors[0] >= factors[1]:
+        why = "the shallow direction (the smallest eigenvalue) creeps: a larger step would help it"
+    else:
+        why = "the steep direction swings back and forth and dies out slowly: lr is close to the limit"
+    raise Feedback(f"too slow{where}: with lr = {lr:g} the loss after {PICK_STEPS} steps is "
+                   f"{h.final_loss:.3g}, not below {PICK_TOL:g} ({need}); {why}")
 
 
-# -- exercise 2: spot the bug in the momentum listing --------------------------------
-#
-# The descent functions on the toy neuron return one row (w, b, v_w, v_b) per point: the
-# start (velocities 0) and the state after each epoch. The velocities are part of the
-# answer because the listing's two mistakes give the same (w, b) path: with v_b built
-# from dw, v_b equals v_w, so b moves with v_w either way; only v_b tells them apart.
-
-def _momentum_listing(vb_uses_dw, b_moves_with_vw):
-    """The lecture's listing with either, both or none of its two mistakes."""
-    def descent(neuron, w, b, lr, gamma, epochs):
-        v_w, v_b = 0.0, 0.0
-        rows = [(w, b, v_w, v_b)]
-        for _ in range(epochs):
-            dw, db = neuron.grad(np.array([w, b]))
-            v_w = gamma * v_w + lr * dw
-            v_b = gamma * v_b + lr * (dw if vb_uses_dw else db)
-            w = w - v_w
-            b = b - (v_w if b_moves_with_vw else v_b)
-            rows.append((w, b, v_w, v_b))
-        return rows
-    return descent
-
-
-MOMENTUM_LISTING_VARIANTS = [
-    # both mistakes and "v_b uses dw" alone give identical rows: the message names the first
-    (_momentum_listing(True, False), "your v_b uses dw where it should use db"),
-    (_momentum_listing(False, True), "b moves with v_w, the velocity of w: b needs its own velocity"),
-]
-
-
-def momentum_descent(fn, hidden=False):
-    """Check the fixed listing momentum_descent(neuron, w, b, lr, gamma, epochs) -> rows."""
-    check_neuron_descent(fn, "momentum_descent", Momentum, MOMENTUM_LISTING_VARIANTS, neuron_cases(hidden))
-
-
-# -- exercise 3: the velocity as an exponentially weighted sum -----------------------
-
-def _library_weights(t, lr, gamma):
-    """The weight of each past gradient in v after t steps, read off the library's Momentum:
-    feed it the unit vector e_k as the gradient of step k; then v = sum_k c_k e_k = c."""
-    opt = Momentum(lr, gamma=gamma)
-    theta = np.zeros(t)
-    for k in range(t):
-        theta = opt.step(theta, lambda x, k=k: np.eye(t)[k])
-    return opt.v.copy()
-
-
-def velocity_weights(fn, hidden=False):
-    """Check velocity_weights(t, lr, gamma) -> [c_1, ..., c_t] (oldest gradient first)."""
-    cases = [(5, 0.1, 0.9), (3, 1.0, 0.5)]
+def pick_learning_rate(lr, hidden=False):
+    """Check that GD(lr) gets Quadratic(kappa=PICK_KAPPA, scale=PICK_SCALE) below PICK_TOL within
+    PICK_STEPS steps from its start; hidden: also from three other starts of the same loss."""
+    lr = _real_number(lr, "your learning rate")
+    surface = pick_surface()
+    _run_pick(lr, surface, None)
     if hidden:
-        cases += [(1, 0.3, 0.9), (12, 0.01, 0.99), (4, 0.5, 0.0)]
-    for t, lr, gamma in cases:
-        out = call(fn, t=t, lr=lr, gamma=gamma, what="velocity_weights")
-        require(out is not None, "velocity_weights returned None: return the array of weights")
-        mine = as_array(out, "the weights velocity_weights returned")
-        require(mine.shape == (t,), f"for t = {t} there are {t} gradients, so {t} weights; "
-                                    f"yours has shape {mine.shape}")
-        ref = _library_weights(t, lr, gamma)
-        if close(mine, ref):
-            continue
-        where = f"(t={t}, lr={lr:g}, gamma={gamma:g})"
-        if close(mine, ref[::-1]):
-            raise Feedback(f"your weights are in the opposite order: the first entry belongs to the "
-                           f"oldest gradient g_1, the last to the newest g_t {where}")
-        if close(mine * lr, ref):
-            raise Feedback(f"your weights are missing the learning rate: v collects lr*g {where}")
-        if gamma > 0 and (close(mine, ref * gamma) or close(mine, ref / gamma)):
-            raise Feedback(f"your powers of gamma are off by one: the newest gradient enters v "
-                           f"with weight lr, the one before with lr*gamma {where}")
-        raise Feedback(f"your weights {np.round(mine, 6).tolist()} do not match what momentum puts "
-                       f"in v {where}: unroll v_t = gamma*v_(t-1) + lr*g_t from v_0 = 0")
+        for start in hidden_starts(surface):
+            _run_pick(lr, surface, start)
 
 
-def _library_horizon(gamma):
-    """v / lr after momentum has run long on a constant gradient 1 (measured, not a formula)."""
-    opt, theta = Momentum(1.0, gamma=gamma), np.zeros(1)
-    for _ in range(int(np.ceil(60 / (1 - gamma)))):  # gamma^steps < e^-60: v has settled
-        theta = opt.step(theta, lambda x: np.ones(1))
-    return float(opt.v[0])
+# -- exercise 2: the linear decay schedule ---------------------------------------------
+
+def _rates(fn, ts, lr0, lr_tau, tau):
+    out = []
+    for t in ts:
+        value = call(fn, int(t), lr0=lr0, lr_tau=lr_tau, tau=tau, what="linear_decay")
+        require(value is not None, "linear_decay returned None: return the learning rate")
+        value = float(as_array(value, f"the rate linear_decay returned for t = {t}", shape=()))
+        require(math.isfinite(value), f"linear_decay returned {value} for t = {t}")
+        out.append(value)
+    return np.array(out)
 
 
-def horizon(fn, hidden=False):
-    """Check horizon(gamma): the long-run sum of the weights divided by lr."""
-    gammas = [0.9, 0.5, 0.0] + ([0.99, 0.75, 0.2] if hidden else [])
-    for gamma in gammas:
-        out = call(fn, gamma, what="horizon")
-        require(out is not None, "horizon returned None: return a number")
-        mine = float(as_array(out, "the value horizon returned", shape=()))
-        ref = _library_horizon(gamma)
-        if close(mine, ref):
-            continue
-        if close(mine, ref - 1):
-            raise Feedback(f"for gamma = {gamma:g} your horizon leaves out the newest gradient "
-                           "(its weight is gamma^0 = 1)")
-        raise Feedback(f"for gamma = {gamma:g} your horizon is {mine:.6g}: run momentum with a "
-                       "constant gradient and watch what v / lr settles to")
+def _close(a, b):
+    return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
 
 
-# -- exercise 4: the best lr and gamma for a quadratic --------------------------------
-
-def _best_pair(mu, L):
-    """The optimum of the heavy-ball method on a quadratic with eigenvalues mu..L (Polyak, 1964)."""
-    s = np.sqrt(L / mu)
-    r = (s - 1) / (s + 1)
-    return (2 / (np.sqrt(L) + np.sqrt(mu))) ** 2, r * r
-
-
-@np.errstate(all="ignore")  # a diverging pair overflows on purpose
-def measured_rate(mu, L, lr, gamma):
-    """The factor by which the library's Momentum shrinks |theta| per step on Quadratic(kappa=L/mu,
-    scale=mu), measured over the second half of a long run; inf if it diverges."""
-    target = (np.sqrt(L / mu) - 1) / (np.sqrt(L / mu) + 1)
-    steps = int(min(2000, np.ceil(200 / -np.log(target))))  # long enough, short of underflow
-    history = minimize(Quadratic(kappa=L / mu, scale=mu), Momentum(lr, gamma=gamma), steps=steps)
-    norms = np.linalg.norm(history.path, axis=1)
-    if history.diverged or norms[-1] > norms[0]:
-        return np.inf
-    half = steps // 2
-    return float((norms[steps] / norms[half]) ** (1 / (steps - half)))
-
-
-def optimal_momentum(fn, hidden=False):
-    """Check optimal_momentum(mu, L) -> (lr, gamma); verify the rate by running the library."""
-    cases = [(1.0, 100.0), (0.5, 5.0)]
+def linear_decay(fn, hidden=False):
+    """Check linear_decay(t, lr0, lr_tau, tau) against lessons_lib.schedules.LinearDecay."""
+    cases = [(0.5, 0.005, 100), (0.2, 0.05, 10)]
     if hidden:
-        cases += [(0.01, 1.0), (0.1, 1000.0), (2.0, 8.0)]
-    for mu, L in cases:
-        out = call(fn, mu, L, what="optimal_momentum")
-        require(out is not None, "optimal_momentum returned None: return the pair (lr, gamma)")
-        pair = as_array(out, "the value optimal_momentum returned", shape=(2,))
-        lr, gamma = float(pair[0]), float(pair[1])
-        where = f"(mu={mu:g}, L={L:g})"
-        require(np.isfinite(lr) and lr > 0, f"your lr should be a number > 0, got {lr!r} {where}")
-        require(0 <= gamma < 1, f"your gamma should satisfy 0 <= gamma < 1, got {gamma!r} {where}")
-        best_lr, best_gamma = _best_pair(mu, L)
-        kappa = L / mu
-        target = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
-        if close(lr, best_lr) and close(gamma, best_gamma):
-            rate = measured_rate(mu, L, lr, gamma)
-            require(abs(rate / target - 1) < 0.01,
-                    f"internal check failed: the library measured rate {rate:.6g}, theory says "
-                    f"{target:.6g} {where}; please report this")
+        cases += [(1.0, 0.0, 1), (0.3, 0.03, 7), (0.01, 0.1, 20), (0.1, 0.1, 5)]
+    for lr0, lr_tau, tau in cases:
+        ts = np.arange(1, 3 * tau + 3)
+        mine = _rates(fn, ts, lr0, lr_tau, tau)
+        schedule = LinearDecay(lr0, lr_tau, tau)
+        ref = np.array([schedule(int(t)) for t in ts])
+        where = f"(lr0={lr0:g}, lr_tau={lr_tau:g}, tau={tau})"
+        if _close(mine, ref):
+            # the same t must give the same rate in any order: no hidden counters
+            again = _rates(fn, ts[::-1], lr0, lr_tau, tau)[::-1]
+            require(_close(again, ref), f"linear_decay gives a different rate for the same t when "
+                                        f"called again: it should depend only on its arguments {where}")
             continue
-        if close(gamma, target):
-            raise Feedback(f"your gamma equals the rate you want to reach; but momentum's rate is "
-                           f"sqrt(gamma) at best, so is gamma the rate or its square? {where}")
-        if close(gamma, ((kappa - 1) / (kappa + 1)) ** 2):
-            raise Feedback(f"your gamma is built from kappa; the acceleration comes from sqrt(kappa) {where}")
-        if close(lr, 2 / (L + mu)):
-            raise Feedback(f"your lr is the best rate for plain gradient descent; with momentum the "
-                           f"best lr is different {where}")
-        if close(lr, np.sqrt(best_lr)):
-            raise Feedback(f"your lr has the wrong units: it must scale like 1/L (double mu and L and "
-                           f"it halves), yours scales like 1/sqrt(L) {where}")
-        rate = measured_rate(mu, L, lr, gamma)
-        if not np.isfinite(rate):
-            raise Feedback(f"with your lr = {lr:.6g} and gamma = {gamma:.6g} momentum diverges on "
-                           f"this quadratic {where}")
-        raise Feedback(f"with your lr = {lr:.6g} and gamma = {gamma:.6g}, |theta| shrinks by "
-                       f"{rate:.4f} per step; the best pair reaches (sqrt(kappa)-1)/(sqrt(kappa)+1) "
-                       f"= {target:.4f} {where}")
+        k = ts - 1
+        line = lambda kk: (1 - kk / tau) * lr0 + kk / tau * lr_tau  # noqa: E731 - the formula, unclamped
+        if _close(mine, [schedule(int(t) + 1) for t in ts]):
+            raise Feedback(f"off by one step: at t = 1 your rate is not lr0. The formula counts the "
+                           f"steps already taken, k = t - 1, and t starts at 1 {where}")
+        if _close(mine[k <= tau], ref[k <= tau]) and lr0 != lr_tau:
+            if _close(mine, line(k)):
+                bad = int(np.flatnonzero(~np.isclose(mine, ref, rtol=1e-9, atol=1e-12))[0])
+                raise Feedback(f"after step tau your rate keeps changing (at t = {ts[bad]} it is "
+                               f"{mine[bad]:.6g}): the schedule holds lr_tau constant after tau {where}")
+            raise Feedback(f"your rates are right up to k = tau but not after it: what should the rate "
+                           f"be once k passes tau? {where}")
+        if _close(mine, np.where(k < tau, lr0, lr_tau)) or _close(mine, np.where(k <= tau, lr0, lr_tau)):
+            raise Feedback(f"your rate jumps from lr0 to lr_tau instead of sliding down linearly: is "
+                           f"alpha = k / tau computed with integer division? {where}")
+        if lr0 != lr_tau and _close(mine, np.where(k <= tau, (1 - k / tau) * lr_tau + k / tau * lr0, lr0)):
+            raise Feedback(f"your rate goes from lr_tau to lr0: it should start at lr0 {where}")
+        bad = int(np.flatnonzero(~np.isclose(mine, ref, rtol=1e-9, atol=1e-12))[0])
+        raise Feedback(f"at t = {ts[bad]} (k = {ts[bad] - 1}) your rate is {mine[bad]:.6g}, which is "
+                       f"not the linear decay's {where}")
+
+
+# -- exercise 3: Robbins-Monro ---------------------------------------------------------
+
+class _Power(Schedule):
+    """lr_k = lr0 / (1 + k)^p (defined here: the library has the p = 1 case as InverseTime)."""
+
+    parameters = ("lr0", "p")
+
+    def __init__(self, lr0, p):
+        self.lr0, self.p = lr0, p
+
+    def rate(self, k):
+        return self.lr0 / (1 + k) ** self.p
+
+
+# name: (what the task text shows, the schedule)
+SCHEDULES = {
+    "constant": ("lr_k = 0.1", Constant(0.1)),
+    "linear_decay": ("the lecture's linear decay from 0.1 to 0.001 over tau = 100 steps, then constant",
+                     LinearDecay(0.1, 0.001, 100)),
+    "linear_to_zero": ("linear decay from 0.1 to 0 over tau = 100 steps, then 0", LinearDecay(0.1, 0.0, 100)),
+    "exponential": ("lr_k = 0.1 * 0.99^k", Exponential(0.1, 0.99)),
+    "step_decay": ("lr_k = 0.1 * 0.5^floor(k / 100)", StepDecay(0.1, 0.5, 100)),
+    "inverse_time": ("lr_k = 0.1 / (1 + 0.01 k)", InverseTime(0.1, 0.01)),
+    "inverse_sqrt": ("lr_k = 0.1 / sqrt(1 + k)", _Power(0.1, 0.5)),
+    "inverse_power_0.75": ("lr_k = 0.1 / (1 + k)^0.75", _Power(0.1, 0.75)),
+    "inverse_square": ("lr_k = 0.1 / (1 + k)^2", _Power(0.1, 2.0)),
+}
+
+
+def _decade_sums(schedule, power, decades=8, points=400):
+    """sum of schedule(t)^power over t in [10^d, 10^(d+1)) for d = 0..decades-1, each by the
+    trapezoid rule on a log grid (the schedules are monotone, so the error is one term)."""
+    sums = []
+    for d in range(decades):
+        t = np.unique(np.geomspace(10**d, 10 ** (d + 1), points).round().astype(np.int64))
+        values = np.array([schedule(int(s)) for s in t], dtype=np.float64) ** power
+        sums.append(float(np.sum((values[1:] + values[:-1]) / 2 * np.diff(t))))
+    return sums
+
+
+def diverges(schedule, power):
+    """Does sum over t of schedule(t)^power grow without bound?
+
+    A divergent series adds at least as much over each decade of t as over the one before
+    once its terms settle (1/t adds ln 10 per decade, a constant adds ten times more); a
+    convergent one adds less and less (1/t^2: a tenth per decade; geometric: nothing).
+    The test: the last decade adds more than half of the one before it.
+    """
+    sums = _decade_sums(schedule, power)
+    return sums[-1] > 0 and sums[-1] > 0.5 * sums[-2]
+
+
+def robbins_monro_set():
+    """The names in SCHEDULES whose rates satisfy sum = inf and sum of squares < inf."""
+    return {name for name, (_, s) in SCHEDULES.items() if diverges(s, 1) and not diverges(s, 2)}
+
+
+def _count(names):
+    return "1 of your picks adds" if len(names) == 1 else f"{len(names)} of your picks add"
+
+
+def robbins_monro(answer):
+    """Check the set of schedule names that satisfy both conditions."""
+    if isinstance(answer, (str, bytes)) or not isinstance(answer, (set, frozenset, list, tuple)):
+        raise Feedback(f"give your answer as a set of names, like {{'constant', 'exponential'}}; "
+                       f"got {type(answer).__name__}")
+    names = set(answer)
+    unknown = sorted(str(n) for n in names if n not in SCHEDULES)
+    require(not unknown, f"unknown schedule name(s) {unknown}: choose from {sorted(SCHEDULES)}")
+    right = robbins_monro_set()
+    extra = names - right
+    finite_sum = [n for n in extra if not diverges(SCHEDULES[n][1], 1)]
+    squares_diverge = [n for n in extra if n not in finite_sum]
+    problems = []
+    if finite_sum:
+        problems.append(f"{_count(finite_sum)} up to a finite total, so SGD can only travel a "
+                        "bounded distance (sum lr_k < inf)")
+    if squares_diverge:
+        problems.append(f"{_count(squares_diverge)} up to infinity when squared, so the gradient "
+                        "noise never averages out (sum lr_k^2 = inf)")
+    missing = right - names
+    if missing:
+        these = "schedules that satisfy" if len(missing) > 1 else "schedule that satisfies"
+        problems.append(f"you left out {len(missing)} {these} both conditions")
+    if problems:
+        raise Feedback("; ".join(problems))

@@ -1,231 +1,231 @@
-"""Checkers for Exercises 08: Nesterov accelerated gradient (solutions/08_nesterov.ipynb).
+"""Checkers for Exercises 08: momentum (solutions/08_momentum.ipynb).
 
-The step rules use the convention of the update-rule exercises and the shared step-rule
-checker (:func:`lessons_lib.grading._steps.check_rule`); the answer key is
-:class:`lessons_lib.optimizers.Nesterov`.
+The step rule follows the convention of the update-rule exercises and is checked by
+:func:`lessons_lib.grading._steps.check_rule` (the caller's ``state = {"v": zeros}``;
+the answer key is :class:`lessons_lib.optimizers.Momentum`). The spot-the-bug listing
+is checked by :func:`lessons_lib.grading._steps.check_neuron_descent`.
 """
 import numpy as np
 
 from lessons_lib.grading import Feedback, as_array, call, require
-from lessons_lib.grading._steps import (MIXED_SIGNS, Run, check_neuron_descent, check_rule, close,
-                                         momentum_cases, neuron_cases, quadratic_case, rosenbrock_case,
-                                         run_library)
-from lessons_lib.optimizers import Nesterov
+from lessons_lib.grading._steps import (MIXED_SIGNS, check_neuron_descent, check_rule, close, momentum_cases,
+                                        neuron_cases, run_library)
+from lessons_lib.loops import minimize
+from lessons_lib.optimizers import Momentum
+from lessons_lib.problems import SigmoidNeuron  # noqa: F401 - the neuron of exercise 2, for the tests
+from lessons_lib.surfaces import Quadratic
 
-__all__ = ["nesterov_step", "nag_descent", "to_torch", "torch_nesterov_step"]
+__all__ = ["momentum_step", "momentum_descent", "velocity_weights", "horizon", "optimal_momentum"]
 
 
-# -- exercise 1: the NAG step --------------------------------------------------------
+# -- exercise 1: the momentum step ---------------------------------------------------
 
-def _wrong_nag(look, update_v, move):
+def _wrong_momentum(update_v, move):
     def wrong(theta, grad_fn, state, lr, gamma):
+        g = grad_fn(theta)
         old = state["v"]
-        g = grad_fn(look(theta, old, gamma))
         state["v"] = update_v(old, g, lr, gamma)
-        return move(theta, old, state["v"], gamma)
+        return move(theta, old, state["v"])
     return wrong
 
 
-def _ahead(theta, v, gamma):
-    return theta - gamma * v
-
-
-def _course_v(v, g, lr, gamma):
-    return gamma * v + lr * g
-
-
-def _minus_v(theta, old, v, gamma):
-    return theta - v
-
-
-NESTEROV_VARIANTS = [
-    (_wrong_nag(_ahead, _course_v, lambda th, old, v, gamma: th + v), MIXED_SIGNS),
-    (_wrong_nag(lambda th, v, gamma: th + gamma * v, _course_v, _minus_v),
-     "your look-ahead point lies on the wrong side of theta: look where the momentum is about "
-     "to carry theta"),
-    (_wrong_nag(lambda th, v, gamma: th - v, _course_v, _minus_v),
-     "your look-ahead jumps by the whole old velocity: momentum alone carries theta by gamma times it"),
-    (_wrong_nag(_ahead, _course_v, lambda th, old, v, gamma: th - gamma * old - v),
-     "theta moves by the momentum part twice: the new v already contains gamma * (old v)"),
-    (_wrong_nag(_ahead, lambda v, g, lr, gamma: v + lr * g, _minus_v),
+MOMENTUM_VARIANTS = [
+    (_wrong_momentum(lambda v, g, lr, gamma: gamma * v + lr * g, lambda th, old, v: th + v), MIXED_SIGNS),
+    (_wrong_momentum(lambda v, g, lr, gamma: v + lr * g, lambda th, old, v: th - v),
      "your velocity never forgets: the old v has to be multiplied by gamma before the new "
      "gradient is added"),
-    (_wrong_nag(_ahead, lambda v, g, lr, gamma: gamma * v + g, _minus_v),
+    (_wrong_momentum(lambda v, g, lr, gamma: lr * g, lambda th, old, v: th - v),
+     "your step ignores the old velocity, so it is plain gradient descent: where does gamma * v go?"),
+    (_wrong_momentum(lambda v, g, lr, gamma: gamma * v + g, lambda th, old, v: th - v),
      "your steps are far too long: is the gradient multiplied by lr before it enters v?"),
-    (_wrong_nag(_ahead, _course_v, lambda th, old, v, gamma: th - old),
+    (_wrong_momentum(lambda v, g, lr, gamma: gamma * v + (1 - gamma) * lr * g, lambda th, old, v: th - v),
+     "your velocity is an average (it has a factor 1 - gamma): in this course v is a sum, "
+     "v = gamma*v + lr*g, so a steady slope builds up speed"),
+    (_wrong_momentum(lambda v, g, lr, gamma: gamma * v + lr * g, lambda th, old, v: th - old),
      "your theta moves with the velocity of the previous step: update v first, then move theta "
      "with the new v"),
 ]
 
 
-def _point_hint(t, run, ref):
-    if close(run.points[t - 1], run.thetas[t - 1]):
-        return "your gradient is taken at theta, not at the look-ahead point"
-    return (f"at step {t} your gradient is taken neither at theta nor at the look-ahead point "
-            "the rule names")
-
-
-def _state_hint(key, t, mine, expected):
+def _momentum_state_hint(key, t, mine, expected):
     if close(mine, -expected):
-        return ("your theta is right, but state['v'] holds minus the course's velocity (Goodfellow's "
-                "sign convention): keep v = gamma*v + lr*g in state['v'], as the task says")
+        return ("your theta is right, but state['v'] holds minus the course's velocity: that is "
+                "Goodfellow's convention (v <- alpha*v - lr*g, theta <- theta + v). This course "
+                "keeps v = gamma*v + lr*g in state['v'] and moves theta <- theta - v")
     return None
 
 
-def nesterov_step(fn, hidden=False):
-    """Check nesterov_step(theta, grad_fn, state, lr, gamma) against lessons_lib.optimizers.Nesterov."""
-    check_rule(fn, "nesterov_step", momentum_cases(hidden, 8, (21, 22, 23)),
-               lambda case: run_library(Nesterov(**case.hyper), case, ("v",)), ("v",),
-               NESTEROV_VARIANTS, _state_hint, _point_hint)
+def _momentum_point_hint(t, run, ref):
+    return (f"at step {t} you took the gradient somewhere other than the current theta: "
+            "momentum takes it at theta itself (only Nesterov looks ahead)")
 
 
-# -- exercise 2: spot the bug in the NAG listing ------------------------------------
+def momentum_step(fn, hidden=False):
+    """Check momentum_step(theta, grad_fn, state, lr, gamma) against lessons_lib.optimizers.Momentum."""
+    check_rule(fn, "momentum_step", momentum_cases(hidden, 7, (11, 12, 13)),
+               lambda case: run_library(Momentum(**case.hyper), case, ("v",)), ("v",),
+               MOMENTUM_VARIANTS, _momentum_state_hint, _momentum_point_hint)
 
-def _nag_listing(move_inside, velocity_inside, look_ahead=True):
-    """The lecture's per-example NAG loop, with the step and/or the velocity update indented
-    into the loop over examples (the listing has both inside)."""
+
+# -- exercise 2: spot the bug in the momentum listing --------------------------------
+#
+# The descent functions on the toy neuron return one row (w, b, v_w, v_b) per point: the
+# start (velocities 0) and the state after each epoch. The velocities are part of the
+# answer because the listing's two mistakes give the same (w, b) path: with v_b built
+# from dw, v_b equals v_w, so b moves with v_w either way; only v_b tells them apart.
+
+def _momentum_listing(vb_uses_dw, b_moves_with_vw):
+    """The lecture's listing with either, both or none of its two mistakes."""
     def descent(neuron, w, b, lr, gamma, epochs):
         v_w, v_b = 0.0, 0.0
         rows = [(w, b, v_w, v_b)]
         for _ in range(epochs):
-            dw, db = 0.0, 0.0
-            if look_ahead:
-                w = w - gamma * v_w
-                b = b - gamma * v_b
-            for i in range(neuron.n_samples):
-                g_w, g_b = neuron.grad(np.array([w, b]), np.array([i]))
-                dw += g_w
-                db += g_b
-                if move_inside:
-                    w, b = w - lr * dw, b - lr * db
-                if velocity_inside:
-                    v_w, v_b = gamma * v_w + lr * dw, gamma * v_b + lr * db
-            if not move_inside:
-                w, b = w - lr * dw, b - lr * db
-                if not look_ahead:
-                    w, b = w - gamma * v_w, b - gamma * v_b
-            if not velocity_inside:
-                v_w, v_b = gamma * v_w + lr * dw, gamma * v_b + lr * db
+            dw, db = neuron.grad(np.array([w, b]))
+            v_w = gamma * v_w + lr * dw
+            v_b = gamma * v_b + lr * (dw if vb_uses_dw else db)
+            w = w - v_w
+            b = b - (v_w if b_moves_with_vw else v_b)
             rows.append((w, b, v_w, v_b))
         return rows
     return descent
 
 
-NAG_LISTING_VARIANTS = [
-    (_nag_listing(True, True),
-     "this is still the listing's path: nothing is fixed yet. Look at what happens to w and b "
-     "during one pass over the examples"),
-    (_nag_listing(True, False), "w and b still move inside the loop over the examples"),
-    (_nag_listing(False, True), "your velocities are still updated inside the loop over the examples"),
-    (_nag_listing(False, False, look_ahead=False),
-     "your gradient is taken at (w, b), not at the look-ahead point"),
+MOMENTUM_LISTING_VARIANTS = [
+    # both mistakes and "v_b uses dw" alone give identical rows: the message names the first
+    (_momentum_listing(True, False), "your v_b uses dw where it should use db"),
+    (_momentum_listing(False, True), "b moves with v_w, the velocity of w: b needs its own velocity"),
 ]
 
 
-def nag_descent(fn, hidden=False):
-    """Check the fixed listing nag_descent(neuron, w, b, lr, gamma, epochs) -> rows (w, b, v_w, v_b)."""
-    check_neuron_descent(fn, "nag_descent", Nesterov, NAG_LISTING_VARIANTS, neuron_cases(hidden))
+def momentum_descent(fn, hidden=False):
+    """Check the fixed listing momentum_descent(neuron, w, b, lr, gamma, epochs) -> rows."""
+    check_neuron_descent(fn, "momentum_descent", Momentum, MOMENTUM_LISTING_VARIANTS, neuron_cases(hidden))
 
 
-# -- exercise 3: the torch form --------------------------------------------------------
-#
-# torch.optim.SGD(momentum=gamma, nesterov=True) stores phi = theta - gamma*v (the look-ahead
-# point) and a buffer b = v / lr; its rule is b <- gamma*b + g(phi); phi <- phi - lr*(g + gamma*b).
-# The reference for the student's torch-form run is the library's Nesterov run, translated.
+# -- exercise 3: the velocity as an exponentially weighted sum -----------------------
 
-def _torch_reference(case):
-    lr, gamma = case.hyper["lr"], case.hyper["gamma"]
-    run = run_library(Nesterov(lr, gamma=gamma), case, ("v",))
-    vs = [np.zeros_like(run.thetas[0])] + [s["v"] for s in run.states]
-    return Run([theta - gamma * v for theta, v in zip(run.thetas, vs)], run.points,
-               [{"b": s["v"] / lr} for s in run.states])
+def _library_weights(t, lr, gamma):
+    """The weight of each past gradient in v after t steps, read off the library's Momentum:
+    feed it the unit vector e_k as the gradient of step k; then v = sum_k c_k e_k = c."""
+    opt = Momentum(lr, gamma=gamma)
+    theta = np.zeros(t)
+    for k in range(t):
+        theta = opt.step(theta, lambda x, k=k: np.eye(t)[k])
+    return opt.v.copy()
 
 
-def _torch_cases(hidden):
-    cases = [quadratic_case(9, 5, dict(lr=0.05, gamma=0.9), 40),
-             rosenbrock_case(dict(lr=1e-3, gamma=0.9), 40)]
+def velocity_weights(fn, hidden=False):
+    """Check velocity_weights(t, lr, gamma) -> [c_1, ..., c_t] (oldest gradient first)."""
+    cases = [(5, 0.1, 0.9), (3, 1.0, 0.5)]
     if hidden:
-        cases += [quadratic_case(31, (2, 3), dict(lr=0.2, gamma=0.5), 150),
-                  quadratic_case(32, 6, dict(lr=0.01, gamma=0.99), 300)]
-    return cases
+        cases += [(1, 0.3, 0.9), (12, 0.01, 0.99), (4, 0.5, 0.0)]
+    for t, lr, gamma in cases:
+        out = call(fn, t=t, lr=lr, gamma=gamma, what="velocity_weights")
+        require(out is not None, "velocity_weights returned None: return the array of weights")
+        mine = as_array(out, "the weights velocity_weights returned")
+        require(mine.shape == (t,), f"for t = {t} there are {t} gradients, so {t} weights; "
+                                    f"yours has shape {mine.shape}")
+        ref = _library_weights(t, lr, gamma)
+        if close(mine, ref):
+            continue
+        where = f"(t={t}, lr={lr:g}, gamma={gamma:g})"
+        if close(mine, ref[::-1]):
+            raise Feedback(f"your weights are in the opposite order: the first entry belongs to the "
+                           f"oldest gradient g_1, the last to the newest g_t {where}")
+        if close(mine * lr, ref):
+            raise Feedback(f"your weights are missing the learning rate: v collects lr*g {where}")
+        if gamma > 0 and (close(mine, ref * gamma) or close(mine, ref / gamma)):
+            raise Feedback(f"your powers of gamma are off by one: the newest gradient enters v "
+                           f"with weight lr, the one before with lr*gamma {where}")
+        raise Feedback(f"your weights {np.round(mine, 6).tolist()} do not match what momentum puts "
+                       f"in v {where}: unroll v_t = gamma*v_(t-1) + lr*g_t from v_0 = 0")
 
 
-def to_torch(fn, hidden=False):
-    """Check to_torch(theta, v, lr, gamma) -> (phi, b) on the states of a library Nesterov run."""
-    for case in _torch_cases(hidden):
-        lr, gamma = case.hyper["lr"], case.hyper["gamma"]
-        run = run_library(Nesterov(lr, gamma=gamma), case, ("v",))
-        where = f"(theta and v after steps of NAG on {case.label})"
-        for theta, state in zip(run.thetas[1:], run.states):
-            v = state["v"]
-            given_theta, given_v = theta.copy(), v.copy()
-            out = call(fn, given_theta, given_v, lr=lr, gamma=gamma, what="to_torch")
-            require(np.array_equal(given_theta, theta) and np.array_equal(given_v, v),
-                    "to_torch changed the arrays it was given: return new arrays")
-            require(isinstance(out, (tuple, list)) and len(out) == 2,
-                    f"to_torch should return the pair (phi, b), got {type(out).__name__}")
-            phi = as_array(out[0], "the phi to_torch returned", shape=theta.shape)
-            b = as_array(out[1], "the b to_torch returned", shape=theta.shape)
-            want_phi, want_b = theta - gamma * v, v / lr
-            if not close(phi, want_phi):
-                if close(phi, theta + gamma * v):
-                    raise Feedback(f"your phi lies on the wrong side of theta: torch stores the point "
-                                   f"momentum is about to carry theta to {where}")
-                if close(phi, theta - v):
-                    raise Feedback(f"your phi moves theta by the whole velocity: the look-ahead uses "
-                                   f"only the momentum part of it {where}")
-                if close(phi, theta):
-                    raise Feedback(f"your phi is theta itself: torch stores the look-ahead point {where}")
-                raise Feedback(f"your phi is not the point torch stores {where}")
-            if not close(b, want_b):
-                if close(b, v):
-                    raise Feedback(f"your b still contains the learning rate: torch's buffer "
-                                   f"collects raw gradients (b <- gamma*b + g) {where}")
-                if close(b, v * lr):
-                    raise Feedback(f"your b scales with lr the wrong way: v contains lr once, "
-                                   f"torch's buffer not at all {where}")
-                raise Feedback(f"your b is not torch's momentum buffer {where}")
+def _library_horizon(gamma):
+    """v / lr after momentum has run long on a constant gradient 1 (measured, not a formula)."""
+    opt, theta = Momentum(1.0, gamma=gamma), np.zeros(1)
+    for _ in range(int(np.ceil(60 / (1 - gamma)))):  # gamma^steps < e^-60: v has settled
+        theta = opt.step(theta, lambda x: np.ones(1))
+    return float(opt.v[0])
 
 
-def _wrong_torch(look, update_b, move):
-    def wrong(phi, grad_fn, state, lr, gamma):
-        old = state["b"]
-        g = grad_fn(look(phi, old, lr, gamma))
-        state["b"] = update_b(old, g, gamma)
-        return move(phi, g, old, state["b"], lr, gamma)
-    return wrong
+def horizon(fn, hidden=False):
+    """Check horizon(gamma): the long-run sum of the weights divided by lr."""
+    gammas = [0.9, 0.5, 0.0] + ([0.99, 0.75, 0.2] if hidden else [])
+    for gamma in gammas:
+        out = call(fn, gamma, what="horizon")
+        require(out is not None, "horizon returned None: return a number")
+        mine = float(as_array(out, "the value horizon returned", shape=()))
+        ref = _library_horizon(gamma)
+        if close(mine, ref):
+            continue
+        if close(mine, ref - 1):
+            raise Feedback(f"for gamma = {gamma:g} your horizon leaves out the newest gradient "
+                           "(its weight is gamma^0 = 1)")
+        raise Feedback(f"for gamma = {gamma:g} your horizon is {mine:.6g}: run momentum with a "
+                       "constant gradient and watch what v / lr settles to")
 
 
-def _torch_b(b, g, gamma):
-    return gamma * b + g
+# -- exercise 4: the best lr and gamma for a quadratic --------------------------------
+
+def _best_pair(mu, L):
+    """The optimum of the heavy-ball method on a quadratic with eigenvalues mu..L (Polyak, 1964)."""
+    s = np.sqrt(L / mu)
+    r = (s - 1) / (s + 1)
+    return (2 / (np.sqrt(L) + np.sqrt(mu))) ** 2, r * r
 
 
-def _torch_move(phi, g, old, b, lr, gamma):
-    return phi - lr * (g + gamma * b)
+@np.errstate(all="ignore")  # a diverging pair overflows on purpose
+def measured_rate(mu, L, lr, gamma):
+    """The factor by which the library's Momentum shrinks |theta| per step on Quadratic(kappa=L/mu,
+    scale=mu), measured over the second half of a long run; inf if it diverges."""
+    target = (np.sqrt(L / mu) - 1) / (np.sqrt(L / mu) + 1)
+    steps = int(min(2000, np.ceil(200 / -np.log(target))))  # long enough, short of underflow
+    history = minimize(Quadratic(kappa=L / mu, scale=mu), Momentum(lr, gamma=gamma), steps=steps)
+    norms = np.linalg.norm(history.path, axis=1)
+    if history.diverged or norms[-1] > norms[0]:
+        return np.inf
+    half = steps // 2
+    return float((norms[steps] / norms[half]) ** (1 / (steps - half)))
 
 
-def _at_phi(phi, b, lr, gamma):
-    return phi
-
-
-TORCH_VARIANTS = [
-    (_wrong_torch(_at_phi, _torch_b, lambda phi, g, old, b, lr, gamma: phi + lr * (g + gamma * b)),
-     "your step moves phi uphill, along the gradient: check the sign of the update"),
-    # phi - lr*(g + gamma*b) with the buffer from before this step is the same step
-    (_wrong_torch(_at_phi, _torch_b, lambda phi, g, old, b, lr, gamma: phi - lr * b),
-     "your step is torch's plain momentum: the Nesterov form looks one buffer update further "
-     "(is the buffer in your update the one from before this step?)"),
-    (_wrong_torch(lambda phi, b, lr, gamma: phi - gamma * lr * b, _torch_b, _torch_move),
-     "the stored point phi already is the look-ahead point: take the gradient at phi itself"),
-    (_wrong_torch(_at_phi, lambda b, g, gamma: gamma * b + (1 - gamma) * g, _torch_move),
-     "your buffer averages the gradients (a factor 1 - gamma, torch's 'dampening'): with "
-     "dampening = 0 the buffer is b <- gamma*b + g"),
-]
-
-
-def torch_nesterov_step(fn, hidden=False):
-    """Check torch_nesterov_step(phi, grad_fn, state, lr, gamma): many steps of it must stay at
-    phi = theta - gamma*v and b = v/lr of the library's Nesterov run."""
-    check_rule(fn, "torch_nesterov_step", _torch_cases(hidden), _torch_reference, ("b",), TORCH_VARIANTS,
-               point_hint=lambda t, run, ref: "the stored point phi already is the look-ahead point: "
-                                              "take the gradient at phi itself")
+def optimal_momentum(fn, hidden=False):
+    """Check optimal_momentum(mu, L) -> (lr, gamma); verify the rate by running the library."""
+    cases = [(1.0, 100.0), (0.5, 5.0)]
+    if hidden:
+        cases += [(0.01, 1.0), (0.1, 1000.0), (2.0, 8.0)]
+    for mu, L in cases:
+        out = call(fn, mu, L, what="optimal_momentum")
+        require(out is not None, "optimal_momentum returned None: return the pair (lr, gamma)")
+        pair = as_array(out, "the value optimal_momentum returned", shape=(2,))
+        lr, gamma = float(pair[0]), float(pair[1])
+        where = f"(mu={mu:g}, L={L:g})"
+        require(np.isfinite(lr) and lr > 0, f"your lr should be a number > 0, got {lr!r} {where}")
+        require(0 <= gamma < 1, f"your gamma should satisfy 0 <= gamma < 1, got {gamma!r} {where}")
+        best_lr, best_gamma = _best_pair(mu, L)
+        kappa = L / mu
+        target = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
+        if close(lr, best_lr) and close(gamma, best_gamma):
+            rate = measured_rate(mu, L, lr, gamma)
+            require(abs(rate / target - 1) < 0.01,
+                    f"internal check failed: the library measured rate {rate:.6g}, theory says "
+                    f"{target:.6g} {where}; please report this")
+            continue
+        if close(gamma, target):
+            raise Feedback(f"your gamma equals the rate you want to reach; but momentum's rate is "
+                           f"sqrt(gamma) at best, so is gamma the rate or its square? {where}")
+        if close(gamma, ((kappa - 1) / (kappa + 1)) ** 2):
+            raise Feedback(f"your gamma is built from kappa; the acceleration comes from sqrt(kappa) {where}")
+        if close(lr, 2 / (L + mu)):
+            raise Feedback(f"your lr is the best rate for plain gradient descent; with momentum the "
+                           f"best lr is different {where}")
+        if close(lr, np.sqrt(best_lr)):
+            raise Feedback(f"your lr has the wrong units: it must scale like 1/L (double mu and L and "
+                           f"it halves), yours scales like 1/sqrt(L) {where}")
+        rate = measured_rate(mu, L, lr, gamma)
+        if not np.isfinite(rate):
+            raise Feedback(f"with your lr = {lr:.6g} and gamma = {gamma:.6g} momentum diverges on "
+                           f"this quadratic {where}")
+        raise Feedback(f"with your lr = {lr:.6g} and gamma = {gamma:.6g}, |theta| shrinks by "
+                       f"{rate:.4f} per step; the best pair reaches (sqrt(kappa)-1)/(sqrt(kappa)+1) "
+                       f"= {target:.4f} {where}")

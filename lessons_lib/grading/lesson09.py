@@ -1,120 +1,231 @@
-"""Checkers for Exercises 09: Adagrad (solutions/09_adagrad.ipynb).
+"""Checkers for Exercises 09: Nesterov accelerated gradient (solutions/09_nesterov.ipynb).
 
-The step rule uses the convention of the update-rule exercises and the shared step-rule
+The step rules use the convention of the update-rule exercises and the shared step-rule
 checker (:func:`lessons_lib.grading._steps.check_rule`); the answer key is
-:class:`lessons_lib.optimizers.Adagrad`. The checker's eps is large (0.1) on
-purpose: with eps = 1e-8, eps under and outside the square root give the same
-numbers to eight digits and the difference could not be seen.
+:class:`lessons_lib.optimizers.Nesterov`.
 """
 import numpy as np
 
-from lessons_lib.datasets import sparse_regression
-from lessons_lib.grading import Feedback, as_array, require
-from lessons_lib.grading._steps import check_rule, close, quadratic_case, rosenbrock_case, run_library
-from lessons_lib.loops import minibatch_gd
-from lessons_lib.optimizers import Adagrad
-from lessons_lib.problems import LinearRegression
+from lessons_lib.grading import Feedback, as_array, call, require
+from lessons_lib.grading._steps import (MIXED_SIGNS, Run, check_neuron_descent, check_rule, close,
+                                         momentum_cases, neuron_cases, quadratic_case, rosenbrock_case,
+                                         run_library)
+from lessons_lib.optimizers import Nesterov
 
-__all__ = ["adagrad_step", "sparse_rates", "SPARSE_RUN"]
-
-
-# -- exercise 1: the Adagrad step -----------------------------------------------------
-
-def _cases(hidden):
-    cases = [quadratic_case(4, 5, dict(lr=0.5, eps=0.1), 40),
-             rosenbrock_case(dict(lr=0.1, eps=0.1), 40)]
-    if hidden:
-        cases += [quadratic_case(41, (3, 4), dict(lr=1.0, eps=1e-8), 200),
-                  quadratic_case(42, 1, dict(lr=0.2, eps=1.0), 30),
-                  rosenbrock_case(dict(lr=0.05, eps=1e-3), 300)]
-    return cases
+__all__ = ["nesterov_step", "nag_descent", "to_torch", "torch_nesterov_step"]
 
 
-def _wrong_adagrad(update_G, move):
-    def wrong(theta, grad_fn, state, lr, eps):
-        g = grad_fn(theta)
-        old = state["G"]
-        state["G"] = update_G(old, g)
-        return move(theta, g, old, state["G"], lr, eps)
+# -- exercise 1: the NAG step --------------------------------------------------------
+
+def _wrong_nag(look, update_v, move):
+    def wrong(theta, grad_fn, state, lr, gamma):
+        old = state["v"]
+        g = grad_fn(look(theta, old, gamma))
+        state["v"] = update_v(old, g, lr, gamma)
+        return move(theta, old, state["v"], gamma)
     return wrong
 
 
-def _accumulate(G, g):
-    return G + g * g
+def _ahead(theta, v, gamma):
+    return theta - gamma * v
 
 
-def _course_move(theta, g, old, G, lr, eps):
-    return theta - lr * g / np.sqrt(G + eps)
+def _course_v(v, g, lr, gamma):
+    return gamma * v + lr * g
 
 
-ADAGRAD_VARIANTS = [
-    (_wrong_adagrad(_accumulate, lambda th, g, old, G, lr, eps: th - lr * g / (np.sqrt(G) + eps)),
-     "close, but the course puts eps under the square root"),
-    (_wrong_adagrad(lambda G, g: g * g, _course_move),
-     "your G forgets the past: Adagrad's G is the sum of all squared gradients so far, it only grows"),
-    (_wrong_adagrad(_accumulate, lambda th, g, old, G, lr, eps: th - lr * g / (G + eps)),
-     "your step divides by G itself: the square root is missing"),
-    (_wrong_adagrad(_accumulate, lambda th, g, old, G, lr, eps: th - lr * g / np.sqrt(old + eps)),
-     "your step uses G from before this step's gradient was added: add g^2 first, then step"),
-    (_wrong_adagrad(lambda G, g: G + np.sum(g * g), _course_move),
-     "your G adds the squares of all coordinates together: Adagrad keeps one sum per parameter"),
-    (_wrong_adagrad(_accumulate, lambda th, g, old, G, lr, eps: th + lr * g / np.sqrt(G + eps)),
-     "your step moves theta uphill, along the gradient: check the sign"),
+def _minus_v(theta, old, v, gamma):
+    return theta - v
+
+
+NESTEROV_VARIANTS = [
+    (_wrong_nag(_ahead, _course_v, lambda th, old, v, gamma: th + v), MIXED_SIGNS),
+    (_wrong_nag(lambda th, v, gamma: th + gamma * v, _course_v, _minus_v),
+     "your look-ahead point lies on the wrong side of theta: look where the momentum is about "
+     "to carry theta"),
+    (_wrong_nag(lambda th, v, gamma: th - v, _course_v, _minus_v),
+     "your look-ahead jumps by the whole old velocity: momentum alone carries theta by gamma times it"),
+    (_wrong_nag(_ahead, _course_v, lambda th, old, v, gamma: th - gamma * old - v),
+     "theta moves by the momentum part twice: the new v already contains gamma * (old v)"),
+    (_wrong_nag(_ahead, lambda v, g, lr, gamma: v + lr * g, _minus_v),
+     "your velocity never forgets: the old v has to be multiplied by gamma before the new "
+     "gradient is added"),
+    (_wrong_nag(_ahead, lambda v, g, lr, gamma: gamma * v + g, _minus_v),
+     "your steps are far too long: is the gradient multiplied by lr before it enters v?"),
+    (_wrong_nag(_ahead, _course_v, lambda th, old, v, gamma: th - old),
+     "your theta moves with the velocity of the previous step: update v first, then move theta "
+     "with the new v"),
 ]
 
 
-def adagrad_step(fn, hidden=False):
-    """Check adagrad_step(theta, grad_fn, state, lr, eps) against lessons_lib.optimizers.Adagrad."""
-    check_rule(fn, "adagrad_step", _cases(hidden),
-               lambda case: run_library(Adagrad(**case.hyper), case, ("G",)), ("G",), ADAGRAD_VARIANTS,
-               point_hint=lambda t, run, ref: f"at step {t} you took the gradient somewhere other than "
-                                              "the current theta")
+def _point_hint(t, run, ref):
+    if close(run.points[t - 1], run.thetas[t - 1]):
+        return "your gradient is taken at theta, not at the look-ahead point"
+    return (f"at step {t} your gradient is taken neither at theta nor at the look-ahead point "
+            "the rule names")
 
 
-# -- exercise 2: effective learning rates on sparse features -----------------------------
-
-# The run the exercise describes; the notebook's task text quotes these numbers.
-SPARSE_RUN = dict(n=500, seed=0, lr=0.3, eps=1e-8, batch_size=10, epochs=5)
-
-
-def library_sparse_rates(n, seed, lr, eps, batch_size, epochs):
-    """lr / sqrt(G + eps) per parameter after the library's Adagrad trained LinearRegression on
-    sparse_regression(n, seed=seed) from zeros (shuffle seed 0)."""
-    X, y = sparse_regression(n=n, seed=seed)
-    problem = LinearRegression(X, y)
-    opt = Adagrad(lr, eps=eps)
-    minibatch_gd(problem, opt, np.zeros(problem.n_params), batch_size=batch_size, epochs=epochs, seed=0)
-    return lr / np.sqrt(opt.G + eps), opt.G.copy()
+def _state_hint(key, t, mine, expected):
+    if close(mine, -expected):
+        return ("your theta is right, but state['v'] holds minus the course's velocity (Goodfellow's "
+                "sign convention): keep v = gamma*v + lr*g in state['v'], as the task says")
+    return None
 
 
-def sparse_rates(rates, fastest):
-    """Check the effective rates after SPARSE_RUN and the set of the two features with the largest."""
-    run = dict(SPARSE_RUN)
-    ref, G = library_sparse_rates(**run)
-    lr, eps = run["lr"], run["eps"]
-    rates = as_array(rates, "rates", shape=ref.shape)
-    if not close(rates, ref):
-        if close(rates, 1 / np.sqrt(G + eps)):
-            raise Feedback("your rates are missing the learning rate lr")
-        if close(rates, lr / (G + eps)):
-            raise Feedback("your rates divide by G itself: the square root is missing")
-        if close(rates, np.sqrt(G + eps) / lr) or close(rates, G):
-            raise Feedback("your numbers grow with G: an effective rate is lr divided by the root of G")
-        raise Feedback("your rates do not match the run the task describes: train exactly as it says "
-                       "(data, batch size, epochs, lr, eps, start at zero), then read G from the optimizer")
-    if isinstance(fastest, (str, bytes)) or not hasattr(fastest, "__iter__"):
-        raise Feedback(f"fastest should be a set of two feature indices, like {{0, 1}}; got {fastest!r}")
-    picks = list(fastest)
-    require(all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in picks),
-            f"fastest should hold whole-number feature indices, got {picks!r}")
-    n_features = len(ref) - 1
-    require(all(0 <= i < n_features for i in picks),
-            f"feature indices go from 0 to {n_features - 1} (the last parameter is the bias, not a "
-            f"feature); got {sorted(picks)}")
-    require(len(set(picks)) == 2, f"name exactly two different features, got {sorted(set(picks))}")
-    order = np.argsort(ref[:n_features])
-    if set(picks) == set(order[:2].tolist()):
-        raise Feedback("you picked the two features with the smallest effective rates")
-    require(set(picks) == set(order[-2:].tolist()),
-            "those are not the two features with the largest effective rates: compare the entries "
-            "of your rates")
+def nesterov_step(fn, hidden=False):
+    """Check nesterov_step(theta, grad_fn, state, lr, gamma) against lessons_lib.optimizers.Nesterov."""
+    check_rule(fn, "nesterov_step", momentum_cases(hidden, 8, (21, 22, 23)),
+               lambda case: run_library(Nesterov(**case.hyper), case, ("v",)), ("v",),
+               NESTEROV_VARIANTS, _state_hint, _point_hint)
+
+
+# -- exercise 2: spot the bug in the NAG listing ------------------------------------
+
+def _nag_listing(move_inside, velocity_inside, look_ahead=True):
+    """The lecture's per-example NAG loop, with the step and/or the velocity update indented
+    into the loop over examples (the listing has both inside)."""
+    def descent(neuron, w, b, lr, gamma, epochs):
+        v_w, v_b = 0.0, 0.0
+        rows = [(w, b, v_w, v_b)]
+        for _ in range(epochs):
+            dw, db = 0.0, 0.0
+            if look_ahead:
+                w = w - gamma * v_w
+                b = b - gamma * v_b
+            for i in range(neuron.n_samples):
+                g_w, g_b = neuron.grad(np.array([w, b]), np.array([i]))
+                dw += g_w
+                db += g_b
+                if move_inside:
+                    w, b = w - lr * dw, b - lr * db
+                if velocity_inside:
+                    v_w, v_b = gamma * v_w + lr * dw, gamma * v_b + lr * db
+            if not move_inside:
+                w, b = w - lr * dw, b - lr * db
+                if not look_ahead:
+                    w, b = w - gamma * v_w, b - gamma * v_b
+            if not velocity_inside:
+                v_w, v_b = gamma * v_w + lr * dw, gamma * v_b + lr * db
+            rows.append((w, b, v_w, v_b))
+        return rows
+    return descent
+
+
+NAG_LISTING_VARIANTS = [
+    (_nag_listing(True, True),
+     "this is still the listing's path: nothing is fixed yet. Look at what happens to w and b "
+     "during one pass over the examples"),
+    (_nag_listing(True, False), "w and b still move inside the loop over the examples"),
+    (_nag_listing(False, True), "your velocities are still updated inside the loop over the examples"),
+    (_nag_listing(False, False, look_ahead=False),
+     "your gradient is taken at (w, b), not at the look-ahead point"),
+]
+
+
+def nag_descent(fn, hidden=False):
+    """Check the fixed listing nag_descent(neuron, w, b, lr, gamma, epochs) -> rows (w, b, v_w, v_b)."""
+    check_neuron_descent(fn, "nag_descent", Nesterov, NAG_LISTING_VARIANTS, neuron_cases(hidden))
+
+
+# -- exercise 3: the torch form --------------------------------------------------------
+#
+# torch.optim.SGD(momentum=gamma, nesterov=True) stores phi = theta - gamma*v (the look-ahead
+# point) and a buffer b = v / lr; its rule is b <- gamma*b + g(phi); phi <- phi - lr*(g + gamma*b).
+# The reference for the student's torch-form run is the library's Nesterov run, translated.
+
+def _torch_reference(case):
+    lr, gamma = case.hyper["lr"], case.hyper["gamma"]
+    run = run_library(Nesterov(lr, gamma=gamma), case, ("v",))
+    vs = [np.zeros_like(run.thetas[0])] + [s["v"] for s in run.states]
+    return Run([theta - gamma * v for theta, v in zip(run.thetas, vs)], run.points,
+               [{"b": s["v"] / lr} for s in run.states])
+
+
+def _torch_cases(hidden):
+    cases = [quadratic_case(9, 5, dict(lr=0.05, gamma=0.9), 40),
+             rosenbrock_case(dict(lr=1e-3, gamma=0.9), 40)]
+    if hidden:
+        cases += [quadratic_case(31, (2, 3), dict(lr=0.2, gamma=0.5), 150),
+                  quadratic_case(32, 6, dict(lr=0.01, gamma=0.99), 300)]
+    return cases
+
+
+def to_torch(fn, hidden=False):
+    """Check to_torch(theta, v, lr, gamma) -> (phi, b) on the states of a library Nesterov run."""
+    for case in _torch_cases(hidden):
+        lr, gamma = case.hyper["lr"], case.hyper["gamma"]
+        run = run_library(Nesterov(lr, gamma=gamma), case, ("v",))
+        where = f"(theta and v after steps of NAG on {case.label})"
+        for theta, state in zip(run.thetas[1:], run.states):
+            v = state["v"]
+            given_theta, given_v = theta.copy(), v.copy()
+            out = call(fn, given_theta, given_v, lr=lr, gamma=gamma, what="to_torch")
+            require(np.array_equal(given_theta, theta) and np.array_equal(given_v, v),
+                    "to_torch changed the arrays it was given: return new arrays")
+            require(isinstance(out, (tuple, list)) and len(out) == 2,
+                    f"to_torch should return the pair (phi, b), got {type(out).__name__}")
+            phi = as_array(out[0], "the phi to_torch returned", shape=theta.shape)
+            b = as_array(out[1], "the b to_torch returned", shape=theta.shape)
+            want_phi, want_b = theta - gamma * v, v / lr
+            if not close(phi, want_phi):
+                if close(phi, theta + gamma * v):
+                    raise Feedback(f"your phi lies on the wrong side of theta: torch stores the point "
+                                   f"momentum is about to carry theta to {where}")
+                if close(phi, theta - v):
+                    raise Feedback(f"your phi moves theta by the whole velocity: the look-ahead uses "
+                                   f"only the momentum part of it {where}")
+                if close(phi, theta):
+                    raise Feedback(f"your phi is theta itself: torch stores the look-ahead point {where}")
+                raise Feedback(f"your phi is not the point torch stores {where}")
+            if not close(b, want_b):
+                if close(b, v):
+                    raise Feedback(f"your b still contains the learning rate: torch's buffer "
+                                   f"collects raw gradients (b <- gamma*b + g) {where}")
+                if close(b, v * lr):
+                    raise Feedback(f"your b scales with lr the wrong way: v contains lr once, "
+                                   f"torch's buffer not at all {where}")
+                raise Feedback(f"your b is not torch's momentum buffer {where}")
+
+
+def _wrong_torch(look, update_b, move):
+    def wrong(phi, grad_fn, state, lr, gamma):
+        old = state["b"]
+        g = grad_fn(look(phi, old, lr, gamma))
+        state["b"] = update_b(old, g, gamma)
+        return move(phi, g, old, state["b"], lr, gamma)
+    return wrong
+
+
+def _torch_b(b, g, gamma):
+    return gamma * b + g
+
+
+def _torch_move(phi, g, old, b, lr, gamma):
+    return phi - lr * (g + gamma * b)
+
+
+def _at_phi(phi, b, lr, gamma):
+    return phi
+
+
+TORCH_VARIANTS = [
+    (_wrong_torch(_at_phi, _torch_b, lambda phi, g, old, b, lr, gamma: phi + lr * (g + gamma * b)),
+     "your step moves phi uphill, along the gradient: check the sign of the update"),
+    # phi - lr*(g + gamma*b) with the buffer from before this step is the same step
+    (_wrong_torch(_at_phi, _torch_b, lambda phi, g, old, b, lr, gamma: phi - lr * b),
+     "your step is torch's plain momentum: the Nesterov form looks one buffer update further "
+     "(is the buffer in your update the one from before this step?)"),
+    (_wrong_torch(lambda phi, b, lr, gamma: phi - gamma * lr * b, _torch_b, _torch_move),
+     "the stored point phi already is the look-ahead point: take the gradient at phi itself"),
+    (_wrong_torch(_at_phi, lambda b, g, gamma: gamma * b + (1 - gamma) * g, _torch_move),
+     "your buffer averages the gradients (a factor 1 - gamma, torch's 'dampening'): with "
+     "dampening = 0 the buffer is b <- gamma*b + g"),
+]
+
+
+def torch_nesterov_step(fn, hidden=False):
+    """Check torch_nesterov_step(phi, grad_fn, state, lr, gamma): many steps of it must stay at
+    phi = theta - gamma*v and b = v/lr of the library's Nesterov run."""
+    check_rule(fn, "torch_nesterov_step", _torch_cases(hidden), _torch_reference, ("b",), TORCH_VARIANTS,
+               point_hint=lambda t, run, ref: "the stored point phi already is the look-ahead point: "
+                                              "take the gradient at phi itself")

@@ -1,153 +1,120 @@
-"""Checkers for Exercises 10: RMSProp and Adadelta (solutions/10_rmsprop_adadelta.ipynb).
+"""Checkers for Exercises 10: Adagrad (solutions/10_adagrad.ipynb).
 
-The step rules use the convention of the update-rule exercises and the shared step-rule
-checker (:func:`lessons_lib.grading._steps.check_rule`); the answer keys are
-:class:`lessons_lib.optimizers.RMSProp` and :class:`lessons_lib.optimizers.Adadelta`
-(with its default scale lr = 1, which is the paper's rule). As in lesson 09, the
-visible cases use a large eps so that eps under and outside the root differ.
+The step rule uses the convention of the update-rule exercises and the shared step-rule
+checker (:func:`lessons_lib.grading._steps.check_rule`); the answer key is
+:class:`lessons_lib.optimizers.Adagrad`. The checker's eps is large (0.1) on
+purpose: with eps = 1e-8, eps under and outside the square root give the same
+numbers to eight digits and the difference could not be seen.
 """
 import numpy as np
 
-from lessons_lib.grading._steps import check_rule, quadratic_case, rosenbrock_case, run_library
-from lessons_lib.optimizers import Adadelta, RMSProp
+from lessons_lib.datasets import sparse_regression
+from lessons_lib.grading import Feedback, as_array, require
+from lessons_lib.grading._steps import check_rule, close, quadratic_case, rosenbrock_case, run_library
+from lessons_lib.loops import minibatch_gd
+from lessons_lib.optimizers import Adagrad
+from lessons_lib.problems import LinearRegression
 
-__all__ = ["rmsprop_step", "adadelta_step"]
-
-_AT_THETA = "at step {t} you took the gradient somewhere other than the current theta"
-
-
-def _point_hint(t, run, ref):
-    return _AT_THETA.format(t=t)
+__all__ = ["adagrad_step", "sparse_rates", "SPARSE_RUN"]
 
 
-# -- exercise 1: the RMSProp step ----------------------------------------------------
+# -- exercise 1: the Adagrad step -----------------------------------------------------
 
-def _rmsprop_cases(hidden):
-    cases = [quadratic_case(5, 5, dict(lr=0.05, beta=0.9, eps=0.05), 40),
-             rosenbrock_case(dict(lr=0.01, beta=0.9, eps=0.01), 40)]
+def _cases(hidden):
+    cases = [quadratic_case(4, 5, dict(lr=0.5, eps=0.1), 40),
+             rosenbrock_case(dict(lr=0.1, eps=0.1), 40)]
     if hidden:
-        cases += [quadratic_case(51, (3, 4), dict(lr=0.01, beta=0.99, eps=1e-8), 300),
-                  quadratic_case(52, 1, dict(lr=0.1, beta=0.5, eps=1.0), 30),
-                  rosenbrock_case(dict(lr=1e-3, beta=0.95, eps=1e-4), 300)]
+        cases += [quadratic_case(41, (3, 4), dict(lr=1.0, eps=1e-8), 200),
+                  quadratic_case(42, 1, dict(lr=0.2, eps=1.0), 30),
+                  rosenbrock_case(dict(lr=0.05, eps=1e-3), 300)]
     return cases
 
 
-def _wrong_rmsprop(update_E, move):
-    def wrong(theta, grad_fn, state, lr, beta, eps):
+def _wrong_adagrad(update_G, move):
+    def wrong(theta, grad_fn, state, lr, eps):
         g = grad_fn(theta)
-        old = state["E"]
-        state["E"] = update_E(old, g, beta)
-        return move(theta, g, old, state["E"], lr, eps)
+        old = state["G"]
+        state["G"] = update_G(old, g)
+        return move(theta, g, old, state["G"], lr, eps)
     return wrong
 
 
-def _average(E, g, beta):
-    return beta * E + (1 - beta) * g * g
+def _accumulate(G, g):
+    return G + g * g
 
 
-def _rms_move(theta, g, old, E, lr, eps):
-    return theta - lr * g / np.sqrt(E + eps)
+def _course_move(theta, g, old, G, lr, eps):
+    return theta - lr * g / np.sqrt(G + eps)
 
 
-RMSPROP_VARIANTS = [
-    (_wrong_rmsprop(lambda E, g, beta: beta * E + g * g, _rms_move),
-     "your E is not an average: the new g^2 enters without its weight (1 - beta)"),
-    (_wrong_rmsprop(lambda E, g, beta: E + g * g, _rms_move),
-     "your E is a growing sum, as in Adagrad: RMSProp keeps a decaying average of g^2"),
-    (_wrong_rmsprop(lambda E, g, beta: (1 - beta) * E + beta * g * g, _rms_move),
-     "your weights are swapped: the old average keeps the large share beta, the new g^2 gets 1 - beta"),
-    (_wrong_rmsprop(_average, lambda th, g, old, E, lr, eps: th - lr * g / (np.sqrt(E) + eps)),
+ADAGRAD_VARIANTS = [
+    (_wrong_adagrad(_accumulate, lambda th, g, old, G, lr, eps: th - lr * g / (np.sqrt(G) + eps)),
      "close, but the course puts eps under the square root"),
-    (_wrong_rmsprop(_average, lambda th, g, old, E, lr, eps: th - lr * g / (E + eps)),
-     "your step divides by E itself: the square root is missing"),
-    (_wrong_rmsprop(_average, lambda th, g, old, E, lr, eps: th - lr * g / np.sqrt(old + eps)),
-     "your step uses E from before this step's gradient was added: update E first, then step"),
-    (_wrong_rmsprop(_average, lambda th, g, old, E, lr, eps: th + lr * g / np.sqrt(E + eps)),
+    (_wrong_adagrad(lambda G, g: g * g, _course_move),
+     "your G forgets the past: Adagrad's G is the sum of all squared gradients so far, it only grows"),
+    (_wrong_adagrad(_accumulate, lambda th, g, old, G, lr, eps: th - lr * g / (G + eps)),
+     "your step divides by G itself: the square root is missing"),
+    (_wrong_adagrad(_accumulate, lambda th, g, old, G, lr, eps: th - lr * g / np.sqrt(old + eps)),
+     "your step uses G from before this step's gradient was added: add g^2 first, then step"),
+    (_wrong_adagrad(lambda G, g: G + np.sum(g * g), _course_move),
+     "your G adds the squares of all coordinates together: Adagrad keeps one sum per parameter"),
+    (_wrong_adagrad(_accumulate, lambda th, g, old, G, lr, eps: th + lr * g / np.sqrt(G + eps)),
      "your step moves theta uphill, along the gradient: check the sign"),
 ]
 
 
-def rmsprop_step(fn, hidden=False):
-    """Check rmsprop_step(theta, grad_fn, state, lr, beta, eps) against lessons_lib.optimizers.RMSProp."""
-    check_rule(fn, "rmsprop_step", _rmsprop_cases(hidden),
-               lambda case: run_library(RMSProp(**case.hyper), case, ("E",)), ("E",), RMSPROP_VARIANTS,
-               point_hint=_point_hint)
+def adagrad_step(fn, hidden=False):
+    """Check adagrad_step(theta, grad_fn, state, lr, eps) against lessons_lib.optimizers.Adagrad."""
+    check_rule(fn, "adagrad_step", _cases(hidden),
+               lambda case: run_library(Adagrad(**case.hyper), case, ("G",)), ("G",), ADAGRAD_VARIANTS,
+               point_hint=lambda t, run, ref: f"at step {t} you took the gradient somewhere other than "
+                                              "the current theta")
 
 
-# -- exercise 2: the Adadelta step ---------------------------------------------------
+# -- exercise 2: effective learning rates on sparse features -----------------------------
 
-def _adadelta_cases(hidden):
-    cases = [quadratic_case(6, 5, dict(rho=0.9, eps=1e-2), 40),
-             rosenbrock_case(dict(rho=0.95, eps=1e-4), 40)]
-    if hidden:
-        cases += [quadratic_case(61, (3, 4), dict(rho=0.95, eps=1e-6), 300),
-                  quadratic_case(62, 1, dict(rho=0.5, eps=0.1), 30),
-                  rosenbrock_case(dict(rho=0.9, eps=1e-3), 300)]
-    return cases
+# The run the exercise describes; the notebook's task text quotes these numbers.
+SPARSE_RUN = dict(n=500, seed=0, lr=0.3, eps=1e-8, batch_size=10, epochs=5)
 
 
-def _wrong_adadelta(d_of, ed_of=lambda Ed, d, g, rho: rho * Ed + (1 - rho) * d * d, uphill=False):
-    """Adadelta with a wrong update d_of(Ed, Eg, g, eps) and/or a wrong Ed update."""
-    def wrong(theta, grad_fn, state, rho, eps):
-        g = grad_fn(theta)
-        state["Eg"] = rho * state["Eg"] + (1 - rho) * g * g
-        d = d_of(state["Ed"], state["Eg"], g, eps)
-        state["Ed"] = ed_of(state["Ed"], d, g, rho)
-        return theta - d if uphill else theta + d
-    return wrong
+def library_sparse_rates(n, seed, lr, eps, batch_size, epochs):
+    """lr / sqrt(G + eps) per parameter after the library's Adagrad trained LinearRegression on
+    sparse_regression(n, seed=seed) from zeros (shuffle seed 0)."""
+    X, y = sparse_regression(n=n, seed=seed)
+    problem = LinearRegression(X, y)
+    opt = Adagrad(lr, eps=eps)
+    minibatch_gd(problem, opt, np.zeros(problem.n_params), batch_size=batch_size, epochs=epochs, seed=0)
+    return lr / np.sqrt(opt.G + eps), opt.G.copy()
 
 
-def _course_d(Ed, Eg, g, eps):
-    return -np.sqrt(Ed + eps) / np.sqrt(Eg + eps) * g
-
-
-def _this_steps_ed(theta, grad_fn, state, rho, eps):
-    """The 'RMS[d]_t' mistake: compute d, fold it into Ed, then recompute d with the new Ed."""
-    g = grad_fn(theta)
-    state["Eg"] = rho * state["Eg"] + (1 - rho) * g * g
-    d = _course_d(state["Ed"], state["Eg"], g, eps)
-    state["Ed"] = rho * state["Ed"] + (1 - rho) * d * d
-    return theta + _course_d(state["Ed"], state["Eg"], g, eps)
-
-
-ADADELTA_VARIANTS = [
-    (_this_steps_ed,
-     "your numerator uses this step's Ed (already updated with this step's change); Adadelta uses "
-     "last step's value, RMS[delta theta]_(t-1)"),
-    (_wrong_adadelta(_course_d, ed_of=lambda Ed, d, g, rho: rho * Ed + (1 - rho) * g * g),
-     "your Ed averages squared gradients: it should average the squared updates (the changes of theta)"),
-    (_wrong_adadelta(lambda Ed, Eg, g, eps: -(Ed + eps) / (Eg + eps) * g),
-     "your ratio has no square roots: Adadelta divides two RMS values (root of the mean of squares)"),
-    (_wrong_adadelta(lambda Ed, Eg, g, eps: -(Ed + eps) / np.sqrt(Eg + eps) * g),
-     "the square root is missing in your numerator: it is an RMS value too"),
-    (_wrong_adadelta(lambda Ed, Eg, g, eps: -np.sqrt(Ed + eps) / (Eg + eps) * g),
-     "the square root is missing in your denominator: it is an RMS value too"),
-    (_wrong_adadelta(_course_d, uphill=True),
-     "your step moves theta uphill, along the gradient: check the sign"),
-]
-
-
-def _fixed_numerator(run, ref, case):
-    """Recognise 'used lr': every step of the run is -c * g / sqrt(Eg + eps) with one constant c,
-    Eg recomputed from the run's own gradients, i.e. RMSProp with learning rate c."""
-    rho, eps = case.hyper["rho"], case.hyper["eps"]
-    Eg = np.zeros_like(run.thetas[0])
-    ratios = []
-    for t, point in enumerate(run.points, start=1):
-        g = case.grad(point)
-        Eg = rho * Eg + (1 - rho) * g * g
-        step = run.thetas[t] - run.thetas[t - 1]
-        keep = np.abs(g) > 1e-8
-        ratios.append(-step[keep] * np.sqrt(Eg[keep] + eps) / g[keep])
-    ratios = np.concatenate(ratios)
-    if ratios.size and np.all(np.isfinite(ratios)) and np.ptp(ratios) <= 1e-9 * np.abs(ratios).max():
-        return (f"your step is RMSProp's with a fixed learning rate ({ratios[0]:.3g}) in the numerator: "
-                "Adadelta needs no learning rate, the RMS of the past updates takes its place")
-    return None
-
-
-def adadelta_step(fn, hidden=False):
-    """Check adadelta_step(theta, grad_fn, state, rho, eps) against lessons_lib.optimizers.Adadelta."""
-    check_rule(fn, "adadelta_step", _adadelta_cases(hidden),
-               lambda case: run_library(Adadelta(**case.hyper), case, ("Eg", "Ed")), ("Eg", "Ed"),
-               ADADELTA_VARIANTS, point_hint=_point_hint, theta_hint=_fixed_numerator)
+def sparse_rates(rates, fastest):
+    """Check the effective rates after SPARSE_RUN and the set of the two features with the largest."""
+    run = dict(SPARSE_RUN)
+    ref, G = library_sparse_rates(**run)
+    lr, eps = run["lr"], run["eps"]
+    rates = as_array(rates, "rates", shape=ref.shape)
+    if not close(rates, ref):
+        if close(rates, 1 / np.sqrt(G + eps)):
+            raise Feedback("your rates are missing the learning rate lr")
+        if close(rates, lr / (G + eps)):
+            raise Feedback("your rates divide by G itself: the square root is missing")
+        if close(rates, np.sqrt(G + eps) / lr) or close(rates, G):
+            raise Feedback("your numbers grow with G: an effective rate is lr divided by the root of G")
+        raise Feedback("your rates do not match the run the task describes: train exactly as it says "
+                       "(data, batch size, epochs, lr, eps, start at zero), then read G from the optimizer")
+    if isinstance(fastest, (str, bytes)) or not hasattr(fastest, "__iter__"):
+        raise Feedback(f"fastest should be a set of two feature indices, like {{0, 1}}; got {fastest!r}")
+    picks = list(fastest)
+    require(all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in picks),
+            f"fastest should hold whole-number feature indices, got {picks!r}")
+    n_features = len(ref) - 1
+    require(all(0 <= i < n_features for i in picks),
+            f"feature indices go from 0 to {n_features - 1} (the last parameter is the bias, not a "
+            f"feature); got {sorted(picks)}")
+    require(len(set(picks)) == 2, f"name exactly two different features, got {sorted(set(picks))}")
+    order = np.argsort(ref[:n_features])
+    if set(picks) == set(order[:2].tolist()):
+        raise Feedback("you picked the two features with the smallest effective rates")
+    require(set(picks) == set(order[-2:].tolist()),
+            "those are not the two features with the largest effective rates: compare the entries "
+            "of your rates")

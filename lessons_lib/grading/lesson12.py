@@ -1,342 +1,358 @@
-"""Checkers for ``solutions/12_backpropagation.ipynb``: the lecture's J = max(Wx + b), a two-layer
-network's backward pass, and a central-difference gradient.
+"""Checkers for Exercises 12: Adam, the lecture's Adam typo, Adamax, Nadam
+(solutions/12_adam_adamax_nadam.ipynb).
 
-The answer keys are :func:`lessons_lib.gradcheck.gradcheck` /
-:func:`~lessons_lib.gradcheck.numerical_gradient` (finite differences) and
-:meth:`lessons_lib.problems.MLP.grad` (the library's hand-written backprop) on the
-same flat parameters. Known wrong answers (a transposed dW, a missing tanh
-derivative, a sum where the loss is a mean, a forward difference) are recognised
-and named.
+The step rules follow the convention of the update-rule exercises (lessons 08-12, see
+:mod:`lessons_lib.grading._steps`): the caller creates ``state`` once with zeros under
+the library's names and the step count, ``{"m": 0, "v": 0, "t": 0}`` for Adam and
+Nadam, ``{"m": 0, "u": 0, "t": 0}`` for Adamax (arrays shaped like theta); the
+student's step adds 1 to ``state["t"]``, updates the rest and returns the new theta.
+:func:`lessons_lib.grading._steps.check_rule` runs it next to the matching class of
+:mod:`lessons_lib.optimizers` (the answer key) on seeded problems (mini-batches drawn
+in advance, so every run sees the same data) and replays the wrong versions of the
+rule written out below to name the mistake.
 """
 import numpy as np
 
-from lessons_lib.datasets import load_digits, spirals, two_moons
-from lessons_lib.gradcheck import gradcheck, numerical_gradient
-from lessons_lib.grading import Feedback, as_array, call, require
-from lessons_lib.problems import MLP
+from lessons_lib import optimizers
+from lessons_lib.datasets import sparse_regression, two_moons
+from lessons_lib.grading import Feedback, as_array, call
+from lessons_lib.grading._steps import (ATOL, RTOL, StepCase, check_rule, check_separate_states, close,
+                                        first_difference, hyper_text, run_library)
+from lessons_lib.loops import batch_gd
+from lessons_lib.problems import MLP, LinearRegression, SigmoidNeuron
+from lessons_lib.surfaces import Beale, Rosenbrock
 
-__all__ = ["max_affine", "two_layer_backward", "numerical_grad"]
-
-
-def _close(a, b, rtol=1e-7, atol=1e-10):
-    return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=atol)
-
-
-def _unchanged(originals, copies, what):
-    for name, a, b in zip(("W", "b", "x", "X", "y"), originals, copies):
-        require(np.array_equal(a, b), f"{what} changed the array {name} you passed in: leave the inputs alone")
+__all__ = ["adam_step", "adam_on_neuron", "adamax_step", "nadam_step"]
 
 
-# -- exercise 1: J = max(W x + b) ----------------------------------------------------
+# -- the problems the rules are run on ---------------------------------------------
 
-def _max_case(seed, k, n, *, b_changes_winner=False):
-    """W (k, n), b (k,), x (n,) with a clear winner (and, if asked, a different winner of W x alone)."""
-    for s in range(seed, seed + 10_000):
-        rng = np.random.default_rng(s)
-        W, b, x = rng.normal(size=(k, n)), rng.normal(size=k), rng.normal(size=n)
-        z = np.sort(W @ x + b)
-        clear = k == 1 or z[-1] - z[-2] > 0.1
-        if clear and (not b_changes_winner or np.argmax(W @ x) != np.argmax(W @ x + b)):
-            return W, b, x
-    raise RuntimeError("no suitable case found")  # pragma: no cover - the seeds above always give one
+def _case(label, theta0, steps, lr, hyper, grad=None, grad_of_step=None):
+    hyper = {"lr": lr, **hyper}
+    return StepCase(f"{label}, {hyper_text(hyper)}", np.asarray(theta0, dtype=np.float64), grad, hyper,
+                    steps, grad_of_step)
 
 
-def max_affine(fn, hidden=False):
-    """Exercise 1: ``max_affine(W, b, x) -> (J, dW, db, dx)`` for J = max_i (W x + b)_i.
-
-    J against the forward pass written out; dW, db, dx against
-    lessons_lib.gradcheck (central differences of J)."""
-    cases = [_max_case(0, 4, 3), _max_case(1, 3, 3), _max_case(2, 5, 2, b_changes_winner=True)]
-    if hidden:
-        cases = [_max_case(10, 1, 4), _max_case(11, 6, 1), _max_case(12, 8, 8),
-                 _max_case(13, 10, 7, b_changes_winner=True), _max_case(14, 2, 5)]
-    for W, b, x in cases:
-        _check_max_case(fn, W, b, x)
-
-
-def _check_max_case(fn, W, b, x):
-    what = "your max_affine"
-    where = f"(W of shape {W.shape})"
-    args = (W.copy(), b.copy(), x.copy())
-    out = call(fn, *args, what=what)
-    _unchanged(args, (W, b, x), what)
-    require(isinstance(out, (tuple, list)) and len(out) == 4,
-            f"{what} should return four things, (J, dW, db, dx); got {type(out).__name__}"
-            + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
-    J, dW, db, dx = out
-    z = W @ x + b
-    i = int(np.argmax(z))
-    J = as_array(J, f"the J {what} returned", shape=())
-    if not np.isclose(J, z[i], rtol=1e-12, atol=1e-12):
-        require(not np.isclose(J, np.max(W @ x)), f"your J {where} is the largest component of W x: b is missing")
-        require(not np.isclose(J, i), f"your J {where} is the position of the largest component, not its value")
-        raise Feedback(f"your J {where} is not the largest component of W x + b")
-
-    def f_W(W_):
-        return np.max(W_ @ x + b)
-
-    def f_b(b_):
-        return np.max(W @ x + b_)
-
-    def f_x(x_):
-        return np.max(W @ x_ + b)
-
-    onehot = np.eye(len(b))[i]
-    wrong_winner = np.eye(len(b))[int(np.argmax(W @ x))]
-    for name, got, shape, f, theta in (("dW", dW, W.shape, f_W, W), ("db", db, b.shape, f_b, b),
-                                       ("dx", dx, x.shape, f_x, x)):
-        got = np.asarray(got, dtype=float) if _array_like(got) else got
-        if name == "dW" and _array_like(got) and np.shape(got) == shape[::-1] and shape[0] != shape[1]:
-            raise Feedback(f"your dW has shape {np.shape(got)} but W has shape {shape}: is it transposed?")
-        got = as_array(got, f"the {name} {what} returned", shape=shape)
-        result = gradcheck(f, lambda _: got, theta, h=1e-6, rtol=1e-6, atol=1e-9)
-        if result.ok:
-            continue
-        if name == "dW":
-            require(not _close(got, np.outer(onehot, x).T),
-                    f"your dW {where} has the right shape but is transposed")
-            require(not _close(got, np.outer(wrong_winner, x)),
-                    f"your gradients {where} follow the largest component of W x; J takes the max of W x + b")
-            require(np.count_nonzero(np.any(got != 0, axis=1)) <= 1,
-                    f"your dW {where} is non-zero in more than one row: how many components of "
-                    "W x + b does the max pass its gradient to?")
-        if name == "db":
-            require(not _close(got, wrong_winner),
-                    f"your gradients {where} follow the largest component of W x; J takes the max of W x + b")
-            require(np.count_nonzero(got) <= 1,
-                    f"your db {where} is non-zero for components that did not win the max: does b_j "
-                    "change J when j is not the winner?")
-        if name == "dx":
-            require(not (W.shape[0] == W.shape[1] and _close(got, W[:, i])),
-                    f"your dx {where} is a column of W: which weights multiply x in the winning component?")
-            require(not _close(got, W[int(np.argmax(W @ x))]),
-                    f"your gradients {where} follow the largest component of W x; J takes the max of W x + b")
-            require(not _close(got, W.sum(axis=0)),
-                    f"your dx {where} adds up every row of W: only the winning component of W x + b reaches J")
-        raise Feedback(f"your {name} {where} does not match finite differences of J: {result}")
-
-
-def _array_like(value):
-    try:
-        np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-# -- exercise 2: backward pass of a two-layer tanh network -------------------------
-
-def _network_case(X, y, hidden, n_classes, seed):
-    """An MLP with tanh hidden layer, its parameters (with non-zero biases) and the library's gradient."""
-    mlp = MLP(X, y, hidden=(hidden,), activation="tanh", n_classes=n_classes)
+def _regression(seed, steps, lr, hyper):
+    X, y = sparse_regression(n=120, seed=seed)
+    problem = LinearRegression(X, y)
     rng = np.random.default_rng(seed)
-    theta = mlp.init(seed)
-    (W1, b1), (W2, b2) = mlp.unflatten(theta)
-    b1[:] = rng.normal(scale=0.5, size=b1.shape)  # views: this writes into theta
-    b2[:] = rng.normal(scale=0.5, size=b2.shape)
-    grads = [part.copy() for layer in mlp.unflatten(mlp.grad(theta)) for part in layer]
-    params = [p.copy() for p in (W1, b1, W2, b2)]
-    return mlp, params, grads
+    batches = [rng.choice(problem.n_samples, size=12, replace=False) for _ in range(steps)]
+    return _case(f"mini-batch linear regression, seed {seed}", np.zeros(problem.n_params), steps, lr, hyper,
+                 grad_of_step=lambda t: (lambda x: problem.grad(x, batches[t - 1])))
 
 
-def _random_case(m, d, hidden, n_classes, seed):
+def _surface(surface, steps, lr, hyper):
+    return _case(f"the {surface.name} surface from {surface.start.tolist()}", surface.start, steps, lr, hyper,
+                 grad=surface.grad)
+
+
+def _mlp(seed, steps, lr, hyper):
+    X, y = two_moons(n=60, noise=0.2, seed=seed)
+    problem = MLP(X, y, hidden=(6,))
+    rng = np.random.default_rng(seed + 100)
+    batches = [rng.choice(problem.n_samples, size=10, replace=False) for _ in range(steps)]
+    return _case(f"a small tanh network on two moons, seed {seed}", problem.init(seed), steps, lr, hyper,
+                 grad_of_step=lambda t: (lambda x: problem.grad(x, batches[t - 1])))
+
+
+def _matrix(seed, steps, lr, hyper):
+    """A least-squares problem in a (3, 4) matrix of parameters whose last column
+    never gets a gradient: shapes other than 1-D, and exact zeros in g."""
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(m, d))
-    y = np.arange(m) % n_classes  # every class present
-    rng.shuffle(y)
-    return _network_case(X, y, hidden, n_classes, seed)
+    A, B = rng.normal(size=(5, 3)), rng.normal(size=(5, 4))
+    mask = np.array([1.0, 1.0, 1.0, 0.0])
+    return _case(f"a (3, 4) matrix of parameters, seed {seed}", rng.normal(size=(3, 4)), steps, lr, hyper,
+                 grad=lambda x: (A.T @ (A @ x - B)) * mask)
 
 
-def backward_variant(X, y, W1, b1, W2, b2, bug=None):
-    """The two-layer backward pass with one typical mistake switched on (None: correct).
-
-    bug: "no_tanh" (delta skips the tanh derivative), "tanh_of_z" (1 - z^2 with the
-    pre-activation z), "sigmoid" (a (1 - a)), "no_mean" (the loss treated as a sum),
-    "no_onehot" (the labels never subtracted), "db_mean" (the biases averaged again)."""
-    m = len(y)
-    z1 = X @ W1 + b1
-    a1 = np.tanh(z1)
-    logits = a1 @ W2 + b2
-    p = np.exp(logits - logits.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
-    delta2 = p.copy()
-    if bug != "no_onehot":
-        delta2[np.arange(m), y] -= 1.0
-    if bug != "no_mean":
-        delta2 /= m
-    dW2, db2 = a1.T @ delta2, delta2.sum(axis=0)
-    back = delta2 @ W2.T
-    derivative = {"no_tanh": 1.0, "tanh_of_z": 1 - z1**2, "sigmoid": a1 * (1 - a1)}.get(bug, 1 - a1**2)
-    delta1 = back * derivative
-    dW1, db1 = X.T @ delta1, delta1.sum(axis=0)
-    if bug == "db_mean":
-        db1, db2 = db1 / m, db2 / m
-    return dW1, db1, dW2, db2
+_DEFAULTS = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
 
-_NETWORK_BUGS = [
-    ("no_mean", "your gradients are the batch size times too large: forgot to divide by the batch size "
-                "(the loss is a mean)"),
-    ("no_onehot", "your output error is the softmax output alone: the labels never enter it"),
-    ("no_tanh", "dW1 and db1 are missing the tanh derivative 1 - a^2 on the way back through the hidden layer"),
-    ("tanh_of_z", "your tanh derivative is computed from z, the input of tanh; 1 - a^2 uses its output a = tanh(z)"),
-    ("sigmoid", "your hidden-layer derivative a (1 - a) is the sigmoid's; this network uses tanh"),
-    ("db_mean", "your db1 and db2 are the batch size times too small: the 1/m is already in the output error"),
+def _visible_cases():
+    """Three problems: default hyperparameters, other betas, and an eps large enough to matter."""
+    return [
+        _regression(0, 60, 0.05, _DEFAULTS),
+        _surface(Beale(), 60, 0.01, {"beta1": 0.8, "beta2": 0.99, "eps": 1e-6}),
+        _mlp(1, 40, 0.02, {**_DEFAULTS, "eps": 1e-3}),
+    ]
+
+
+def _hidden_cases():
+    return [
+        _regression(7, 120, 0.01, {"beta1": 0.85, "beta2": 0.95, "eps": 0.05}),
+        _surface(Rosenbrock(), 80, 0.002, _DEFAULTS),
+        _matrix(3, 50, 0.03, _DEFAULTS),
+        _mlp(5, 50, 0.05, {"beta1": 0.5, "beta2": 0.9, "eps": 1e-8}),
+    ]
+
+
+# -- wrong rules, written out so the checker can recognise them ----------------------
+
+def _adam_rule(*, correct_m=True, correct_v=True, eps_inside=False, swap=False, swap_decay=False,
+               m_from_v=False, t_offset=0, t_stuck=False):
+    """An Adam step in the exercise convention; the keywords switch on one typical mistake each.
+
+    swap: beta1 and beta2 exchanged everywhere; swap_decay: only in the updates of m and v;
+    t_offset: the t of the bias correction is state["t"] + t_offset (-1: read before the
+    increment)."""
+    def step(theta, grad_fn, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+        if swap:
+            beta1, beta2 = beta2, beta1
+        d1, d2 = (beta2, beta1) if swap_decay else (beta1, beta2)
+        g = grad_fn(theta)
+        state["t"] = 1 if t_stuck else state["t"] + 1
+        t = state["t"] + t_offset
+        m_prev = state["v"] if m_from_v else state["m"]
+        state["m"] = d1 * m_prev + (1 - d1) * g
+        state["v"] = d2 * state["v"] + (1 - d2) * g * g
+        m_hat = state["m"] / (1 - beta1**t) if correct_m else state["m"]
+        v_hat = state["v"] / (1 - beta2**t) if correct_v else state["v"]
+        denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+        return theta - lr * m_hat / denom
+    return step
+
+
+T_ZERO = ("your first step returned inf or nan: is t 0 there, so that the bias correction divides "
+          "by 1 - beta**0 = 0? t counts the steps taken, this one included: add 1 to state['t'] first")
+
+_ADAM_VARIANTS = [
+    (_adam_rule(m_from_v=True), "your m is built from v: the first moment is an average of past "
+                                "gradients, so its update should start from the old m"),
+    (_adam_rule(correct_m=False, correct_v=False),
+     "after one step your m_hat equals m: is the bias correction applied?"),
+    (_adam_rule(correct_m=False), "after one step your m_hat equals m: is the bias correction applied to m?"),
+    (_adam_rule(correct_v=False), "after one step your v_hat equals v: is the bias correction applied to v?"),
+    (_adam_rule(t_offset=-1), T_ZERO),
+    (_adam_rule(t_offset=1), "your bias correction is one step ahead: on the first step t should be 1"),
+    (_adam_rule(t_stuck=True), "your bias correction uses the same t on every step: does t count the steps?"),
+    (_adam_rule(eps_inside=True), "your step matches Adam with eps inside the square root; the course "
+                                  "(and Adam's paper) add eps after the square root"),
+    (_adam_rule(swap=True), "your m and v decay at each other's rates: are beta1 and beta2 swapped?"),
+    (_adam_rule(swap_decay=True), "your m and v decay at each other's rates: are beta1 and beta2 swapped?"),
 ]
 
 
-def two_layer_backward(fn, hidden=False):
-    """Exercise 2: ``two_layer_backward(X, y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)``.
-
-    Compared with lessons_lib.problems.MLP.grad on the same flat parameters."""
-    if not hidden:
-        cases = [_random_case(m=8, d=3, hidden=5, n_classes=4, seed=0),
-                 _random_case(m=6, d=4, hidden=4, n_classes=3, seed=1)]
-    else:
-        Xm, ym = two_moons(n=50, noise=0.2, seed=3)
-        Xs, ys = spirals(n_per_class=20, n_classes=3, seed=4)
-        Xd, yd = load_digits()
-        cases = [_random_case(m=1, d=3, hidden=2, n_classes=2, seed=2),
-                 _network_case(Xm, ym, 7, 2, seed=3),
-                 _network_case(Xs, ys, 10, 3, seed=4),
-                 _network_case(Xd[:32], yd[:32], 16, 10, seed=5)]
-    for mlp, params, grads in cases:
-        _check_network_case(fn, mlp, params, grads)
-
-
-def _check_network_case(fn, mlp, params, ref):
-    what = "your two_layer_backward"
-    X, y = mlp.X, mlp.y
-    W1, b1, W2, b2 = params
-    where = f"(batch of {len(y)}, {X.shape[1]} inputs, {W1.shape[1]} hidden units, {W2.shape[1]} classes)"
-    args = [X.copy(), y.copy(), W1.copy(), b1.copy(), W2.copy(), b2.copy()]
-    with np.errstate(all="ignore"):
-        out = call(fn, *args, what=what)
-    for name, a, b in zip(("X", "y", "W1", "b1", "W2", "b2"), args, (X, y, W1, b1, W2, b2)):
-        require(np.array_equal(a, b), f"{what} changed the array {name} you passed in: leave the inputs alone")
-    require(isinstance(out, (tuple, list)) and len(out) == 4,
-            f"{what} should return four arrays, (dW1, db1, dW2, db2); got {type(out).__name__}"
-            + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
-    names = ("dW1", "db1", "dW2", "db2")
-    got = []
-    for name, g, p in zip(names, out, params):
-        shape = np.shape(g) if _array_like(g) else None
-        if name.startswith("dW") and shape == p.shape[::-1] and p.shape[0] != p.shape[1]:
-            raise Feedback(f"your {name} has shape {shape} but {name[1:]} has shape {p.shape}: is it transposed?")
-        if name.startswith("db") and shape == (len(y), len(p)) and len(y) > 1:
-            raise Feedback(f"your {name} has one row per example: a bias is shared by the whole batch, "
-                           "so its gradient adds up the examples' contributions")
-        got.append(as_array(g, f"the {name} {what} returned", shape=p.shape))
-    if all(_close(g, r) for g, r in zip(got, ref)):
-        return
-    for bug, message in _NETWORK_BUGS:
-        variant = backward_variant(X, y, *params, bug=bug)
-        if all(_close(g, v) for g, v in zip(got, variant)):
-            raise Feedback(f"{message} {where}")
-    for name, g, r in zip(names, got, ref):
-        if _close(g, r):
-            continue
-        if name.startswith("dW") and g.shape[0] == g.shape[1] and _close(g, r.T):
-            raise Feedback(f"your {name} {where} has the right shape but is transposed")
-        layer = "output" if name.endswith("2") else "hidden"
-        hint = ("the output layer is right, so look at how the error travels back through W2 and tanh"
-                if layer == "hidden" and all(_close(a, b) for a, b in zip(got[2:], ref[2:])) else
-                "compare it with a gradient check on the mean cross-entropy")
-        raise Feedback(f"your {name} {where} differs from backprop's (largest difference "
-                       f"{np.abs(g - r).max():.3g}): {hint}")
+def _adamax_rule(*, abs_g=True, correct_m=True, correct_u=False, eps_outside=False, average=False,
+                 decay_u=True, swap=False, t_offset=0):
+    def step(theta, grad_fn, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+        if swap:
+            beta1, beta2 = beta2, beta1
+        g = grad_fn(theta)
+        state["t"] += 1
+        t = state["t"] + t_offset
+        state["m"] = beta1 * state["m"] + (1 - beta1) * g
+        size = np.abs(g) if abs_g else g
+        if average:
+            state["u"] = beta2 * state["u"] + (1 - beta2) * (size + eps)
+        else:
+            old = beta2 * state["u"] if decay_u else state["u"]
+            state["u"] = np.maximum(old, size if eps_outside else size + eps)
+        m_hat = state["m"] / (1 - beta1**t) if correct_m else state["m"]
+        u = state["u"] / (1 - beta2**t) if correct_u else state["u"]
+        return theta - lr * m_hat / (u + eps if eps_outside else u)
+    return step
 
 
-# -- exercise 3: a central-difference gradient ------------------------------------
-
-def _cubic(x):
-    """sum(x^3 / 3 + sin(x)) + x_first * x_last: a one-sided difference's O(h) error is plain to
-    see, the central difference's O(h^2) is not; the product couples two coordinates, so a
-    coordinate left shifted after its turn changes the next estimates."""
-    return float(np.sum(x**3 / 3 + np.sin(x)) + x[0] * x[-1])
-
-
-def _cubic_grad(x):
-    g = x**2 + np.cos(x)
-    g[0] += x[-1]
-    g[-1] += x[0]
-    return g
-
-
-def _quartic_matrix(M):
-    return float(np.sum(M**4) / 4 + np.sum(M[:, 0] * M[:, -1]))
+_ADAMAX_VARIANTS = [
+    (_adamax_rule(abs_g=False), "where the gradient is negative your u goes wrong: u should follow "
+                                "the size of the gradient, whatever its sign"),
+    (_adamax_rule(correct_m=False), "after one step your m_hat equals m: is the bias correction of m applied?"),
+    (_adamax_rule(correct_u=True), "your u is bias-corrected: a decaying maximum is not pulled towards "
+                                   "zero by its start, so Adamax leaves u as it is"),
+    (_adamax_rule(eps_outside=True), "you add eps outside the max (the paper's form); this exercise "
+                                     "puts it inside: u = max(beta2 * u, |g| + eps)"),
+    (_adamax_rule(average=True), "your u is a decaying average: Adamax keeps a decaying maximum"),
+    (_adamax_rule(decay_u=False), "your u never decays: the old u should shrink by beta2 before the max"),
+    (_adamax_rule(swap=True), "your m and u decay at each other's rates: are beta1 and beta2 swapped?"),
+    (_adamax_rule(t_offset=-1), T_ZERO),
+]
 
 
-def _quartic_matrix_grad(M):
-    g = M**3
-    g[:, 0] += M[:, -1]
-    g[:, -1] += M[:, 0]
-    return g
+def _nadam_rule(*, lookahead=True, correct_g=True, correct_m=True, dozat=False, correct=True,
+                eps_inside=False, t_offset=0):
+    def step(theta, grad_fn, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+        g = grad_fn(theta)
+        state["t"] += 1
+        t = state["t"] + t_offset
+        state["m"] = beta1 * state["m"] + (1 - beta1) * g
+        state["v"] = beta2 * state["v"] + (1 - beta2) * g * g
+        c1 = (1 - beta1**t) if correct else 1.0
+        c2 = (1 - beta2**t) if correct else 1.0
+        m_hat = state["m"] / c1
+        v_hat = state["v"] / c2
+        denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+        if not lookahead:
+            return theta - lr * m_hat / denom
+        momentum = state["m"] / (1 - beta1 ** (t + 1)) if dozat else (m_hat if correct_m else state["m"])
+        current = (1 - beta1) * g / (c1 if correct_g else 1.0)
+        return theta - lr / denom * (beta1 * momentum + current)
+    return step
 
 
-def _one_sided(f, theta, h, forward=True):
-    theta = np.array(theta, dtype=float)
-    f0, grad = f(theta), np.empty_like(theta)
-    for j in np.ndindex(theta.shape):
-        step = theta.copy()
-        step[j] += h if forward else -h
-        grad[j] = (f(step) - f0) / h if forward else (f0 - f(step)) / h
-    return grad
+_NADAM_VARIANTS = [
+    (_nadam_rule(lookahead=False), "your steps are exactly Adam's: Nadam's update also looks ahead, "
+                                   "with a term in this step's gradient"),
+    (_nadam_rule(correct=False), "after one step your m_hat equals m: is the bias correction applied?"),
+    (_nadam_rule(correct_g=False), "the term with this step's gradient is not bias-corrected"),
+    (_nadam_rule(correct_m=False), "the momentum term of your update uses m without its bias correction"),
+    (_nadam_rule(dozat=True), "your momentum term is corrected with beta1**(t + 1), as in Dozat's paper "
+                              "(which also changes beta1 every step); this course's Nadam uses the same "
+                              "m_hat as Adam"),
+    (_nadam_rule(eps_inside=True), "your step matches Nadam with eps inside the square root; the course "
+                                   "adds eps after the square root, as in Adam"),
+    (_nadam_rule(t_offset=-1), T_ZERO),
+]
 
 
-def _not_restored(f, theta, h):
-    theta = np.array(theta, dtype=float)
-    grad = np.empty_like(theta)
-    for j in np.ndindex(theta.shape):
-        theta[j] += h
-        f_plus = f(theta)
-        theta[j] -= 2 * h
-        grad[j] = (f_plus - f(theta)) / (2 * h)
-    return grad
+# -- what the feedback says when no variant matches -------------------------------------
+
+def _point_hint(name):
+    def hint(t, run, ref):
+        return (f"at step {t} you asked for the gradient away from theta: {name} takes the gradient at "
+                "theta itself (any look-ahead happens in the update, not in where the gradient is taken)")
+    return hint
 
 
-def numerical_grad(fn, hidden=False):
-    """Exercise 3: ``numerical_grad(f, theta, h=1e-5)`` against lessons_lib.gradcheck.numerical_gradient.
+def _theta_hint(name):
+    def hint(run, ref, case):
+        t, _ = first_difference(run, ref)
+        mine = run.thetas[t]
+        if not np.all(np.isfinite(mine)):
+            if t == 1:
+                return ("your first step returned inf or nan: is something divided by zero, or a square "
+                        "root taken of a negative number?")
+            return f"your theta became inf or nan at step {t}, where {name} stays finite"
+        diff = np.abs(mine - ref.thetas[t])
+        worst = np.unravel_index(np.argmax(diff), diff.shape)
+        advice = ("your very first step is already off: compare your update with the rule line by line"
+                  if t == 1 else
+                  f"your first {t - 1} steps agree, then the paths part: look at what your state "
+                  "carries from one step to the next")
+        return (f"after step {t} your theta differs from {name}'s by {diff[worst]:.3g} at index "
+                f"{tuple(int(i) for i in worst)}; {advice}")
+    return hint
 
-    Also measured against the exact gradient with h = 1e-3, where a one-sided
-    difference is off by about h and a central one by about h^2."""
-    rng = np.random.default_rng(0)
-    cases = [(_cubic, _cubic_grad, rng.normal(size=5), 1e-3), (_cubic, _cubic_grad, rng.normal(size=3), 1e-5)]
+
+def _state_hint(betas):
+    """When only the state differs. betas: state key -> the beta of its bias correction."""
+    def hint(key, t, mine, expected):
+        if key == "t":
+            return (f"your theta is right, but after step {t} state['t'] is {float(mine):g}: t counts the "
+                    "steps taken, this one included, so add 1 to state['t'] at each step")
+        if key in betas and close(mine, expected / (1 - betas[key] ** t)):
+            return (f"your state[{key!r}] holds the bias-corrected value: the state keeps the running "
+                    "average itself, the corrected value goes under another name")
+        return None
+    return hint
+
+
+# -- the checkers ------------------------------------------------------------------
+
+def _check(fn, cls, state_keys, variants, hidden, what):
+    name = cls.__name__
+    try:
+        for case in _hidden_cases() if hidden else _visible_cases():
+            betas = {"m": case.hyper["beta1"], "v": case.hyper["beta2"]}  # Adamax's u has no correction
+            check_rule(fn, what, [case], lambda case: run_library(cls(**case.hyper), case, state_keys),
+                       state_keys, variants, state_hint=_state_hint(betas), point_hint=_point_hint(name),
+                       theta_hint=_theta_hint(name))
+        if hidden:
+            # two runs of one shape, stepped in turns: memory kept outside state mixes them up
+            check_separate_states(fn, what, [_regression(11, 30, 0.05, _DEFAULTS),
+                                             _regression(12, 30, 0.02, _DEFAULTS)],
+                                  lambda case: cls(**case.hyper), state_keys)
+    except Feedback as fb:
+        if isinstance(fb.__cause__, ZeroDivisionError):
+            raise Feedback(f"{what} divided by zero: is something like 1 - beta**t zero because t is 0? "
+                           "t counts the steps taken, this one included: add 1 to state['t'] first") from None
+        raise
+
+
+def adam_step(fn, hidden=False):
+    """Exercise 1: adam_step(theta, grad_fn, state, lr, beta1, beta2, eps) with state m, v, t
+    against optimizers.Adam."""
+    _check(fn, optimizers.Adam, ("m", "v", "t"), _ADAM_VARIANTS, hidden, "adam_step")
+
+
+def adamax_step(fn, hidden=False):
+    """Exercise 3: adamax_step(theta, grad_fn, state, lr, beta1, beta2, eps) with state m, u, t
+    against optimizers.Adamax."""
+    _check(fn, optimizers.Adamax, ("m", "u", "t"), _ADAMAX_VARIANTS, hidden, "adamax_step")
+
+
+def nadam_step(fn, hidden=False):
+    """Exercise 4: nadam_step(theta, grad_fn, state, lr, beta1, beta2, eps) with state m, v, t
+    against optimizers.Nadam."""
+    _check(fn, optimizers.Nadam, ("m", "v", "t"), _NADAM_VARIANTS, hidden, "nadam_step")
+
+
+# -- exercise 2: the lecture's Adam loop, with its typo --------------------------------
+
+def lecture_adam_loop(w, b, eta, epochs, beta1=0.9, beta2=0.999, eps=1e-8, *, bug="m_from_v"):
+    """The lecture's Adam on the toy neuron, written out with one mistake switched on.
+
+    bug: "m_from_v" (the slide's m_t = beta1 * v_{t-1} + ...), "overwrite" (the
+    bias-corrected values are stored back into m and v, as the slide's reuse of
+    the names suggests), "no_correction", "eps_inside", or None (the fixed loop).
+    """
+    neuron = SigmoidNeuron()
+    m_w = m_b = v_w = v_b = 0.0
+    for t in range(1, epochs + 1):
+        dw, db = neuron.grad(np.array([w, b]))
+        m_w = beta1 * (v_w if bug == "m_from_v" else m_w) + (1 - beta1) * dw
+        m_b = beta1 * (v_b if bug == "m_from_v" else m_b) + (1 - beta1) * db
+        v_w = beta2 * v_w + (1 - beta2) * dw**2
+        v_b = beta2 * v_b + (1 - beta2) * db**2
+        if bug == "no_correction":
+            mw_hat, mb_hat, vw_hat, vb_hat = m_w, m_b, v_w, v_b
+        else:
+            mw_hat, mb_hat = m_w / (1 - beta1**t), m_b / (1 - beta1**t)
+            vw_hat, vb_hat = v_w / (1 - beta2**t), v_b / (1 - beta2**t)
+        if bug == "overwrite":
+            m_w, m_b, v_w, v_b = mw_hat, mb_hat, vw_hat, vb_hat
+        if bug == "eps_inside":
+            w = w - eta / np.sqrt(vw_hat + eps) * mw_hat
+            b = b - eta / np.sqrt(vb_hat + eps) * mb_hat
+        else:
+            w = w - eta / (np.sqrt(vw_hat) + eps) * mw_hat
+            b = b - eta / (np.sqrt(vb_hat) + eps) * mb_hat
+    return w, b
+
+
+_LOOP_VARIANTS = [
+    ("m_from_v", "your m is still built from v, as in the lecture's line: the first moment should "
+                 "be an average of past gradients"),
+    ("overwrite", "your m and v are replaced by their bias-corrected values after each step; the "
+                  "running averages must stay uncorrected (keep the corrected values under other names)"),
+    ("no_correction", "after one step your m_hat equals m: is the bias correction applied?"),
+    ("eps_inside", "your loop puts eps inside the square root; the course (and Adam's paper) add eps "
+                   "after the square root"),
+]
+
+
+def adam_on_neuron(fn, hidden=False):
+    """Exercise 2: the fixed lecture loop ``adam_on_neuron(w, b, eta, epochs, beta1, beta2, eps) -> (w, b)``.
+
+    The answer key is optimizers.Adam run by loops.batch_gd on the SigmoidNeuron."""
+    cases = [(-2.0, -2.0, 0.1, 100, {}), (1.0, -1.0, 0.05, 25, {"beta1": 0.8, "beta2": 0.99, "eps": 1e-6})]
     if hidden:
-        cases = [(_quartic_matrix, _quartic_matrix_grad, rng.normal(size=(3, 4)), 1e-4),
-                 (_cubic, _cubic_grad, np.array([0.7]), 1e-2),
-                 (_cubic, _cubic_grad, rng.normal(size=20), 1e-6)]
-    for f, exact_grad, theta, h in cases:
-        _check_numerical_case(fn, f, exact_grad, theta, h)
-
-
-def _check_numerical_case(fn, f, exact_grad, theta, h):
-    what = "your numerical_grad"
-    where = f"(theta of shape {theta.shape}, h = {h:g})"
-    arg = theta.copy()
-    got = call(fn, f, arg, h, what=what)
-    require(np.array_equal(arg, theta),
-            f"{what} changed the array theta you passed in: perturb a copy, or put each entry back")
-    got = as_array(got, f"the gradient {what} returned", shape=theta.shape)
-    ref = numerical_gradient(f, theta, h)
-    exact = exact_grad(theta)
-    if np.allclose(got, ref, rtol=1e-6, atol=1e-8):
-        return
-    error = np.abs(got - exact).max()
-    for forward in (True, False):
-        if np.allclose(got, _one_sided(f, theta, h, forward), rtol=1e-6, atol=1e-8):
-            side = "forward" if forward else "backward"
-            raise Feedback(f"your estimate {where} is off the exact gradient by {error:.1e}, about h: it is a "
-                           f"one-sided ({side}) difference, whose error shrinks like h; the central "
-                           "difference's shrinks like h^2, far faster")
-    require(not np.allclose(got, 2 * ref, rtol=1e-6, atol=1e-8),
-            f"your estimate {where} is twice the slope: how far apart are the two points where you evaluate f?")
-    require(not np.allclose(got, ref / 2, rtol=1e-6, atol=1e-8),
-            f"your estimate {where} is half the slope: how far apart are the two points where you evaluate f?")
-    require(not (theta.size > 1 and np.allclose(got, np.full(theta.shape, ref.sum()), rtol=1e-5, atol=1e-6)),
-            f"every component of your estimate {where} is the same: you moved all coordinates at once; "
-            "the derivative along coordinate j needs a step along coordinate j only")
-    require(not np.allclose(got, _not_restored(f, theta, h), rtol=1e-6, atol=1e-8),
-            f"your estimate {where} drifts from coordinate to coordinate: after measuring coordinate j, "
-            "put it back before moving on")
-    raise Feedback(f"your estimate {where} is off the exact gradient by {error:.2e} "
-                   f"(central differences get within {np.abs(ref - exact).max():.1e})")
+        cases = [(-2.0, -2.0, 0.1, 1, {}), (0.5, 2.0, 0.2, 200, {"eps": 1e-3}),
+                 (-3.0, 1.0, 0.01, 60, {"beta1": 0.5, "beta2": 0.9, "eps": 1e-8})]
+    for w0, b0, eta, epochs, hyper in cases:
+        full = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, **hyper}
+        where = f"from (w, b) = ({w0}, {b0}) with eta={eta}, {epochs} epochs, " + \
+                ", ".join(f"{k}={v}" for k, v in full.items())
+        with np.errstate(all="ignore"):
+            got = call(fn, w0, b0, eta, epochs, what="your adam_on_neuron", **full)
+        got = as_array(got, "the (w, b) your adam_on_neuron returned", shape=(2,))
+        ref = batch_gd(SigmoidNeuron(), optimizers.Adam(lr=eta, **full), [w0, b0], epochs=epochs).x
+        if np.allclose(got, ref, rtol=RTOL, atol=ATOL):
+            continue
+        for bug, message in _LOOP_VARIANTS:
+            if np.allclose(got, lecture_adam_loop(w0, b0, eta, epochs, **full, bug=bug), rtol=RTOL, atol=ATOL):
+                raise Feedback(f"{message} (seen {where})")
+        if not np.all(np.isfinite(got)):
+            raise Feedback(f"your (w, b) came out inf or nan {where}: is something divided by zero?")
+        raise Feedback(f"your (w, b) = ({got[0]:.6g}, {got[1]:.6g}) {where} is not where Adam ends up: "
+                       "besides the lecture's typo, compare each line with the Adam rule in the task")
