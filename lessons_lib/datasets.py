@@ -11,7 +11,8 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["linear_data", "two_moons", "spirals", "sparse_regression", "load_digits", "train_test_split", "standardize"]
+__all__ = ["linear_data", "two_moons", "spirals", "sparse_regression", "load_digits", "train_test_split", "standardize",
+           "corrupt_labels"]
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -116,3 +117,22 @@ def standardize(X_train, *others):
     std[std == 0] = 1.0  # constant features (blank pixels) stay 0
     out = [(X_train - mean) / std] + [(X - mean) / std for X in others]
     return out[0] if not others else tuple(out)
+
+
+def corrupt_labels(y, fraction, n_classes, seed=0):
+    """Labels with about ``fraction`` of them drawn anew at random: (new labels, which were drawn).
+
+    Each label is replaced with probability ``fraction`` by a class drawn uniformly from
+    0..n_classes-1, so some replacements hit the true label by chance (about 1 in
+    n_classes). For experiments on memorising wrong labels (lessons 16 and 17); ``y`` is
+    not modified.
+    """
+    y = np.asarray(y)
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"fraction must satisfy 0 <= fraction <= 1, got {fraction!r}")
+    n_classes = _checks.positive_int("n_classes", n_classes)
+    rng = np.random.default_rng(seed)
+    drawn = rng.random(len(y)) < fraction
+    new = y.copy()
+    new[drawn] = rng.integers(0, n_classes, size=drawn.sum())
+    return new, drawn

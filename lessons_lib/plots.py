@@ -556,3 +556,147 @@ def race_html(surface, optimizers, steps, **kwargs):
     html = HTML(race_to_jshtml(anim))
     html.histories = anim.histories
     return html
+
+
+# ---------------------------------------------------------------------------- lesson 02 (curvature)
+def eigen_axes(ax, A, level, center=(0.0, 0.0), colors=("C0", "C3")):
+    """The contour ellipse 1/2 d^T A d = level around center, and its axes as eigenvector arrows.
+
+    A is a symmetric positive definite 2x2 matrix (a quadratic's Hessian). Along the unit
+    eigenvector u_i the ellipse lies at distance sqrt(2 level / lambda_i), so each arrow is
+    the half-axis of the ellipse: the flat direction (small lambda) is the long arrow.
+    Arrows are labelled with their eigenvalue, in the order np.linalg.eigh gives them
+    (ascending). Returns the axes.
+    """
+    A = np.asarray(A, dtype=float)
+    if A.shape != (2, 2) or not np.allclose(A, A.T):
+        raise ValueError(f"A must be a symmetric 2x2 matrix, got {A!r}")
+    lam, Q = np.linalg.eigh(A)
+    if lam.min() <= 0:
+        raise ValueError(f"A must be positive definite (eigenvalues > 0), got eigenvalues {lam}")
+    level = float(level)
+    if not level > 0:
+        raise ValueError(f"level must be > 0, got {level!r}")
+    c = np.asarray(center, dtype=float)
+    s = np.linspace(0, 2 * np.pi, 400)
+    # d = Q diag(sqrt(2 level / lam)) (cos s, sin s) satisfies 1/2 d^T A d = level
+    ring = Q @ (np.sqrt(2 * level / lam)[:, None] * np.stack([np.cos(s), np.sin(s)]))
+    ax.plot(c[0] + ring[0], c[1] + ring[1], color="k", lw=1.6, label=f"contour f = {level:.3g}")
+    for i, color in zip(range(2), colors):
+        d = np.sqrt(2 * level / lam[i]) * Q[:, i]
+        ax.annotate("", xy=c + d, xytext=c, arrowprops=dict(arrowstyle="-|>", color=color, lw=2.2))
+        ax.plot([], [], color=color, lw=2.2, label=f"eigenvector u{i + 1}: λ{i + 1} = {lam[i]:.3g}")
+
+
+# ---------------------------------------------------------------------------- lessons 13-17: backpropagation,
+# initialisation and training tricks (expression graphs, per-layer profiles)
+
+__all__ += ["expression_graph", "layer_profile"]
+
+_GRAPH_SYMBOL = {"*": "·", "**2": "²"}          # how an operation is printed in a box
+
+
+def _node_formula(node):
+    """'z = a + b', 'f = σ(z)', 's = d²': how a node of an expression was computed."""
+    if not node.parents:
+        return node.label
+    names = [p.label or f"{p.data:g}" for p in node.parents]
+    op = _GRAPH_SYMBOL.get(node.op, node.op)
+    if len(names) == 2:
+        return f"{node.label} = {names[0]} {op} {names[1]}"
+    if node.op.startswith("**"):
+        return f"{node.label} = {names[0]}{op}"
+    return f"{node.label} = {op}({names[0]})"
+
+
+def expression_graph(root, positions, show="data", ax=None, title=None):
+    """Draw an expression built from micrograd-style values as boxes and arrows.
+
+    ``root`` is the last node; every node has ``data``, ``grad``, ``parents``, ``op``
+    and ``label`` (lesson 13's ``Value``). A box is drawn for each labelled node at
+    ``positions[label]`` (unlabelled constants are left out), with its formula and
+    either its value (``show="data"``, arrows from the inputs to the root) or its
+    gradient (``show="grad"``, arrows from the root back to the inputs).
+    """
+    if show not in ("data", "grad"):
+        raise ValueError(f"show must be 'data' or 'grad', got {show!r}")
+    nodes, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if node not in nodes:
+            nodes.append(node)
+            stack.extend(node.parents)
+    missing = {n.label for n in nodes if n.label and n.label not in positions}
+    if missing:
+        raise ValueError(f"positions has no place for the nodes {sorted(missing)}")
+    ax = _new_axes(ax, figsize=(13, 3.8))
+    backward = show == "grad"
+    boxes = {}
+    for node in nodes:
+        if not node.label:
+            continue
+        number = f"∂L/∂{node.label} = {node.grad:.4g}" if backward else f"{node.data:.4g}"
+        boxes[node] = ax.text(*positions[node.label], f"{_node_formula(node)}\n{number}", ha="center",
+                              va="center", fontsize=9.5,
+                              bbox=dict(boxstyle="round,pad=0.4", ec="0.3",
+                                        fc="lightsteelblue" if node.parents else "lightyellow"))
+    for node in boxes:
+        for parent in node.parents:
+            if parent in boxes:
+                tail, head = (node, parent) if backward else (parent, node)
+                ax.annotate("", xy=positions[head.label], xytext=positions[tail.label], arrowprops=dict(
+                    arrowstyle="-|>", color="firebrick" if backward else "0.35", lw=1.4, shrinkA=3, shrinkB=3,
+                    patchA=boxes[tail].get_bbox_patch(), patchB=boxes[head].get_bbox_patch()))
+    xs, ys = zip(*(positions[node.label] for node in boxes))
+    ax.set(xlim=(min(xs) - 0.6, max(xs) + 0.6), ylim=(min(ys) - 0.6, max(ys) + 0.6))
+    ax.set_title(title or ("Forward pass: values flow from the inputs to the loss" if not backward else
+                           "Backward pass: ∂L/∂(node) flows from the loss back to every input"))
+    ax.axis("off")
+    return ax
+
+
+def layer_profile(profiles, ax=None, ylabel="value", title=None, log=True, styles=None):
+    """One line per entry of ``profiles`` ({label: a value per layer}), against the layer number 1, 2, ...
+
+    For what changes from layer to layer in a deep network: the spread of the activations,
+    the norm of each layer's gradient. ``log=True`` puts the values on a log scale, where a
+    signal that shrinks by the same factor at every layer is a straight line.
+    ``styles`` ({label: dict of plot keywords}) sets a line's look.
+    """
+    if not profiles:
+        raise ValueError("profiles is empty: give at least one {label: values per layer}")
+    ax = _new_axes(ax, figsize=(7.5, 4.5))
+    for label, values in profiles.items():
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(1, len(values) + 1), values, **{"marker": "o", **(styles or {}).get(label, {})},
+                label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel="layer", ylabel=ylabel, title=title or f"{ylabel} layer by layer")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax
+
+
+# ---------------------------------------------------------------------------- lesson 12 (adam_adamax_nadam)
+def curves(data, ax=None, *, xlabel="step t", ylabel, title, xscale="linear", yscale="linear",
+           hlines=(), vlines=(), marker=None, legend_loc="best", ncol=1):
+    """Named curves on one axes, with thin reference lines; returns the axes.
+
+    data            {label: (x, y)}, one line each, in the axes' colour cycle
+    hlines, vlines  (position, label) pairs, drawn dotted; label None leaves it out of the legend
+    marker          e.g. "o" to mark every point
+    """
+    if not data:
+        raise ValueError("data must map at least one label to (x, y), got nothing to plot")
+    ax = _new_axes(ax, figsize=(7.5, 4.5))
+    for label, (x, y) in data.items():
+        ax.plot(x, y, marker=marker, ms=4 if marker else None, lw=1.6, label=label)
+    for y, label in hlines:
+        ax.axhline(y, color="0.3", ls=":", lw=1.2, label=label)
+    for x, label in vlines:
+        ax.axvline(x, color="0.6", ls=":", lw=1.2, label=label)
+    ax.set(xscale=xscale, yscale=yscale, xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize="small", loc=legend_loc, ncol=ncol)
+    return ax

@@ -14,9 +14,9 @@ the tests with :func:`lessons_lib.gradcheck.gradcheck`.
 """
 import numpy as np
 
-from . import _checks
+from . import _checks, losses
 
-__all__ = ["Problem", "SigmoidNeuron", "LinearRegression", "LogisticRegression", "MLP", "sigmoid"]
+__all__ = ["Problem", "SigmoidNeuron", "LinearRegression", "LogisticRegression", "MLP", "DeepTanhNet", "sigmoid"]
 
 
 def sigmoid(z):
@@ -241,8 +241,8 @@ class MLP(Problem):
         if activation not in _ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
         hidden = tuple(hidden)
-        if not 1 <= len(hidden) <= 2:
-            raise ValueError(f"hidden must list one or two layer widths, got {hidden!r}")
+        if not hidden:
+            raise ValueError(f"hidden must list at least one layer width, got {hidden!r}")
         for h in hidden:
             _checks.positive_int("hidden layer width", h)
         # n_classes=0 is an error (refused below), not "unset"
@@ -264,20 +264,24 @@ class MLP(Problem):
             i += b
         return layers
 
-    def init(self, seed=0):
+    def init(self, seed=0, scale=1.0):
         """Seeded uniform weights and zero biases.
 
         Glorot-uniform, limit sqrt(6 / (fan_in + fan_out)), for tanh layers and the
         softmax layer; He-uniform, limit sqrt(6 / fan_in), for relu layers (relu
         zeroes half its inputs, so it needs twice the variance to keep the signal's scale).
+        ``scale`` multiplies every weight (scale=2: twice the right standard deviation),
+        for experiments with a wrong initialisation; the same seed draws the same
+        pattern at every scale.
         """
+        scale = _checks.positive("scale", scale)
         rng = np.random.default_rng(seed)
         parts = []
         n_layers = len(self.shapes)
         for l, ((a, b), _) in enumerate(self.shapes):
             he = self.activation == "relu" and l < n_layers - 1
             limit = np.sqrt(6.0 / a) if he else np.sqrt(6.0 / (a + b))
-            parts += [rng.uniform(-limit, limit, size=a * b), np.zeros(b)]
+            parts += [scale * rng.uniform(-limit, limit, size=a * b), np.zeros(b)]
         return np.concatenate(parts)
 
     def _forward(self, theta, X):
@@ -291,8 +295,7 @@ class MLP(Problem):
         W, b = layers[-1]
         cache.append((a, None))
         logits = a @ W + b
-        logits = logits - logits.max(axis=1, keepdims=True)  # softmax is shift-invariant; avoids overflow
-        log_p = logits - np.log(np.sum(np.exp(logits), axis=1, keepdims=True))
+        log_p = losses.log_softmax(logits)  # the max-subtracted form of lesson 03: no overflow
         return log_p, cache, layers
 
     def loss(self, theta, idx=None):
@@ -301,24 +304,42 @@ class MLP(Problem):
         log_p, _, _ = self._forward(theta, X)
         return float(-np.mean(log_p[np.arange(len(y)), y]))
 
-    def grad(self, theta, idx=None):
-        theta = self._theta(theta)
-        X, y = self.batch(idx)
-        act, act_prime = _ACTIVATIONS[self.activation]
+    def _backward(self, theta, X, y):
+        """The backward pass: [(dW_l, db_l)], [delta_l] for l = 1..L, and the forward cache."""
+        _, act_prime = _ACTIVATIONS[self.activation]
         log_p, cache, layers = self._forward(theta, X)
         m = len(y)
         delta = np.exp(log_p)
         delta[np.arange(m), y] -= 1.0
         delta /= m  # dloss/dlogits for the mean cross-entropy
-        grads = []
+        grads, deltas = [], []
         for l in range(len(layers) - 1, -1, -1):
             a_prev, _ = cache[l]
             W, _ = layers[l]
             grads.append((a_prev.T @ delta, delta.sum(axis=0)))
+            deltas.append(delta)
             if l > 0:
                 _, z_prev = cache[l - 1]
                 delta = (delta @ W.T) * act_prime(z_prev, a_prev)
-        return np.concatenate([part.ravel() for dW_db in reversed(grads) for part in dW_db])
+        return grads[::-1], deltas[::-1], cache
+
+    def grad(self, theta, idx=None):
+        X, y = self.batch(idx)
+        grads, _, _ = self._backward(self._theta(theta), X, y)
+        return np.concatenate([part.ravel() for dW_db in grads for part in dW_db])
+
+    def layer_signals(self, theta, idx=None):
+        """What flows through the layers on a batch, forward and backward: (activations, gradients).
+
+        activations[l] is a_{l+1}, the output of hidden layer l+1 (one row per example);
+        gradients[l] is the gradient of each example's own loss -log p[y] with respect to
+        z_{l+1}, the input of layer l+1's activation (the "delta" backpropagation passes
+        down), for every layer including the output (there: p - onehot(y)). For measuring
+        how the scale of the signal changes from layer to layer (lesson 15).
+        """
+        X, y = self.batch(idx)
+        _, deltas, cache = self._backward(self._theta(theta), X, y)
+        return [a for a, _ in cache[1:]], [delta * len(y) for delta in deltas]
 
     def predict(self, theta, X=None):
         X = self.X if X is None else np.asarray(X, dtype=np.float64)
@@ -331,3 +352,87 @@ class MLP(Problem):
 
     def __repr__(self):
         return f"MLP(sizes={self.sizes}, activation={self.activation!r})"
+
+
+class DeepTanhNet(Problem):
+    """A deep tanh network with an optional batch or layer norm before every tanh (lesson 16).
+
+        z_l = a_{l-1} W_l                      no biases: the norm would remove them
+        z_l <- (z_l - mean) / s,  s = sqrt(var + eps)      axis=0: batch norm, 1: layer norm, None: none
+        a_l = tanh(z_l)                        l = 1..depth, each `width` units
+        p   = softmax(a_depth V + c)           loss = mean over the batch of -log p[y]
+
+    The norm has no learned scale and shift (gamma = 1, beta = 0). Backpropagation
+    through it, with z_hat the normalised z and the means along the same axis:
+
+        dL/dz = (dL/dz_hat - mean(dL/dz_hat) - z_hat * mean(dL/dz_hat * z_hat)) / s
+
+    the two extra terms because every z also moves the mean and s. With batch norm the
+    loss of a batch uses that batch's statistics; ``loss(theta)`` on all the data uses the
+    statistics of all of it (the lectures' post-training step). ``theta`` stacks
+    W_1, ..., W_depth, V, c row-major.
+    """
+
+    name = "DeepTanhNet"
+
+    def __init__(self, X, y, width=16, depth=6, axis=None, eps=1e-5):
+        super().__init__(X, y)
+        if not np.issubdtype(self.y.dtype, np.integer) or self.y.min() < 0:
+            raise ValueError("y must hold integer class labels 0, 1, ..., n_classes-1")
+        if axis not in (None, 0, 1):
+            raise ValueError(f"axis must be None (no norm), 0 (batch norm) or 1 (layer norm), got {axis!r}")
+        self.width = _checks.positive_int("width", width)
+        self.depth = _checks.positive_int("depth", depth)
+        self.axis, self.eps = axis, _checks.positive("eps", eps)
+        self.k = int(self.y.max()) + 1
+        self.sizes = [self.X.shape[1]] + [self.width] * self.depth
+        self.n_params = sum(a * b for a, b in zip(self.sizes, self.sizes[1:])) + self.width * self.k + self.k
+
+    def init(self, std, seed=0):
+        """Seeded Gaussian weights of standard deviation ``std`` (all of them, V and c too)."""
+        std = _checks.positive("std", std)
+        return np.random.default_rng(seed).normal(0.0, std, size=self.n_params)
+
+    def _unpack(self, theta):
+        Ws, i = [], 0
+        for a, b in zip(self.sizes, self.sizes[1:]):
+            Ws.append(theta[i:i + a * b].reshape(a, b))
+            i += a * b
+        V = theta[i:i + self.width * self.k].reshape(self.width, self.k)
+        return Ws, V, theta[-self.k:]
+
+    def _forward(self, theta, idx):
+        X, y = self.batch(idx)
+        Ws, V, c = self._unpack(self._theta(theta))
+        a, cache = X, []
+        for W in Ws:
+            z, s = a @ W, None
+            if self.axis is not None:
+                s = np.sqrt(z.var(axis=self.axis, keepdims=True) + self.eps)
+                z = (z - z.mean(axis=self.axis, keepdims=True)) / s
+            cache.append((a, z, s))
+            a = np.tanh(z)
+        logits = a @ V + c
+        log_p = logits - logits.max(axis=1, keepdims=True)
+        log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+        return y, a, log_p, cache, Ws, V
+
+    def loss(self, theta, idx=None):
+        y, _, log_p, *_ = self._forward(theta, idx)
+        return float(-log_p[np.arange(len(y)), y].mean())
+
+    def grad(self, theta, idx=None):
+        y, a, log_p, cache, Ws, V = self._forward(theta, idx)
+        d = np.exp(log_p)
+        d[np.arange(len(y)), y] -= 1
+        d /= len(y)                                          # dL/dlogits
+        grads = [d.sum(axis=0), (a.T @ d).ravel()]           # dL/dc, dL/dV (collected backwards)
+        da = d @ V.T
+        for (a_prev, z, s), W in zip(reversed(cache), reversed(Ws)):
+            dz = da * (1 - np.tanh(z) ** 2)                  # through the tanh
+            if s is not None:                                # through the norm (the formula above)
+                dz = (dz - dz.mean(axis=self.axis, keepdims=True)
+                      - z * (dz * z).mean(axis=self.axis, keepdims=True)) / s
+            grads.append((a_prev.T @ dz).ravel())
+            da = dz @ W.T
+        return np.concatenate(grads[::-1])

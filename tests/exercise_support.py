@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lessons_lib.assign import exercise_text
+from lessons_lib.autograder.assign import exercise_text
 from lessons_lib.grading import LESSONS, Feedback
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,6 +4,8 @@ The test_claims_NN files compare what notebooks/NN_stem.ipynb says in markdown
 with what the library computes; these helpers give them the notebook's text in
 the form they search it in, so a phrase wrapped over two lines still matches.
 """
+import contextlib
+import io
 import os
 from pathlib import Path
 
@@ -86,3 +88,81 @@ def fixtures(stem, code_collapsed=False):
         return _code(stem, collapsed=code_collapsed)
 
     return text, code
+
+
+def run_cells_starting(stem, starts, namespace):
+    """Run the code cells that begin with each of the given lines, in that order, printing nothing."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return run_cells(stem, cells_starting(stem, *starts), namespace)
+
+
+def namespace_fixture(stem):
+    """A module-scoped fixture: the lesson's namespace after all its code cells ran (figures skipped)."""
+    @pytest.fixture(scope="module")
+    def nb():
+        return run_cells(stem, sources(stem, "code"), {})
+
+    return nb
+
+
+def cells_starting(stem, *starts):
+    """The code cells that begin with each of the given lines, in that order (each must match one cell)."""
+    code_cells = sources(stem, "code")
+    found = []
+    for start in starts:
+        matches = [s for s in code_cells if s.startswith(start)]
+        assert len(matches) == 1, f"expected one code cell starting with {start!r}, found {len(matches)}"
+        found.append(matches[0])
+    return found
+
+
+# --- reading time (issue 11: one lecture is at most 45 minutes) -------------------------------
+
+WORDS_PER_MINUTE = 130
+CODE_LINES_PER_MINUTE = 12
+MINUTES_PER_CODE_CELL = 0.5
+MAX_READING_MINUTES = 45
+
+
+def reading_minutes(nb):
+    """Minutes a student needs to read one notebook (an nbformat node), by issue 11's rule.
+
+    words / 130 + code lines / 12 + 0.5 per code cell, where
+
+    - words: the source of every markdown cell split on whitespace (``str.split()``),
+      every piece counted as one word: LaTeX (``$\\lambda_{max}$`` is one word, ``$a + b$``
+      three), markdown tables (each cell's words and each ``|`` or ``---`` between spaces),
+      headings' ``#``, list bullets, link targets and HTML all count as written;
+    - code lines: the lines of every code cell that are not blank (whitespace only),
+      comments included;
+    - code cells: every code cell, however short.
+
+    Raw cells count for nothing; outputs are not read (notebooks are committed without them).
+    """
+    words = lines = cells = 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            words += len(cell.source.split())
+        elif cell.cell_type == "code":
+            cells += 1
+            lines += sum(1 for line in cell.source.splitlines() if line.strip())
+    return (words / WORDS_PER_MINUTE + lines / CODE_LINES_PER_MINUTE
+            + cells * MINUTES_PER_CODE_CELL)
+
+
+COURSE_READING = ("https://arxiv.org/abs/1609.04747", "https://distill.pub/2017/momentum/",
+                  "https://d2l.ai/chapter_optimization/", "https://cs231n.github.io/neural-networks-3/",
+                  "https://www.deeplearningbook.org/contents/optimization.html")
+
+
+def assert_lesson_closing(text, predict_first, urls=()):
+    """Issue 11's shape of a lesson (text: its collapsed markdown): `predict_first` lines
+    "**Predict first:**", then "## Common mistakes" before "## Further reading", both before
+    "**Next:**", and the course's five references plus `urls` in the reading."""
+    found = text.count("**Predict first:**")
+    assert found == predict_first, f"{found} 'Predict first' lines, expected {predict_first}"
+    for heading in ("## Common mistakes", "## Further reading", "**Next:**"):
+        assert heading in text, f"the lesson has no {heading!r}"
+    assert text.index("## Common mistakes") < text.index("## Further reading") < text.index("**Next:**")
+    for url in (*COURSE_READING, *urls):
+        assert url in text, f"the further reading does not link {url}"

@@ -7,8 +7,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from lessons_lib import assign
-from lessons_lib._grader_format import FormatError
+from lessons_lib.autograder import assign
+from lessons_lib.autograder.source_format import FormatError
 
 
 def _meta(gid, grade=False, solution=False, locked=False, points=None):

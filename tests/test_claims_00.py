@@ -61,10 +61,19 @@ def _has_exercise_set(stem):
     return (REPO / "solutions" / f"{stem}.ipynb").exists()
 
 
+# a lesson split from another shares that lesson's set (its row and its text name which tasks are its own)
+SHARED_SETS = {"14_backprop_networks": "13_backpropagation", "17_noise_stopping_search": "16_training_tricks"}
+
+
 @pytest.mark.parametrize("stem", LESSONS[1:])
 def test_every_lesson_from_01_links_its_exercise_set_or_says_none_yet(rows, stem):
     row = rows[stem[:2]]
-    if _has_exercise_set(stem):
+    shared = SHARED_SETS.get(stem)
+    if shared and (REPO / "notebooks" / f"{stem}.ipynb").exists():
+        assert f"](../exercises/{shared}.ipynb)" in row and "exercises" in row.split("|")[-2], row
+        assert (REPO / "exercises" / f"{shared}.ipynb").exists()
+        assert re.search(r"\(tasks? [\d, and]+\)", row), f"row {stem[:2]} must name the tasks that are its own"
+    elif _has_exercise_set(stem):
         assert f"](../exercises/{stem}.ipynb)" in row
         assert (REPO / "exercises" / f"{stem}.ipynb").exists()
     else:
@@ -191,3 +200,34 @@ def test_a_step_is_not_an_epoch(text):
     # "B = n batch GD, B = 1 stochastic GD": one step per epoch, and n steps per epoch
     assert r"$B = n$ batch GD, $B = 1$ stochastic GD" in text
     assert loops.steps_per_epoch(32, 32) == 1 and loops.steps_per_epoch(32, 1) == 32
+
+
+# ---------------------------------------------------------------------------- issue 11 additions
+def test_the_prerequisites_are_stated_and_lesson_02_teaches_the_rest(text):
+    notebook_text.says(text, "**Python and numpy basics:**", "derivatives and the chain rule",
+                       "the matrix-vector product and the transpose",
+                       "the Hessian, eigenvalues and eigenvectors of a symmetric matrix, the condition "
+                       "number and the spectral radius (lesson 02)")
+
+
+def test_the_curvature_symbols_of_lesson_02_are_in_the_table_and_the_library(text):
+    notebook_text.says(text, "| $H$ | `surface.hessian(p)` |", "`surface.eigenvalues`, `lambda_min`, `lambda_max`",
+                       "| $\\kappa$ | `kappa` | the condition number $\\lambda_{\\max}/\\lambda_{\\min}$",
+                       "| $\\rho$ | | the spectral radius of an iteration matrix")
+    q = surfaces.Quadratic(kappa=10, angle=0.3)
+    np.testing.assert_allclose(q.hessian(q.start), q.A)
+    np.testing.assert_allclose(np.linalg.eigvalsh(q.A), q.eigenvalues)
+    assert q.lambda_max / q.lambda_min == pytest.approx(q.kappa)
+    assert surfaces.Rosenbrock().hessian(np.zeros(2)).shape == (2, 2)
+
+
+def test_the_steps_and_epochs_prediction_is_answered(text):
+    notebook_text.says(text, "**Predict first:** how many steps does that run make",
+                       r"$\lceil 32/5 \rceil = 7$ steps per epoch, 14 steps in all (the last batch of each epoch holds 2 examples)")
+    history = loops.minibatch_gd(problems.LinearRegression(*datasets.linear_data()), optimizers.GD(lr=0.1),
+                                 np.zeros(2), batch_size=5, epochs=2, seed=0)
+    assert (history.steps_per_epoch, history.steps) == (7, 14) and 32 - 6 * 5 == 2
+
+
+def test_common_mistakes_then_further_reading_last(text):
+    notebook_text.assert_lesson_closing(text, predict_first=1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lessons_lib import datasets, gradcheck, loops, optimizers, problems
+from lessons_lib import datasets, gradcheck, loops, losses, optimizers, problems
 
 import notebook_text
 
@@ -44,7 +44,8 @@ def loss_at(problem, z):
 
 def test_links_to_its_exercises_and_its_neighbours(text):
     for link, target in [("../exercises/03_losses.ipynb", "exercises/03_losses.ipynb"),
-                         ("(01_gradients.ipynb)", "notebooks/01_gradients.ipynb")]:
+                         ("(01_gradients.ipynb)", "notebooks/01_gradients.ipynb"),
+                         ("[02 Curvature](02_curvature.ipynb)", "notebooks/02_curvature.ipynb")]:
         assert link in text
         assert (REPO / target).exists(), target
     assert "(04_error_surfaces.ipynb)" in text
@@ -159,3 +160,93 @@ def test_the_race_from_a_confidently_wrong_start(text, one_example):
 
     assert steps_to_half(nll) == 5
     assert steps_to_half(mse) == 1507
+
+
+# ---------------------------------------------------------------------------- the softmax
+def test_the_softmax_section_states_what_lessons_lib_losses_computes(text):
+    assert r"$$p_k = \mathrm{softmax}(z)_k = \frac{e^{z_k}}{\sum_{j=1}^{K} e^{z_j}}" in text
+    assert r"$e^{z_1}/(e^{z_0} + e^{z_1}) = \sigma(z_1 - z_0)$" in text
+    assert r"$$J = -\frac1n \sum_{i=1}^{n} \log p_{i, y_i}.$$" in text
+    z = np.array([2.0, 1.0, -1.0])
+    p = losses.softmax(z)
+    assert p.sum() == pytest.approx(1.0, abs=1e-15) and np.all(p > 0) and np.argmax(p) == 0
+    np.testing.assert_allclose(losses.softmax(z + 100), p, rtol=1e-13)          # a shift changes nothing
+    for z0, z1 in [(0.0, 1.5), (2.0, -3.0)]:
+        assert losses.softmax(np.array([z0, z1]))[1] == pytest.approx(problems.sigmoid(z1 - z0), rel=1e-14)
+    # the cross-entropy is minus the mean log-likelihood of the labels
+    rng = np.random.default_rng(5)
+    Z, Y = rng.normal(size=(6, 4)), rng.integers(0, 4, size=6)
+    likelihood = np.prod(losses.softmax(Z)[np.arange(6), Y])
+    assert losses.softmax_cross_entropy(Z, Y) == pytest.approx(-np.log(likelihood) / 6, rel=1e-12)
+
+
+def test_the_gradient_derivation_and_its_check(text):
+    says = notebook_text.says
+    says(text, r"= p_k\,(\delta_{kj} - p_j),$$", r"$\partial p/\partial z = \mathrm{diag}(p) - p\,p^\top$",
+         r"= -\frac{1}{p_y}\, p_y\,(\delta_{yj} - p_j) = p_j - \delta_{yj}.$$",
+         r"So $\nabla_z L = p - \mathrm{onehot}(y)$", r"row $i$ of the gradient of $J$ is $(p_i - \mathrm{onehot}(y_i))/n$")
+    z = np.array([2.0, 1.0, -1.0])
+    p = losses.softmax(z)
+    numeric = np.array([gradcheck.numerical_gradient(lambda x, k=k: losses.softmax(x)[k], z) for k in range(3)])
+    np.testing.assert_allclose(losses.softmax_jacobian(z), np.diag(p) - np.outer(p, p), rtol=1e-14)
+    np.testing.assert_allclose(losses.softmax_jacobian(z), numeric, atol=1e-9)
+    # "raising logit j raises p_j and lowers every other p_k"
+    jac = losses.softmax_jacobian(z)
+    assert np.all(np.diag(jac) > 0) and np.all(jac[~np.eye(3, dtype=bool)] < 0)
+    rng = np.random.default_rng(0)
+    Z, Y = rng.normal(scale=3.0, size=(5, 4)), rng.integers(0, 4, size=5)        # the notebook's batch
+    assert gradcheck.gradcheck(lambda Z_: losses.softmax_cross_entropy(Z_, Y),
+                               lambda Z_: losses.softmax_cross_entropy_grad(Z_, Y), Z)
+    np.testing.assert_allclose(losses.softmax_cross_entropy_grad(Z, Y),
+                               (losses.softmax(Z) - losses.onehot(Y, 4)) / 5, rtol=1e-14)
+
+
+def test_the_gradient_is_bounded_by_one(text):
+    says = notebook_text.says
+    says(text, r"Every component of $p - \mathrm{onehot}(y)$ lies between -1 and 1, whatever the logits")
+    rng = np.random.default_rng(1)
+    for scale in (1.0, 100.0, 1e4):
+        Z, Y = rng.normal(scale=scale, size=(20, 5)), rng.integers(0, 5, size=20)
+        assert np.all(np.abs(losses.softmax_cross_entropy_grad(Z, Y) * 20) <= 1.0)
+    # a confident mistake keeps a gradient of about -1 on the true class
+    assert losses.softmax_cross_entropy_grad(np.array([0.0, 30.0]), 0)[0] == pytest.approx(-1.0, abs=1e-12)
+
+
+def test_the_mlp_uses_this_loss(text):
+    assert "`problems.MLP` (lesson 13) uses exactly this loss" in text
+    X, y = datasets.spirals(n_per_class=8, seed=2)
+    mlp = problems.MLP(X, y, hidden=(4,))
+    theta = mlp.init(seed=1)
+    (W1, b1), (W2, b2) = mlp.unflatten(theta)
+    logits = np.tanh(X @ W1 + b1) @ W2 + b2
+    assert mlp.loss(theta) == pytest.approx(losses.softmax_cross_entropy(logits, y), rel=1e-13)
+
+
+def test_overflow_and_the_max_subtraction_trick(text):
+    says = notebook_text.says
+    says(text, "$e^{x}$ overflows to `inf` for $x$ above about 709.8",
+         "for $z = (1000, 1001, 1002)$", "`inf/inf` is `nan`: the naive formula gives `nan` for every class",
+         "the same as for the logits (0, 1, 2)", r"$$\log \sum_{j} e^{z_j} = m + \log \sum_{j} e^{z_j - m}.$$")
+    assert np.isfinite(np.exp(709.78)) and np.isinf(np.exp(np.float64(709.79)))
+    big = np.array([1000.0, 1001.0, 1002.0])
+    with np.errstate(over="ignore", invalid="ignore"):
+        naive = np.exp(big) / np.exp(big).sum()
+    assert np.all(np.isnan(naive))
+    np.testing.assert_allclose(losses.softmax(big), losses.softmax(np.array([0.0, 1.0, 2.0])), rtol=1e-15)
+    assert losses.logsumexp(big) == pytest.approx(1002 + np.log(np.exp(-2) + np.exp(-1) + 1), rel=1e-15)
+
+
+def test_the_log_sum_exp_loss_where_the_two_step_form_says_inf(text):
+    notebook_text.says(text, "The loss is 800 (the model is very confidently wrong",
+                       "the two-step form says `inf`", "`np.logaddexp(0, z)` is the log-sum-exp of $(0, z)$")
+    far = np.array([0.0, 800.0])
+    assert losses.softmax_cross_entropy(far, 0) == 800.0
+    with np.errstate(divide="ignore"):
+        assert np.isinf(-np.log(losses.softmax(far)[0]))
+    # the binary loss of section 3 is the two-class case of the same form
+    z = np.array([-800.0, -3.0, 0.0, 2.5, 800.0])
+    np.testing.assert_allclose(np.logaddexp(0.0, z), [losses.logsumexp(np.array([0.0, zi])) for zi in z], rtol=1e-12)
+
+
+def test_predict_first_and_the_closing_boxes(text):
+    notebook_text.assert_lesson_closing(text, 5, urls=('https://doi.org/10.1093/imanum/draa038', 'https://cs231n.github.io/linear-classify/#softmax'))

@@ -197,3 +197,16 @@ def test_playground_shows_the_lessons_run_and_follows_its_controls(neuron, gd_ru
         w.x0.value, w.y0.value = -4.0, 4.0
     np.testing.assert_array_equal(w.histories["GD"].path[0], [-4.0, 4.0])
     assert w.histories["GD"].epoch_loss[-1] > 0.4
+
+
+def test_predict_first_and_the_closing_boxes(text):
+    notebook_text.assert_lesson_closing(text, 5, urls=('https://arxiv.org/abs/1712.09913',))
+    assert "**Next:** [05 · Batch, stochastic and mini-batch gradient descent](05_minibatch.ipynb)" in text
+    # the mistakes box quotes numbers the lesson measures: the shelf starts and lr = 50
+    neuron = problems.SigmoidNeuron()
+    for start in ((-4.0, 4.0), (-5.0, -5.0)):
+        h = loops.batch_gd(neuron, GD(lr=1.0), start, epochs=1000)
+        assert h.final_loss > 0.4 and np.linalg.norm(neuron.grad(h.x)) < 1e-2   # flat, not a minimum (E* = 0)
+    assert "the toy neuron's starts (-4, 4) and (-5, -5) are on a shelf, not in a minimum" in text
+    h50 = loops.batch_gd(neuron, GD(lr=50.0), neuron.start, epochs=1000)
+    assert h50.epoch_loss.min() >= 0.01 and "at lr = 50 the same run never gets below 0.01" in text

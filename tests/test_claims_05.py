@@ -215,3 +215,86 @@ def test_batch_size_explorer_counts_steps(data, text):
     np.testing.assert_array_equal(
         w.history.path, loops.batch_gd(data, GD(lr=0.1), np.zeros(2), epochs=10, seed=0).path)
     assert "B = 32 (1 step per epoch, a smooth path)" in text
+
+
+# ---------------------------------------------------------------------------- SGD in practice
+def test_the_spread_depends_on_b_not_on_n(text, code):
+    notebook_text.says(text, "The spread stays at about 0.8 (0.76 to 0.80) for all three sizes",
+                       "A step of mini-batch GD costs $B$ gradients whatever $N$ is")
+    assert "B, draws, rng = 32, 500, np.random.default_rng(1)" in code
+    B, rng, theta = 32, np.random.default_rng(1), np.zeros(2)
+    spreads, predicted = [], []
+    for n in (1_000, 10_000, 100_000):
+        many = problems.LinearRegression(*datasets.linear_data(n=n, seed=0))
+        g = many.grad(theta)
+        G = np.array([many.grad(theta, rng.choice(n, size=B, replace=False)) for _ in range(500)])
+        singles = np.array([many.grad(theta, np.array([i])) for i in range(1000)])
+        spreads.append(np.sqrt(np.mean(np.sum((G - g) ** 2, axis=1))))
+        predicted.append(np.sqrt(np.mean(np.sum((singles - g) ** 2, axis=1))) / np.sqrt(B))
+    assert round(min(spreads), 2) == 0.76 and round(max(spreads), 2) == 0.80
+    np.testing.assert_allclose(spreads, predicted, rtol=0.1)        # "matches sigma_1/sqrt(B)"
+    assert max(spreads) / min(spreads) < 1.1                        # a hundredfold N, the same noise
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = datasets.load_digits()
+    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_fraction=0.25, seed=0)
+    X_train, X_test = datasets.standardize(X_train, X_test)
+    model = problems.MLP(X_train, y_train, hidden=(32,))
+    return model, X_test, y_test, model.init(seed=0)
+
+
+def test_the_digits_split(text, digits):
+    model, X_test, _, _ = digits
+    notebook_text.says(text, "1348 for training, 449 held out for testing", "**copied 10 times**")
+    assert model.n_samples == 1348 and len(X_test) == 449 and model.n_samples + len(X_test) == 1797
+
+
+def test_copying_the_data_costs_batch_gd_ten_times_and_minibatches_nothing(text, digits):
+    model, X_test, y_test, start = digits
+    notebook_text.says(text, "40 440 examples for 3 steps instead of 4044",
+                       "about $10^{-16}$", "after the same 135 steps",
+                       "the test accuracy is about the same: between 0.93 and 0.95 in both, for both seeds")
+    copied = problems.MLP(np.tile(model.X, (10, 1)), np.tile(model.y, 10), hidden=(32,))
+    once, ten = (loops.batch_gd(p, GD(lr=1.0), start, epochs=3) for p in (model, copied))
+    assert np.abs(once.path - ten.path).max() < 1e-14
+    assert (once.samples_seen, ten.samples_seen) == (4044, 40440)
+    steps = loops.steps_per_epoch(model.n_samples, 10)
+    assert steps == 135
+    for seed in range(2):
+        a = loops.minibatch_gd(model, GD(lr=0.3), start, batch_size=10, epochs=1, seed=seed)
+        b = loops.minibatch_gd(copied, GD(lr=0.3), start, batch_size=10, epochs=1, seed=seed)
+        acc_a, acc_b = model.accuracy(a.path[steps], X_test, y_test), model.accuracy(b.path[steps], X_test, y_test)
+        assert 0.93 <= acc_a < 0.95 and 0.93 <= acc_b < 0.95
+
+
+def test_a_good_test_accuracy_before_one_epoch(text, digits):
+    model, X_test, y_test, start = digits
+    notebook_text.says(text, "after 280 examples, 0.21 of an epoch", "between 0.21 and 0.27 of an epoch",
+                       "one epoch ends at 0.93 to 0.97", "Batch GD needs 3 epochs at lr = 3 (4044 examples, more "
+                       "than 14 times as many) and 7 at lr = 1", "reaches 90 % test accuracy after about a fifth of one epoch")
+
+    def accuracy(h):
+        return np.array([model.accuracy(th, X_test, y_test) for th in h.path])
+
+    fractions, last = [], []
+    for seed in range(5):
+        h = loops.minibatch_gd(model, GD(lr=0.3), start, batch_size=10, epochs=1, seed=seed)
+        acc = accuracy(h)
+        first = int(np.argmax(acc >= 0.9))
+        assert acc[first] >= 0.9 and first > 0
+        fractions.append(h.step_samples[first - 1] / model.n_samples)
+        last.append(acc[-1])
+    assert round(fractions[0] * model.n_samples) == 280 and round(fractions[0], 2) == 0.21
+    assert round(min(fractions), 2) == 0.21 and round(max(fractions), 2) == 0.27
+    assert 0.93 <= min(last) and round(max(last), 2) == 0.97
+    batch = {lr: accuracy(loops.batch_gd(model, GD(lr=lr), start, epochs=10)) for lr in (1.0, 3.0)}
+    first_batch = {lr: int(np.argmax(acc >= 0.9)) for lr, acc in batch.items()}
+    assert first_batch == {1.0: 7, 3.0: 3}
+    assert 3 * model.n_samples == 4044 and 4044 / 280 > 14
+
+
+def test_predict_first_and_the_closing_boxes(text):
+    notebook_text.assert_lesson_closing(text, 5, urls=('https://arxiv.org/abs/1606.04838',))
+    assert "[06 · Why deep-learning optimization is hard](06_why_it_is_hard.ipynb)" in text

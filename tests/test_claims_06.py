@@ -46,7 +46,23 @@ def nearest(surface, theta):
 # ------------------------------------------------------------------------- structure
 def test_objectives_exercises_and_next(text):
     says(text, "Learning objectives", "](../exercises/06_why_it_is_hard.ipynb)",
-         "python -m lessons_lib.grade exercises/06_why_it_is_hard.ipynb", "](07_learning_rate.ipynb)")
+         "python -m lessons_lib.grade exercises/06_why_it_is_hard.ipynb", "](07_learning_rate.ipynb)",
+         "**Exercises:** [06 why it is hard]", "**Next:** [07 · The learning rate and its schedules]",
+         "the Hessian, its eigenvalues\nand the condition number (lesson 02)".replace("\n", " "))
+
+
+def test_predict_first_common_mistakes_and_further_reading(text):
+    notebook_text.assert_lesson_closing(text, predict_first=7, urls=("https://arxiv.org/abs/1406.2572",
+                                                                      "https://arxiv.org/abs/1211.5063"))
+
+
+def test_ill_conditioning_refers_to_lesson_02_for_the_derivation(text):
+    # the limit and the rate are derived once, in lesson 02 (test_claims_02); here they are measured
+    says(text, "Lesson 02 derived that the\nsteep direction caps the rate".replace("\n", " "),
+         "The measured rates match lesson 02's $(\\kappa-1)/(\\kappa+1)$",
+         "(lesson 02 derives this limit)")
+    assert "|1 - \\text{lr}^*\\lambda_{\\min}|" not in text          # the derivation is gone from here
+    assert "lesson 07 explains this limit" not in text
 
 
 # ------------------------------------------------------------------------- 1. local minima
@@ -237,7 +253,7 @@ def test_about_one_start_in_four_reaches_the_lowest_minimum(nb, text, code):
 
 # ------------------------------------------------------------------------- 7. ill-conditioning
 def test_condition_number_sets_the_rate_and_the_steps(text):
-    says(text, "The measured rates match $(\\kappa-1)/(\\kappa+1)$ to every printed digit",
+    says(text, "The measured rates match lesson 02's $(\\kappa-1)/(\\kappa+1)$ to every printed digit",
          "is solved in a single step", "needs 35 steps", "it needs 346")
     expected_steps = {1: 1, 10: 35, 100: 346}
     for kappa, steps in expected_steps.items():
@@ -250,17 +266,51 @@ def test_condition_number_sets_the_rate_and_the_steps(text):
         assert int(np.argmax(h.epoch_loss <= 1e-6 * h.epoch_loss[0])) == steps
 
 
-def test_no_single_rate_makes_both_directions_fast(text):
-    says(text, "no rate makes both small")
-    lam = np.array([1.0, 100.0])
-    lrs = np.geomspace(1e-5, 1, 20001)
-    worst = np.max(np.abs(1 - lrs[:, None] * lam), axis=1)
-    assert worst.min() >= 99 / 101 - 1e-6           # (kappa-1)/(kappa+1) = 0.98 at best
-    explorer = widgets.LearningRateExplorer(dim=2, kappa=100)
-    limit = explorer.stability_limit
-    assert limit == pytest.approx(0.02)
-    explorer.lr.value = 0.95 * limit
-    assert explorer.regime == "oscillates but converges"
-    assert explorer.factors[0] > 0.98                # the flat direction crawls
-    explorer.lr.value = 1.1 * limit
-    assert explorer.regime == "diverges"
+
+# ------------------------------------------------------------------------- issue 11: MLP.init
+def test_mlp_init_is_he_uniform_for_relu_and_glorot_uniform_otherwise(text):
+    says(text, "**He-uniform**, limit $\\sqrt{6/\\text{fan\\_in}}$, for relu hidden layers",
+         "**Glorot-uniform**, limit\n$\\sqrt{6/(\\text{fan\\_in} + \\text{fan\\_out})}$, for tanh hidden layers and the softmax output layer".replace("\n", " "),
+         "draws uniform weights and zero\nbiases".replace("\n", " "))
+    assert "uses Glorot-uniform weights" not in text
+    X, y = datasets.two_moons()
+    for activation in ("relu", "tanh"):
+        mlp = problems.MLP(X, y, hidden=(64, 32), activation=activation)
+        layers = mlp.unflatten(mlp.init(seed=0))
+        for l, (W, b) in enumerate(layers):
+            fan_in, fan_out = W.shape
+            he = activation == "relu" and l < len(layers) - 1
+            limit = np.sqrt(6 / fan_in) if he else np.sqrt(6 / (fan_in + fan_out))
+            assert np.abs(W).max() <= limit
+            assert np.abs(W).max() > 0.9 * limit                       # fills the interval: uniform on it
+            assert np.std(W) == pytest.approx(limit / np.sqrt(3), rel=0.15)
+            np.testing.assert_array_equal(b, 0.0)
+
+
+# ------------------------------------------------------------------------- common mistakes
+def test_clipping_each_coordinate_turns_the_gradient_clipping_the_norm_does_not(text):
+    says(text, "(`np.clip(g, -c, c)`): that changes the gradient's direction")
+    g, c = np.array([30.0, 3.0]), 1.0
+    by_value = np.clip(g, -c, c)
+    by_norm = c * g / np.linalg.norm(g)
+    cos = lambda a, b: a @ b / np.linalg.norm(a) / np.linalg.norm(b)
+    assert cos(by_norm, g) == pytest.approx(1.0)
+    assert cos(by_value, g) < 0.8
+
+
+def test_zero_weights_give_every_hidden_unit_the_same_gradient(text):
+    says(text, "with tanh, the first layer's gradient is exactly zero")
+    X, y = datasets.two_moons()
+    mlp = problems.MLP(X, y, hidden=(8,), activation="tanh")
+    (dW1, db1), (dW2, db2) = mlp.unflatten(mlp.grad(np.zeros(mlp.n_params)))
+    np.testing.assert_array_equal(dW1, 0.0)
+    np.testing.assert_array_equal(db1, 0.0)
+    assert np.all(dW2 == dW2[:1])                                      # every hidden unit's row the same
+
+
+def test_a_zero_gradient_can_be_a_saddle_or_a_maximum(text):
+    says(text, "all positive at a minimum, all negative at a maximum, of both signs at a\nsaddle".replace("\n", " "))
+    s = Saddle()
+    assert np.allclose(s.grad(np.zeros(2)), 0.0)
+    lam = np.linalg.eigvalsh(s.hessian(np.zeros(2)))
+    assert lam.min() < 0 < lam.max()

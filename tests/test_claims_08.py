@@ -60,7 +60,16 @@ def test_links_and_structure(text):
     assert "[Exercise 2](../exercises/08_momentum.ipynb) gives you the listing: spot the bug" in text
     assert "`dw`" not in text and "v_w" not in text                      # the bug is not given away
     assert "without resetting" not in text                               # nor lesson 05's
-    assert "[08 · Nesterov accelerated gradient](09_nesterov.ipynb)" in text
+    assert "[09 · Nesterov accelerated gradient](09_nesterov.ipynb)" in text
+    assert "**Exercises:** [08 momentum](../exercises/08_momentum.ipynb)" in text
+    notebook_text.assert_lesson_closing(text, predict_first=7)
+
+
+def test_gd_baseline_and_spectral_radius_refer_to_lesson_02(text):
+    # derived once in lesson 02 (test_claims_02); lesson 08 derives only momentum's own rate
+    assert "Lesson 02 showed that on $f(\\theta) = \\tfrac12\\,\\theta^\\top A\\,\\theta$ GD converges" in text
+    assert "as lesson 02 showed for GD's, in the long run the error shrinks per step by its **spectral radius**" in text
+    assert "the stability limit $2/\\lambda_{\\max} = 0.04$ (lesson 02)" in text
 
 
 # ---------------------------------------------------------------------------- the velocity
@@ -72,7 +81,8 @@ def test_each_step_on_a_steady_slope_is_longer_than_the_last(text):
         assert opt.v[0] == pytest.approx(0.1 * (1 - 0.9 ** t) / (1 - 0.9))
         theta = new
     assert all(a < b for a, b in zip(moved, moved[1:]))
-    assert "each step is longer than the one before" in text
+    assert "Each step is longer than the one before: the fifth moves 0.41, four times GD's 0.1." in text
+    assert f"{moved[4]:.2f}" == "0.41" and round(moved[4] / 0.1) == 4
 
 
 def test_velocity_is_the_exponentially_weighted_sum_and_its_horizon(text):
@@ -260,3 +270,38 @@ def test_the_explorer_shows_what_the_text_says(text):
     w.kappa.value = 1000.0
     assert (f"{w.gd_best_rate:.3f}", f"{w.optimal_rate:.3f}") == ("0.998", "0.939")
     assert "change κ to 1000: GD's best factor becomes 0.998 per step, momentum's 0.939" in text
+
+
+
+# ---------------------------------------------------------------------------- common mistakes
+def test_gd_s_largest_rates_with_gamma_0_9_give_sqrt_0_9_whatever_lr(text):
+    assert "the rate is $\\sqrt{0.9} = 0.9487$ per step whatever lr" in text
+    L, mu = 50.0, 1.0
+    for lr in (0.02, 0.03, 0.039):                       # around GD's limit 2/L = 0.04, with gamma = 0.9
+        radii = [widgets.momentum_spectral_radius(lr * lam, 0.9) for lam in (mu, L)]
+        assert max(radii) == pytest.approx(math.sqrt(0.9), abs=1e-9)
+    assert f"{math.sqrt(0.9):.4f}" == "0.9487"
+
+
+def test_a_reused_optimizer_keeps_its_velocity_until_reset(text):
+    assert "**Reusing an optimizer object without `reset()`**" in text
+    q = surfaces.Quadratic(kappa=10)
+    opt = Momentum(lr=0.05, gamma=0.9)
+    loops.minimize(q, opt, steps=5)
+    assert opt.v is not None and np.any(opt.v != 0)
+    theta = opt.step(q.start, q.grad)                     # by hand, without reset: the old v pushes too
+    fresh = Momentum(lr=0.05, gamma=0.9).step(q.start, q.grad)
+    assert not np.allclose(theta, fresh)
+    opt.reset()
+    np.testing.assert_array_equal(opt.step(q.start, q.grad), fresh)
+    # the loops reset it: two runs with one object give the same history
+    a, b = loops.minimize(q, opt, steps=20), loops.minimize(q, opt, steps=20)
+    np.testing.assert_array_equal(a.path, b.path)
+
+
+def test_a_converging_momentum_run_raises_its_loss_on_many_steps(text):
+    assert "Momentum's u-turns raise the loss on many steps of a converging run" in text
+    ravine = surfaces.Quadratic(kappa=50, angle=0.5)
+    h = loops.minimize(ravine, Momentum(lr=0.02, gamma=0.9), steps=300)
+    assert h.final_loss < 1e-6 * h.epoch_loss[0]
+    assert np.sum(np.diff(h.epoch_loss) > 0) > 50

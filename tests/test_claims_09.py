@@ -59,7 +59,7 @@ def test_links(text):
     assert "one of its NAG listings has a bug: [Exercise 2](../exercises/09_nesterov.ipynb)" in text
     assert "indent" not in text                                            # the bug is not given away
     assert "[Exercise 3](../exercises/09_nesterov.ipynb)" in text
-    assert "[09 · Adagrad](10_adagrad.ipynb)" in text
+    assert "[10 · Adagrad](10_adagrad.ipynb)" in text
 
 
 # ---------------------------------------------------------------------------- the look-ahead
@@ -267,3 +267,28 @@ def test_stochastic_nag_against_momentum(text):
     assert floors[1] < floors[0] < 2 * floors[1]
     assert ("its noise floor is somewhat lower (1.1e-2 against 1.6e-2 over the last 30 epochs), "
             "but of the same size") in text
+
+
+# ---------------------------------------------------------------------------- Keras's form
+def test_keras_keeps_a_velocity_with_lr_inside_and_the_sign_flipped(text):
+    notebook_text.says(text, r"$m \leftarrow \gamma m - \mathrm{lr}\, g$", r"$\phi \leftarrow \phi + \gamma m - \mathrm{lr}\, g$",
+                       r"With a constant lr, $m = -\mathrm{lr}\, b$ at every step")
+    assert "raw-gradient buffer, and step" not in text          # the old summary said Keras stored one too
+    assert "Keras stores the same $\\phi$ with a velocity $m \\leftarrow \\gamma m - \\mathrm{lr}\\,g$" in text
+    neuron = problems.SigmoidNeuron()
+    lr, gamma = 1.0, 0.9
+    phi_t, b = neuron.start.copy(), np.zeros(2)                 # torch.optim.SGD(nesterov=True)
+    phi_k, m = neuron.start.copy(), np.zeros(2)                 # keras.optimizers.SGD(nesterov=True)
+    for _ in range(300):
+        g = neuron.grad(phi_t)
+        b = gamma * b + g
+        phi_t = phi_t - lr * (g + gamma * b)
+        g = neuron.grad(phi_k)
+        m = gamma * m - lr * g
+        phi_k = phi_k + gamma * m - lr * g
+        np.testing.assert_allclose(m, -lr * b, atol=1e-12)
+        np.testing.assert_allclose(phi_k, phi_t, atol=1e-12)
+
+
+def test_predict_first_and_the_closing_boxes(text):
+    notebook_text.assert_lesson_closing(text, 6, urls=('https://proceedings.mlr.press/v28/sutskever13.html', 'https://arxiv.org/abs/1212.0901'))

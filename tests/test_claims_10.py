@@ -289,3 +289,53 @@ def test_sixty_step_pictures(text):
     ada_r = loops.minimize(rotated, Adagrad(lr=1.0), THETA0, steps=60)
     assert np.linalg.norm(ada_r.x) > 2 * np.linalg.norm(gd_r.x)
     assert "Adagrad falls behind GD" in text
+
+
+# ---------------------------------------------------------------------------- tuning-free? no
+def _working_rates(reaches, grid, make):
+    good = [lr for lr in grid if reaches(make(lr=lr))]
+    # the rates that work form one unbroken stretch of the grid, with failures on both sides
+    i, j = grid.index(good[0]), grid.index(good[-1])
+    assert good == grid[i:j + 1] and i > 0 and j < len(grid) - 1, good
+    return good[0], good[-1]
+
+
+def test_adagrad_does_not_remove_the_learning_rate(text):
+    notebook_text.says(text, '"eliminates the need to tune the learning rate"',
+                       "Adagrad reaches the target only for lr from 0.2 to 5, a factor of 25, where GD does from "
+                       "0.5 to 20, a factor of 40", "from 0.2 to 100 (a factor of 500) against GD's 0.1 to 0.2",
+                       "0.1 and below is too slow", "from 200 up it misses the target too",
+                       "it does not remove it")
+    neuron = problems.SigmoidNeuron()
+    data = problems.LinearRegression(*datasets.sparse_regression(n=400, seed=1))
+    target = 1.1 * data.loss(data.solution())
+
+    def reaches_on_neuron(opt):
+        h = loops.batch_gd(neuron, opt, neuron.start, epochs=1000,
+                           callback=lambda epoch, theta: neuron.loss(theta) < 1e-4)
+        return h.final_loss < 1e-4
+
+    def reaches_on_sparse(opt):
+        h = loops.minibatch_gd(data, opt, np.zeros(data.n_params), batch_size=10, epochs=10, seed=0)
+        return h.final_loss < target
+
+    neuron_grid = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50]
+    sparse_grid = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+    assert _working_rates(reaches_on_neuron, neuron_grid, GD) == (0.5, 20)
+    assert _working_rates(reaches_on_neuron, neuron_grid, Adagrad) == (0.2, 5)
+    assert _working_rates(reaches_on_sparse, sparse_grid, GD) == (0.1, 0.2)
+    assert _working_rates(reaches_on_sparse, sparse_grid, Adagrad) == (0.2, 100)
+    # "cannot blow up the way GD's do above 2/lambda_max": GD at 0.5 is past the limit and diverges
+    assert 2 / np.linalg.eigvalsh(data.hessian()).max() < 0.5
+    assert not reaches_on_sparse(GD(lr=0.5))
+
+
+def test_the_epsilon_conventions(text):
+    notebook_text.says(text, "as the SDU lecture and Keras 3 do",
+                       "`torch.optim.Adagrad` (and tf.keras 2) write $\\sqrt{G} + \\epsilon$")
+    assert "GD is stable only for lr $< 2/\\kappa$ (lesson 02)" in text
+
+
+def test_predict_first_and_the_closing_boxes(text):
+    notebook_text.assert_lesson_closing(text, 6, urls=('https://jmlr.org/papers/v12/duchi11a.html',))
+    assert "[11 · RMSProp and Adadelta](11_rmsprop_adadelta.ipynb)" in text

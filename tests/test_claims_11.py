@@ -292,3 +292,24 @@ def test_playground(text):
     w.surface.value = "sigmoidneuron"
     assert w.hyper["Adadelta"]["lr"].value != 1.0
     assert "choosing a surface resets every lr, Adadelta's scale included" in text
+
+
+# ---------------------------------------------------------------------------- conventions and the closing boxes
+def test_eps_conventions_and_library_defaults(text):
+    notebook_text.says(text, "(Keras 3 computes it the same way; `torch.optim.RMSprop`, like tf.keras 2, adds $\\epsilon$ after the root)",
+                       "Keras's `Adadelta` uses learning_rate = 0.001, $\\rho = 0.95$, $\\epsilon = 10^{-7}$: first steps more than 2000 times shorter",
+                       "limit $2/\\lambda = 0.2$ (lesson 02)")
+    g, eps = np.array([0.3, -2.0]), 0.5                       # a large eps: the two places differ
+    step = -RMSProp(lr=1.0, beta=0.9, eps=eps).step(np.zeros(2), lambda x: g)
+    np.testing.assert_allclose(step, g / np.sqrt(0.1 * g * g + eps), rtol=1e-14)
+    assert not np.allclose(step, g / (np.sqrt(0.1 * g * g) + eps))
+    ravine = surfaces.Quadratic(kappa=10.0, angle=np.pi / 6)
+    start = np.asarray(ravine.start, dtype=float)
+    torch_like = np.linalg.norm(Adadelta(lr=1.0, rho=0.9, eps=1e-6).step(start, ravine.grad) - start)
+    keras_like = np.linalg.norm(Adadelta(lr=0.001, rho=0.95, eps=1e-7).step(start, ravine.grad) - start)
+    assert torch_like / keras_like > 2000
+
+
+def test_predict_first_and_the_closing_boxes(text):
+    notebook_text.assert_lesson_closing(text, 7, urls=('https://arxiv.org/abs/1212.5701',))
+    assert "[12 · Adam, Adamax and Nadam](12_adam_adamax_nadam.ipynb)" in text

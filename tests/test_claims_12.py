@@ -347,3 +347,76 @@ def test_playground_uses_the_same_rule(race, text):
         np.testing.assert_array_equal(w.histories[name].path, race["runs"][race["beale"]][name].path)
     assert "with the playground's suggested rates (the same rule as above)" in text
     assert "Adamax and Nadam at Adam's lr = 0.09" in text and race["rates"][race["beale"]]["Adam"] == 0.09
+
+
+# ---------------------------------------------------------------------------- the libraries' Nadam
+def _mu_torch(t, beta1=0.9, momentum_decay=0.004):
+    return beta1 * (1 - 0.5 * 0.96 ** (momentum_decay * t))      # torch.optim.NAdam
+
+
+def _mu_keras(t, beta1=0.9):
+    return beta1 * (1 - 0.5 * 0.96 ** t)                           # keras.optimizers.Nadam (Keras 3)
+
+
+def test_the_libraries_nadam_uses_dozats_schedule_not_a_constant_beta1(text):
+    notebook_text.says(text, "`torch.optim.NAdam` and Keras's `Nadam` implement Dozat's original",
+                       r"torch $\mu_t = \beta_1\,(1 - \tfrac12\, 0.96^{0.004\,t})$",
+                       r"Keras 3 $\mu_t = \beta_1\,(1 - \tfrac12\, 0.96^{\,t})$",
+                       r"both start near $\beta_1/2$ (0.4501 and 0.4680)", "Keras's reaches 0.89 by step 100",
+                       "torch's is still 0.52 after 1000 steps")
+    assert f"{_mu_torch(1):.4f}" == "0.4501" and f"{_mu_keras(1):.4f}" == "0.4680"
+    assert f"{_mu_keras(100):.2f}" == "0.89" and f"{_mu_torch(1000):.2f}" == "0.52"
+    for t in (1, 2, 3, 10, 100):
+        assert abs(_mu_torch(t) - 0.9) > 0.3 and abs(_mu_keras(t) - 0.9) > 0.007
+    # the first step of torch's NAdam (its documented rule) against the course's Nadam
+    from lessons_lib.optimizers import Nadam
+    g = np.array([1.0, -2.0])
+    course = Nadam(lr=0.1).step(np.zeros(2), lambda x: g)
+    mu1, mu2 = _mu_torch(1), _mu_torch(2)
+    m = (1 - 0.9) * g
+    v = (1 - 0.999) * g * g
+    denom = np.sqrt(v / (1 - 0.999)) + 1e-8
+    torch_first = -0.1 * ((1 - mu1) / (1 - mu1) * g / denom + mu2 / (1 - mu1 * mu2) * m / denom)
+    # torch's bracket is g + mu_2 m_1 / (1 - mu_1 mu_2) = 1.056 g on the first step, the course's 1.9 g
+    factor = 1 + mu2 * 0.1 / (1 - mu1 * mu2)
+    assert f"{factor:.3f}" == "1.056"
+    np.testing.assert_allclose(torch_first, -0.1 * factor * g / denom, rtol=1e-12)
+    np.testing.assert_allclose(course / torch_first, 1.9 / factor, rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------- what the race rule favours
+def test_equal_first_steps_favour_the_methods_whose_steps_grow(race, text):
+    notebook_text.says(text, "**What the rule favours.** Equal first steps are not equal steps later",
+                       r"up to $1/(1-\gamma) = 10$ times GD's step for a steady gradient",
+                       "GD's mean step is a quarter of its first (0.25)",
+                       "Momentum's and Nesterov's mean steps are 1.51 and 1.37 times their first, and up to 15 times "
+                       "GD's step at the same $t$", "GD escapes at step 21",
+                       "the rule favours methods whose steps grow (momentum's up to 15 times GD's there)")
+    saddle, runs = race["saddle"], race["runs"][race["saddle"]]
+    gd = np.linalg.norm(np.diff(runs["GD"].path, axis=0), axis=1)
+    measured = {}
+    for name, h in runs.items():
+        lengths = np.linalg.norm(np.diff(h.path, axis=0), axis=1)
+        out = np.flatnonzero(np.abs(h.path[:, 1]) >= 1)
+        k = out[0] if out.size else h.steps
+        measured[name] = (lengths[:k].mean() / lengths[0], np.max(lengths[:k] / gd[:k]))
+    assert f"{measured['GD'][0]:.2f}" == "0.25"
+    assert f"{measured['Momentum'][0]:.2f}" == "1.51" and f"{measured['Nesterov'][0]:.2f}" == "1.37"
+    assert round(measured["Momentum"][1]) == 15 and round(measured["Nesterov"][1]) == 15
+    assert max(r for _, r in measured.values()) == measured["Momentum"][1]
+    # a steady gradient: momentum's step tends to lr*g/(1-gamma), ten times GD's
+    opt, theta = Momentum(lr=0.01, gamma=0.9), np.zeros(1)
+    for _ in range(300):
+        new = opt.step(theta, lambda x: np.array([1.0]))
+        step, theta = abs(new - theta)[0], new
+    assert step == pytest.approx(10 * 0.01, rel=1e-10)
+    gd_10 = loops.minimize(saddle, GD(lr=10 * race["rates"][saddle]["GD"]), steps=100)
+    assert np.flatnonzero(np.abs(gd_10.path[:, 1]) >= 1)[0] == 21
+    assert "only plain GD stays stuck at the saddle; but the rule favours" in text
+
+
+def test_predict_first_and_the_closing_boxes(text, code):
+    notebook_text.assert_lesson_closing(text, 6, urls=('https://arxiv.org/abs/1412.6980', 'https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ'))
+    assert "[13 · Backpropagation](13_backpropagation.ipynb)" in text
+    assert "AMSGrad" not in text                                       # taught in lesson 19, not here
+    assert "plots.curves(" in code                                     # plotting boilerplate lives in plots

@@ -3,8 +3,8 @@ the digits on disk, and a split and standardization that use the training set on
 import numpy as np
 import pytest
 
-from lessons_lib.datasets import (load_digits, sparse_regression, spirals, standardize, train_test_split,
-                                  two_moons)
+from lessons_lib.datasets import (corrupt_labels, load_digits, sparse_regression, spirals, standardize,
+                                  train_test_split, two_moons)
 
 GENERATORS = {
     "two_moons": lambda seed: two_moons(n=101, seed=seed),
@@ -198,3 +198,31 @@ def test_standardize_with_one_array_returns_an_array():
 def test_standardize_refuses_a_1d_training_set():
     with pytest.raises(ValueError, match="X_train"):
         standardize(np.arange(5.0))
+
+
+# ---------------------------------------------------------------------------- corrupt_labels (lessons 16, 17)
+def test_corrupt_labels_draws_a_fraction_anew_seeded_and_leaves_y_alone():
+    y = np.arange(2000) % 10
+    keep = y.copy()
+    new, drawn = corrupt_labels(y, 0.3, n_classes=10, seed=4)
+    np.testing.assert_array_equal(y, keep)
+    np.testing.assert_array_equal(new[~drawn], y[~drawn])                 # the others untouched
+    assert 0.27 < drawn.mean() < 0.33
+    assert 0.85 < np.mean(new[drawn] != y[drawn]) < 0.95                  # about 1 in 10 hit the truth
+    assert set(np.unique(new[drawn])) == set(range(10))
+    again, drawn_again = corrupt_labels(y, 0.3, n_classes=10, seed=4)
+    np.testing.assert_array_equal(again, new)
+    np.testing.assert_array_equal(drawn_again, drawn)
+    rng = np.random.default_rng(4)                                        # the draw, written out
+    mask = rng.random(2000) < 0.3
+    np.testing.assert_array_equal(drawn, mask)
+    np.testing.assert_array_equal(new[mask], rng.integers(0, 10, size=mask.sum()))
+    assert not corrupt_labels(y, 0.0, 10)[1].any() and corrupt_labels(y, 1.0, 10)[1].all()
+
+
+@pytest.mark.parametrize("kwargs, message", [(dict(fraction=1.5), "^fraction must"),
+                                             (dict(fraction=-0.1), "^fraction must"),
+                                             (dict(n_classes=0), "^n_classes must")])
+def test_corrupt_labels_refuses_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        corrupt_labels(np.zeros(5, dtype=int), **{"fraction": 0.3, "n_classes": 10, **kwargs})

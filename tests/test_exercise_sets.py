@@ -11,9 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lessons_lib import assign
-from lessons_lib import grade as grader
-from lessons_lib._grader_run import Limits
+from lessons_lib.autograder import assign
+from lessons_lib.autograder import grade as grader
+from lessons_lib.autograder.run import Limits
 from lessons_lib.grading import LESSONS
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lessons_lib import grade as grader
-from lessons_lib._grader_run import Limits
+from lessons_lib.autograder import grade as grader
+from lessons_lib.autograder.run import Limits
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "solutions" / "01_gradients.ipynb"
@@ -59,6 +59,14 @@ PLOTS = ("\nimport matplotlib.pyplot as plt\n"
          "fig, ax = plt.subplots()\nax.plot([0, 1], [1, 0])\nax.set_title('my own check')\n")
 
 
+# Honest code the scan flags (a getattr with a computed name, sys.stderr) and output without a
+# newline just before a test's token: full marks all the same.
+GLUED = ("def gd_step(theta, grad_fn, lr):\n    print('.', end='')\n"
+         "    return theta - lr * grad_fn(theta)\n")
+FLAGGED_BUT_HONEST = ("\nimport sys\nNORM = 'linalg'\nnorm = getattr(np, NORM).norm\n"
+                      "print('checked', norm(grad_f(np.array([1.0, 1.0]))), file=sys.stderr)\n")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """One grading run (two notebooks at a time) over the submissions of this file."""
@@ -87,6 +95,9 @@ def graded(tmp_path_factory):
     nb = solution()
     cell(nb, "ex1_grad_f")["source"] += PLOTS
     subs["plots"] = save(nb, d / "plots" / "01_gradients.ipynb")
+    nb = set_source(solution(), "ex3_gd_step", GLUED)
+    cell(nb, "ex1_grad_f")["source"] = "".join(cell(nb, "ex1_grad_f")["source"]) + FLAGGED_BUT_HONEST
+    subs["flagged_honest"] = save(nb, d / "flagged_honest" / "01_gradients.ipynb")
     paths = [str(p) for p in subs.values()]
     results = grader.grade_notebooks(paths, limits=LIMITS, jobs=2)
     return dict(zip(subs, results)), paths
@@ -96,7 +107,8 @@ def test_json_schema_and_order(graded):
     results, paths = graded
     assert [r["notebook"] for r in results.values()] == paths   # as given, in order
     for r in results.values():
-        assert set(r) == {"notebook", "total", "max", "exercises", "flags", "error"}
+        assert set(r) == {"notebook", "total", "max", "exercises", "flags", "error", "sandbox"}
+        assert r["sandbox"].startswith("bubblewrap ")     # the tests grade in the sandbox
         assert isinstance(r["total"], float) and isinstance(r["max"], float)
         assert isinstance(r["flags"], list) and (r["error"] is None or isinstance(r["error"], str))
         for e in r["exercises"]:
@@ -117,6 +129,13 @@ def test_written_answers_are_listed_as_manual_and_not_counted(graded):
     assert written == {"id": "ex5_written", "points": 0.0, "max": 2.0,
                        "message": "written answer: graded by hand", "manual": True}
     assert graded[0]["solution"]["max"] == 8.0   # 4 tests x 2 points; the written 2 points are not in max
+
+
+def test_flags_are_advice_and_output_is_never_glued_to_the_token(graded):
+    r = graded[0]["flagged_honest"]
+    assert (r["total"], r["max"], r["error"]) == (8.0, 8.0, None), r
+    assert any("getattr" in f for f in r["flags"]), r["flags"]     # listed for the instructor ...
+    assert all(e["message"] == "passed" for e in r["exercises"][:4])   # ... and never a point lost
 
 
 def test_the_exercise_copy_scores_zero_and_says_not_answered(graded):
@@ -193,12 +212,15 @@ def test_csv_gradebook_has_a_row_per_submission_and_a_column_per_exercise(tmp_pa
     target = tmp_path / "book.csv"
     grader.write_csv(results, target)
     rows = list(csv.reader(target.open(encoding="utf-8")))
-    assert rows[0] == ["notebook", *TESTS, "total", "max"]
+    assert rows[0] == ["notebook", *TESTS, "total", "max", "flags", "sandbox"]
     assert len(rows) == 1 + len(results)
     body = {Path(r[0]).parent.name: r for r in rows[1:]}
-    assert body["solution"][1:] == ["2", "2", "2", "2", "8", "8"]
-    assert body["three_bugs"][1:] == ["0", "0", "2", "0", "2", "8"]
-    assert body["wrong_name"][1:] == ["", "", "", "", "0", "0"]
+    assert body["solution"][1:-2] == ["2", "2", "2", "2", "8", "8"]
+    assert body["three_bugs"][1:-2] == ["0", "0", "2", "0", "2", "8"]
+    assert body["wrong_name"][1:-2] == ["", "", "", "", "0", "0"]
+    for r in results:
+        row = next(row for row in rows[1:] if row[0] == r["notebook"])
+        assert row[-2:] == [" | ".join(r["flags"]), r["sandbox"]]
 
 
 def test_sources_and_course_files_are_read_before_any_student_code(monkeypatch, tmp_path):
@@ -267,7 +289,7 @@ def test_command_line_json_csv_and_source_dir(tmp_path):
     assert results[0]["total"] == 6.0 and results[2]["total"] == 0.0
     assert results[1]["error"] == f"file not found: {missing}" and results[1]["total"] == 0.0
     rows = list(csv.reader(book.open(encoding="utf-8")))
-    assert rows[0] == ["notebook", *TESTS, "total", "max"] and rows[1][-2:] == ["6", "8"]
+    assert rows[0] == ["notebook", *TESTS, "total", "max", "flags", "sandbox"] and rows[1][-4:-2] == ["6", "8"]
 
 
 def test_command_line_human_report_and_low_scores_exit_zero():

@@ -4,7 +4,8 @@ finishes within its limits, and the exercises that do not depend on the offendin
 Every submission is the pilot solution (solutions/01_gradients.ipynb, 4 tests x 2 points) with
 some cells edited. Two gradings run once per module:
 
-- ``flagged``: the real grader. Code that touches the machinery is flagged and never runs.
+- ``flagged``: the real grader. Code that touches the machinery is flagged (advice for the
+  instructor) and runs like any other code: the defences below hold without the scan.
 - ``unscanned``: the same grader with the static scan switched off, to show that the
   run-time defences (fresh checkers, fresh test namespace, the snapshot check, the per-test
   token, restarts, the sandbox) hold on their own against the same tricks.
@@ -16,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from lessons_lib import _grader_scan
-from lessons_lib import grade as grader
-from lessons_lib._grader_run import Limits
+from lessons_lib.autograder import scan as _grader_scan
+from lessons_lib.autograder import grade as grader
+from lessons_lib.autograder.run import Limits
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "solutions" / "01_gradients.ipynb"
@@ -46,35 +47,23 @@ get_ipython().ast_transformers.append(Swallow())
 """
 
 
-# Signal the grader (signal 0 only asks "may I?") and open a TCP connection: the answer is right
-# only if both were refused by the sandbox.
+# Signal the grader (signal 0 only asks "may I?") and connect to a TCP listener of the host: the
+# answer is right only if the sandbox made both impossible (the grader's pid is not in the kernel's
+# pid namespace; the host's loopback is not in its network namespace).
 ESCAPES = """
 import os, socket
 try:
-    os.kill(os.getppid(), 0)
+    os.kill({pid}, 0)
     signalled = True
-except PermissionError:
+except OSError:
     signalled = False
 try:
-    socket.create_connection(("127.0.0.1", 9), timeout=1).close()
+    socket.create_connection(("127.0.0.1", {port}), timeout=1).close()
     connected = True
-except PermissionError:
-    connected = False
 except OSError:
-    connected = "refused by the other side"
+    connected = False
 lr_fast = 0.1 if (signalled, connected) == (False, False) else 0.3
 """
-
-
-def landlock_abi():
-    """The Landlock ABI version this Linux offers (0: none)."""
-    import ctypes
-    import platform
-    import sys
-
-    if not sys.platform.startswith("linux") or platform.machine() not in ("x86_64", "aarch64"):
-        return 0
-    return max(0, ctypes.CDLL(None, use_errno=True).syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))
 
 
 def _solution():
@@ -216,7 +205,8 @@ def test_monkeypatching_the_checkers_is_flagged_and_earns_nothing(flagged):
     assert points(r) == {1: 2.0, 2: 0.0, 3: 0.0, 4: 2.0}
     assert _flags_mention(r, "ex3_gd_step", "check.gd_step")
     assert _flags_mention(r, "ex2_numerical_gradient", "imports lessons_lib.grading.lesson01")
-    assert message(r, 3).startswith("not graded: ex3_gd_step touches the grading machinery")
+    # the patch ran, and changed nothing: the checkers are imported fresh for the test
+    assert "changed the array theta you passed in" in message(r, 3)
 
 
 def test_patching_numpy_is_flagged_and_earns_nothing(flagged):
@@ -238,7 +228,7 @@ def test_infinite_loops_are_stopped_and_the_rest_is_graded(flagged):
     assert message(r, 3) == "this test did not finish within 5 s: does your code loop forever?"
 
 
-def test_exits_and_kills_are_flagged_and_never_run(flagged):
+def test_exits_and_kills_are_flagged_and_contained(flagged):
     r = flagged[0]["kills_flagged"]
     assert points(r) == {1: 0.0, 2: 2.0, 3: 0.0, 4: 2.0}
     assert _flags_mention(r, "os._exit") or _flags_mention(r, "._exit")
@@ -260,7 +250,8 @@ def test_huge_allocations_fail_inside_the_memory_limit(flagged):
 
 def test_writing_files_is_flagged_and_the_source_is_untouched(flagged, source_dir):
     r = flagged[0]["writes_files"]
-    assert points(r) == {1: 0.0, 2: 0.0, 3: 0.0, 4: 0.0}
+    # the writes fail (the source is not even visible in the sandbox); the right answers above them count
+    assert points(r) == {1: 2.0, 2: 2.0, 3: 2.0, 4: 2.0}
     assert _flags_mention(r, "os.remove") and _flags_mention(r, "imports shutil")
     assert _flags_mention(r, ".write_text") and _flags_mention(r, "opens a file for writing")
     assert (source_dir / SOLUTION.name).read_bytes() == SOLUTION.read_bytes()
@@ -296,8 +287,13 @@ def test_grading_stays_within_its_limits(flagged):
 # -- the run-time defences alone (static scan switched off) ---------------------------------------------
 @pytest.fixture(scope="module")
 def unscanned(tmp_path_factory, source_dir):
+    import os
+    import socket
+
     target = str(source_dir / SOLUTION.name)
     _solution()
+    listener = socket.create_server(("127.0.0.1", 0))
+    escapes = ESCAPES.format(pid=os.getpid(), port=listener.getsockname()[1])
     subs = {
         "patched_checker": submission(answers={
             3: WRONG[3] + "check.gd_step = lambda *a, **k: None\n",
@@ -318,11 +314,12 @@ def unscanned(tmp_path_factory, source_dir):
             3: "import os\ndef gd_step(theta, grad_fn, lr):\n    os.kill(os.getpid(), 9)\n"}),
         "writes": submission(answers={
             4: f"lr_fast = 0.1\nwith open({target!r}, 'w') as fh:\n    fh.write('{{}}')\n"}),
-        "escapes": submission(answers={4: ESCAPES}),
+        "escapes": submission(answers={4: escapes}),
     }
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_grader_scan.Scanner, "scan", lambda self, source: [])
         results, elapsed = _grade_all(tmp_path_factory.mktemp("unscanned"), subs, source_dir)
+    listener.close()
     return results, elapsed
 
 
@@ -370,10 +367,9 @@ def test_kills_are_contained_without_the_scan(unscanned):
     assert message(r, 3).startswith("this test stopped the Python kernel")
 
 
-def test_the_kernel_can_neither_signal_the_grader_nor_open_connections_where_landlock_allows(unscanned):
+def test_the_kernel_can_neither_signal_the_grader_nor_connect_to_the_host(unscanned):
     r = unscanned[0]["escapes"]
-    # Landlock ABI 6 (Linux 6.12) scopes signals; ABI 4 (6.7) TCP. Without them the kernel can do both.
-    assert (points(r)[4] == 2.0) == (landlock_abi() >= 6), points(r)
+    assert points(r)[4] == 2.0, points(r)
 
 
 def test_writing_the_source_is_blocked_or_undone_without_the_scan(unscanned, source_dir):

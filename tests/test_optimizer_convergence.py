@@ -14,16 +14,21 @@ order lr (RMSProp, Adadelta, Adam near a minimum behave like sign descent), so
 they get a decaying rate, ``Exponential(lr0, 0.999)`` or ``(lr0, 0.995)``: the
 schedule is what lets them settle, as the course's schedules notebook shows.
 
+AdamW is the exception by design: its weight decay pulls towards the origin, so it ends
+at a distance from a minimum in proportion to its weight_decay (its own test below).
+
 Saddle and MonkeySaddle have no minimum: there every optimizer must escape, its
 loss falling well below the saddle's value, when started slightly off-axis
 (the surfaces' default starts), and none can when started exactly on Saddle's
 axis, where the gradient has no component that leads away.
 """
+import functools
+
 import numpy as np
 import pytest
 
 from lessons_lib.loops import batch_gd, minimize
-from lessons_lib.optimizers import (ALL_OPTIMIZERS, AMSGrad, Adadelta, Adagrad, Adam, Adamax, GD,
+from lessons_lib.optimizers import (ALL_OPTIMIZERS, AMSGrad, Adadelta, Adagrad, Adam, Adamax, AdamW, GD,
                                     Momentum, Nadam, Nesterov, RMSProp)
 from lessons_lib.problems import SigmoidNeuron
 from lessons_lib.schedules import Exponential as E
@@ -95,6 +100,29 @@ def test_converges(cls, name, lr, steps):
     assert history.epoch_loss[-1] < history.epoch_loss[0]
 
 
+# -- AdamW: its weight decay pulls towards the origin, so it ends near a minimum, not on it --------
+# Where the minimum is not at the origin, the decay and Adam's step balance at
+# m_hat / (sqrt(v_hat) + eps) = -weight_decay * theta: an offset from the minimum in
+# proportion to weight_decay. With weight_decay = 1e-4 and three times Adam's steps (same
+# schedule) every run ends within TOL; with ten times the decay the offset is ten times as
+# large (measured: 1e-4 gives 2e-6 to 8e-4 where the minimum is off the origin).
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_adamw_ends_at_a_minimum_offset_in_proportion_to_its_weight_decay(name):
+    surface = SURFACES[name]
+    lr, steps = dict(zip(SURFACES, TABLE[Adam]))[name]
+    distance = {}
+    for weight_decay in (1e-4, 1e-3):
+        history = run(functools.partial(AdamW, weight_decay=weight_decay), name, lr, 3 * steps)
+        assert not history.diverged, history.message
+        assert history.epoch_loss[-1] < history.epoch_loss[0]
+        distance[weight_decay] = np.min(np.linalg.norm(surface.minima - history.x, axis=1))
+    assert distance[1e-4] < TOL, f"AdamW(weight_decay=1e-4) ended {distance[1e-4]:.2e} from a minimum of {name}"
+    if np.min(np.linalg.norm(surface.minima, axis=1)) > 0.5:       # a minimum away from the origin
+        assert 5 < distance[1e-3] / distance[1e-4] < 20, distance
+    else:                                                             # the decay pulls towards it
+        assert distance[1e-3] < TOL
+
+
 def test_local_minima_basin_depends_on_the_start():
     # the point of the surface: GD from different starts ends in different minima
     surface = LocalMinima()
@@ -106,13 +134,14 @@ def test_local_minima_basin_depends_on_the_start():
 
 
 # -- saddles: no minimum, so the test is that the optimizer gets away --------------------------
-ESCAPE_LR = {cls: 0.1 for cls in ALL_OPTIMIZERS}
+ESCAPERS = ALL_OPTIMIZERS + (AdamW,)
+ESCAPE_LR = {cls: 0.1 for cls in ESCAPERS}
 ESCAPE_LR[Adadelta] = 1.0      # the paper's (lr-free) Adadelta
 ESCAPE_STEPS = 60
 
 
 @pytest.mark.parametrize("surface", [Saddle(), MonkeySaddle()], ids=["saddle", "monkey_saddle"])
-@pytest.mark.parametrize("cls", ALL_OPTIMIZERS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", ESCAPERS, ids=lambda c: c.__name__)
 def test_escapes_a_saddle_from_slightly_off_axis(cls, surface):
     saddle_value = float(surface.value(surface.saddle_points[0]))
     start = surface.start
@@ -126,7 +155,7 @@ def test_escapes_a_saddle_from_slightly_off_axis(cls, surface):
     assert np.min(history.epoch_loss) < saddle_value - 1.0, history.message
 
 
-@pytest.mark.parametrize("cls", ALL_OPTIMIZERS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", ESCAPERS, ids=lambda c: c.__name__)
 def test_stays_in_the_saddle_when_started_exactly_on_the_axis(cls):
     # the contrast: on the x-axis the gradient has no y-component and every rule here moves
     # each coordinate by a multiple of its own gradient, so y stays exactly 0

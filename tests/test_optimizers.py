@@ -16,7 +16,7 @@ from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 from lessons_lib import optimizers
-from lessons_lib.optimizers import (ALL_OPTIMIZERS, AMSGrad, Adadelta, Adagrad, Adam, Adamax, GD,
+from lessons_lib.optimizers import (ALL_OPTIMIZERS, AMSGrad, Adadelta, Adagrad, Adam, Adamax, AdamW, GD,
                                     Momentum, Nadam, Nesterov, RMSProp)
 from lessons_lib.schedules import Exponential, InverseTime, LinearDecay
 
@@ -32,17 +32,21 @@ SETTINGS = {
     AMSGrad: dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8),
     Adamax: dict(lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8),
     Nadam: dict(lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8),
+    AdamW: dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.1),
 }
 STATE = {GD: (), Momentum: ("v",), Nesterov: ("v",), Adagrad: ("G",), RMSProp: ("E",),
          Adadelta: ("Eg", "Ed"), Adam: ("m", "v"), AMSGrad: ("m", "v", "v_max"),
-         Adamax: ("m", "u"), Nadam: ("m", "v")}
+         Adamax: ("m", "u"), Nadam: ("m", "v"), AdamW: ("m", "v")}
 OPTIMIZERS = list(SETTINGS)
 ids = [cls.__name__ for cls in OPTIMIZERS]
 
 
 def test_the_tables_cover_every_optimizer():
-    assert set(OPTIMIZERS) == set(ALL_OPTIMIZERS) == set(STATE)
-    for name in ["GD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adadelta", "Adam", "Adamax", "Nadam"]:
+    # ALL_OPTIMIZERS is the lessons' (and the widgets') list; AdamW is in the library besides
+    assert set(OPTIMIZERS) == set(ALL_OPTIMIZERS) | {AdamW} == set(STATE)
+    assert AdamW not in ALL_OPTIMIZERS
+    for name in ["GD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adadelta", "Adam", "Adamax", "Nadam",
+                 "AMSGrad", "AdamW"]:
         assert name in optimizers.__all__
 
 
@@ -189,6 +193,69 @@ def test_nadam_by_hand():
     np.testing.assert_allclose(theta2, theta1 - 0.1 / (np.sqrt(v_hat) + 1e-8) * bracket, rtol=1e-15)
 
 
+def test_adamw_by_hand():
+    # decoupled decay first (theta * (1 - lr*weight_decay) = 0.95 * theta), then Adam's step
+    opt = AdamW(lr=0.1, beta1=0.5, beta2=0.5, eps=1e-8, weight_decay=0.5)
+    theta1, theta2, _ = two_steps(opt)
+    np.testing.assert_allclose(theta1, [0.95 - 0.1 * 3 / (3 + 1e-8), -1.9 + 0.1 * 4 / (4 + 1e-8)], rtol=1e-15)
+    # step 2: Adam's m_hat and v_hat (the decay never enters them), from 0.95 * theta1
+    m_hat = np.array([1.25, -5.0]) / 0.75
+    v_hat = np.array([2.75, 36.0]) / 0.75
+    np.testing.assert_allclose(opt.m, [1.25, -5.0], rtol=1e-15)
+    np.testing.assert_allclose(opt.v, [2.75, 36.0], rtol=1e-15)
+    np.testing.assert_allclose(theta2, 0.95 * theta1 - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-8), rtol=1e-15)
+
+
+@given(theta=hnp.arrays(np.float64, st.integers(1, 5), elements=st.floats(-5, 5)),
+       lr=st.floats(1e-4, 0.5), steps=st.integers(1, 8))
+def test_adamw_without_weight_decay_is_adam(theta, lr, steps):
+    a, b = Adam(lr), AdamW(lr, weight_decay=0.0)
+    x = y = theta
+    for _ in range(steps):
+        x, y = a.step(x, bowl), b.step(y, bowl)
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(a.m, b.m)
+    np.testing.assert_array_equal(a.v, b.v)
+
+
+def test_decoupled_weight_decay_is_not_l2_in_the_gradient():
+    # Loss gradient (1000, 0): coordinate 0 is steep, coordinate 1 flat. Adam with L2 adds
+    # weight_decay * theta to the gradient and then divides by sqrt(v_hat): the decay
+    # vanishes next to a large gradient (coordinate 0 moves by lr, as without decay) and
+    # becomes a full step of lr where the gradient is zero (coordinate 1). AdamW shrinks
+    # both coordinates by the same factor 1 - lr*weight_decay, whatever their gradients.
+    lr, wd, eps = 0.1, 0.01, 1e-8
+    theta0 = np.array([1.0, 1.0])
+    loss_grad = np.array([1000.0, 0.0])
+    l2 = Adam(lr, eps=eps).step(theta0, lambda x: loss_grad + wd * x)
+    decoupled = AdamW(lr, eps=eps, weight_decay=wd).step(theta0, lambda x: loss_grad)
+    # by hand: after step 1 Adam moves each coordinate by lr * g / (|g| + eps)
+    np.testing.assert_allclose(l2, [1 - lr * 1000.01 / (1000.01 + eps), 1 - lr * wd / (wd + eps)], rtol=1e-15)
+    np.testing.assert_allclose(decoupled, [(1 - lr * wd) - lr * 1000 / (1000 + eps), 1 - lr * wd], rtol=1e-15)
+    assert abs(l2[1] - 0.9) < 1e-6 and abs(decoupled[1] - 0.999) < 1e-15     # a step of lr, a decay of 0.1 %
+    # without a loss gradient AdamW's decay is exactly geometric; L2 in Adam is sign descent
+    adamw, adam_l2 = AdamW(lr, weight_decay=wd), Adam(lr)
+    x = y = theta0
+    for t in range(1, 51):
+        x = adamw.step(x, lambda p: np.zeros(2))
+        y = adam_l2.step(y, lambda p: wd * p)
+        np.testing.assert_allclose(x, theta0 * (1 - lr * wd) ** t, rtol=1e-13)
+    assert np.all(y < 0.5)                              # 50 steps of about lr = 0.1 each (from 1)
+    assert np.all(x > 0.95)                             # (1 - 0.001)^50 = 0.951
+
+
+@given(value=st.floats(max_value=-1e-300) | st.sampled_from([math.nan, math.inf, -math.inf, "0.01", None, True]))
+def test_invalid_weight_decay_raises_naming_it(value):
+    with pytest.raises(ValueError) as err:
+        AdamW(weight_decay=value)
+    assert_names(err, "weight_decay", value, [">= 0", "finite"])
+
+
+def test_adamw_repr_and_defaults_are_torchs():
+    assert repr(AdamW()) == "AdamW(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.01)"
+    assert AdamW().weight_decay == 0.01 and AdamW(weight_decay=0).weight_decay == 0.0
+
+
 # -- properties of every optimizer ----------------------------------------------------------------
 thetas = hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=2, max_side=4),
                     elements=st.floats(-5, 5, allow_nan=False))
@@ -267,7 +334,7 @@ def test_momentum_with_gamma_zero_is_gd(theta, lr):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("cls", [Adam, AMSGrad, Nadam, Adamax], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", [Adam, AMSGrad, Nadam, Adamax, AdamW], ids=lambda c: c.__name__)
 @given(g=hnp.arrays(np.float64, st.integers(1, 6),
                     elements=st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3)),
        lr=st.floats(1e-4, 0.5))
@@ -286,7 +353,8 @@ def test_first_step_moves_each_coordinate_by_about_lr(cls, g, lr):
 
 SCALE_INVARIANT = [(Adam, dict(lr=0.05, eps=1e-300)), (RMSProp, dict(lr=0.05, eps=1e-300)),
                    (AMSGrad, dict(lr=0.05, eps=1e-300)), (Nadam, dict(lr=0.05, eps=1e-300)),
-                   (Adagrad, dict(lr=0.5, eps=1e-300)), (Adamax, dict(lr=0.05, eps=1e-300))]
+                   (Adagrad, dict(lr=0.5, eps=1e-300)), (Adamax, dict(lr=0.05, eps=1e-300)),
+                   (AdamW, dict(lr=0.05, eps=1e-300, weight_decay=0.1))]
 
 
 @pytest.mark.parametrize("cls, kw", SCALE_INVARIANT, ids=[c.__name__ for c, _ in SCALE_INVARIANT])
@@ -331,6 +399,7 @@ def test_state_starts_at_zero_shaped_like_theta(cls, theta):
         AMSGrad: {"m": (1 - p.get("beta1", 0)) * g, "v": (1 - p.get("beta2", 0)) * g * g,
                   "v_max": (1 - p.get("beta2", 0)) * g * g},
         Adamax: {"m": (1 - p.get("beta1", 0)) * g, "u": np.abs(g) + p.get("eps", 0)},
+        AdamW: {"m": (1 - p.get("beta1", 0)) * g, "v": (1 - p.get("beta2", 0)) * g * g},
     }.get(cls, {})
     if cls is Adadelta:
         d = -math.sqrt(p["eps"]) / np.sqrt((1 - p["rho"]) * g * g + p["eps"]) * g
@@ -345,7 +414,7 @@ def test_state_starts_at_zero_shaped_like_theta(cls, theta):
 # -- hyperparameter checks ----------------------------------------------------------------------
 DECAY_RATES = {Momentum: ["gamma"], Nesterov: ["gamma"], RMSProp: ["beta"], Adadelta: ["rho"],
                Adam: ["beta1", "beta2"], AMSGrad: ["beta1", "beta2"], Adamax: ["beta1", "beta2"],
-               Nadam: ["beta1", "beta2"]}
+               Nadam: ["beta1", "beta2"], AdamW: ["beta1", "beta2"]}
 HAS_EPS = [cls for cls in OPTIMIZERS if "eps" in SETTINGS[cls]]
 
 
@@ -538,6 +607,8 @@ DOC_LINES = {
     Nadam: ["m_hat = m / (1 - beta1^t)",
             "theta <- theta - lr / (sqrt(v_hat) + eps) * (beta1 * m_hat + (1 - beta1) * g / (1 - beta1^t))",
             "Dozat"],
+    AdamW: ["theta <- theta - lr * weight_decay * theta", "m <- beta1 * m + (1 - beta1) * g",
+            "theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)", "Loshchilov & Hutter", "arXiv:1711.05101"],
 }
 
 

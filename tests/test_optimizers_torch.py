@@ -17,7 +17,7 @@ import pathlib
 import numpy as np
 import pytest
 
-from lessons_lib.optimizers import (AMSGrad, Adadelta, Adagrad, Adam, Adamax, GD, Momentum, Nadam,
+from lessons_lib.optimizers import (AMSGrad, Adadelta, Adagrad, Adam, Adamax, AdamW, GD, Momentum, Nadam,
                                     Nesterov, RMSProp, ALL_OPTIMIZERS)
 from lessons_lib.surfaces import Quadratic, Rosenbrock
 
@@ -77,6 +77,8 @@ def ours_for(torch_name, kw):
         return cls(kw["lr"], beta1=beta1, beta2=beta2, eps=kw["eps"])
     if torch_name == "Adamax":                        # torch puts eps inside the max, as we do
         return Adamax(kw["lr"], beta1=beta1, beta2=beta2, eps=kw["eps"])
+    if torch_name == "AdamW":                         # torch: p <- p * (1 - lr*wd), then Adam's step
+        return AdamW(kw["lr"], beta1=beta1, beta2=beta2, eps=kw["eps"], weight_decay=kw["weight_decay"])
     raise AssertionError(f"no lessons_lib counterpart for torch.optim.{torch_name}")
 
 
@@ -187,7 +189,7 @@ def test_fixture_covers_every_optimizer_but_nadam_on_every_problem():
     assert problems == {"quadratic_2d", "quadratic_5d", "rosenbrock"}
     for problem in problems:
         classes = [type(ours_for(c["torch"], c["kwargs"])) for c in CASES if c["problem"] == problem]
-        for cls in ALL_OPTIMIZERS:
+        for cls in ALL_OPTIMIZERS + (AdamW,):
             if cls is not Nadam:
                 assert classes.count(cls) >= 2, (problem, cls.__name__)
     assert all(c["conditioning"] < 1e4 for c in CASES)   # the script's guard, recorded

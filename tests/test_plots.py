@@ -280,3 +280,49 @@ def test_race_refuses_nothing_to_race():
         plots.race(surfaces.Beale(), [], steps=10)
     with pytest.raises(ValueError, match="frames must be"):
         plots.race(surfaces.Beale(), [O.GD(lr=0.01)], steps=10, frames=1)
+
+
+# ---------------------------------------------------------------------------- lesson 02 (curvature)
+def test_eigen_axes_draws_the_contour_ellipse_and_arrows_to_its_half_axes():
+    q = surfaces.Quadratic(kappa=10, angle=0.5)
+    level = q.value(q.start)
+    fig, ax = plt.subplots()
+    plots.eigen_axes(ax, q.A, level)
+    ring = ax.lines[0].get_xydata().T
+    np.testing.assert_allclose(q.value(ring), level, rtol=1e-12)          # the ellipse is the contour
+    tips = sorted((np.array(a.xy) for a in ax.texts), key=np.linalg.norm)
+    lam, Q = np.linalg.eigh(q.A)
+    np.testing.assert_allclose(np.linalg.norm(tips[0]), np.sqrt(2 * level / 10), rtol=1e-12)   # steep: short
+    np.testing.assert_allclose(np.linalg.norm(tips[1]), np.sqrt(2 * level / 1), rtol=1e-12)    # flat: long
+    np.testing.assert_allclose(abs(tips[1] @ Q[:, 0]), np.linalg.norm(tips[1]), rtol=1e-12)    # along u1
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels[1:] == ["eigenvector u1: λ1 = 1", "eigenvector u2: λ2 = 10"]
+
+
+@pytest.mark.parametrize("A, level, word", [([[1.0, 2.0], [0.0, 1.0]], 1.0, "symmetric"),
+                                            ([[1.0, 0.0], [0.0, -1.0]], 1.0, "positive definite"),
+                                            ([[1.0, 0.0], [0.0, 1.0]], 0.0, "level")])
+def test_eigen_axes_refuses_what_has_no_ellipse(A, level, word):
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=word):
+        plots.eigen_axes(ax, A, level)
+
+
+# ---------------------------------------------------------------------------- lesson 12 (adam_adamax_nadam)
+def test_curves_draws_each_series_with_its_reference_lines_titled_and_labelled():
+    t = np.arange(1, 11)
+    ax = plots.curves({"a": (t, t ** 2), "b": (t, 2 * t)}, ylabel="value", title="two curves", yscale="log",
+                      hlines=[(5.0, "five"), (0.0, None)], vlines=[(3, "step 3")], marker="o")
+    _assert_titled_and_labelled(ax)
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "step t"
+    assert _legend_labels(ax) == ["a", "b", "five", "step 3"]          # an unlabelled line stays out
+    np.testing.assert_array_equal(_line_with_label(ax, "a").get_ydata(), t ** 2)
+    assert _line_with_label(ax, "five").get_ydata()[0] == 5.0
+    assert _line_with_label(ax, "step 3").get_xdata()[0] == 3
+
+
+def test_curves_uses_given_axes_and_refuses_nothing_to_plot():
+    fig, ax = plt.subplots()
+    assert plots.curves({"a": ([0, 1], [1, 0])}, ax=ax, ylabel="y", title="t") is ax
+    with pytest.raises(ValueError, match="at least one"):
+        plots.curves({}, ylabel="y", title="t")

@@ -10,7 +10,7 @@ from lessons_lib.datasets import spirals, two_moons
 from lessons_lib.gradcheck import gradcheck, numerical_gradient
 from lessons_lib.loops import minibatch_gd
 from lessons_lib.optimizers import Adam
-from lessons_lib.problems import MLP, LinearRegression, LogisticRegression, SigmoidNeuron, sigmoid
+from lessons_lib.problems import MLP, DeepTanhNet, LinearRegression, LogisticRegression, SigmoidNeuron, sigmoid
 
 
 def linear(seed=0, n=30, d=3):
@@ -399,7 +399,7 @@ def test_mlp_reaches_95_percent_on_two_moons_with_adam():
 @pytest.mark.parametrize("kwargs, name", [
     (dict(activation="sigmoid"), "activation"),
     (dict(hidden=()), "hidden"),
-    (dict(hidden=(4, 4, 4)), "hidden"),
+    (dict(hidden=[]), "hidden"),
     (dict(hidden=(0,)), "hidden layer width"),
     (dict(n_classes=1), "labels"),
     (dict(n_classes=0), "labels"),
@@ -423,3 +423,96 @@ def test_mlp_needs_integer_labels():
         MLP(X, y.astype(float))
     with pytest.raises(ValueError, match="^y must"):
         MLP(X, y - 1)
+
+
+# ---------------------------------------------------------------------------- deep MLPs and init(scale) (lesson 15)
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_a_deep_mlp_has_every_layer_and_a_correct_gradient(activation):
+    X, y = two_moons(n=12, noise=0.1, seed=0)
+    p = MLP(X, y, hidden=(5, 4, 4, 3, 3), activation=activation)
+    assert p.sizes == (2, 5, 4, 4, 3, 3, 2) and len(p.unflatten(p.init(0))) == 6
+    assert p.n_params == sum(a * b + b for a, b in zip(p.sizes[:-1], p.sizes[1:]))
+    theta = p.init(seed=3) + 0.05           # nonzero biases, relu inputs away from 0
+    assert gradcheck(p.loss, p.grad, theta).ok
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_mlp_init_scale_multiplies_the_same_draw(activation):
+    p = mlp(hidden=(8, 8, 8), activation=activation)
+    base = p.init(seed=4)
+    for scale in (0.5, 2.0, 1e-3):
+        np.testing.assert_allclose(p.init(seed=4, scale=scale), scale * base, rtol=1e-15)
+    np.testing.assert_array_equal(p.init(seed=4, scale=1.0), base)
+
+
+@pytest.mark.parametrize("scale", [0, -1.0, float("nan"), float("inf"), "2"])
+def test_mlp_init_refuses_a_bad_scale(scale):
+    with pytest.raises(ValueError, match="^scale must be a finite number > 0"):
+        mlp().init(seed=0, scale=scale)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_mlp_layer_signals_are_the_forward_and_backward_passes(activation):
+    X, y = two_moons(n=15, noise=0.1, seed=1)
+    p = MLP(X, y, hidden=(6, 5, 4), activation=activation)
+    theta = p.init(seed=2) + 0.03
+    activations, gradients = p.layer_signals(theta)
+    act = np.tanh if activation == "tanh" else (lambda z: np.maximum(z, 0.0))
+    a = X
+    for l, (W, b) in enumerate(p.unflatten(theta)[:-1]):          # the forward pass, written out
+        a = act(a @ W + b)
+        np.testing.assert_allclose(activations[l], a, rtol=1e-14)
+    assert len(activations) == 3 and len(gradients) == 4
+    logits = a @ p.unflatten(theta)[-1][0] + p.unflatten(theta)[-1][1]
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(gradients[-1], probs - np.eye(2)[y], atol=1e-14)   # p - onehot(y)
+    for i in (0, 7, 14):      # a row is that example's own gradient: the bias gradient of a batch of one
+        single = [b for _, b in p.unflatten(p.grad(theta, idx=np.array([i])))]
+        for l in range(4):
+            np.testing.assert_allclose(gradients[l][i], single[l], rtol=1e-12, atol=1e-15)
+    sub_a, sub_g = p.layer_signals(theta, idx=np.array([3, 4]))
+    np.testing.assert_allclose(sub_a[1], activations[1][[3, 4]], rtol=1e-14)
+    np.testing.assert_allclose(sub_g[0], gradients[0][[3, 4]], rtol=1e-12, atol=1e-15)
+
+
+# ---------------------------------------------------------------------------- DeepTanhNet (lesson 16)
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_deep_tanh_net_gradient_through_the_norms(axis):
+    X, y = two_moons(n=30, noise=0.1, seed=4)
+    net = DeepTanhNet(X, y, width=4, depth=4, axis=axis)
+    assert net.n_params == 2 * 4 + 3 * 16 + 4 * 2 + 2
+    theta = net.init(0.7, seed=2)
+    result = gradcheck(net.loss, net.grad, theta)
+    assert result.ok and result.max_rel_error < 1e-6, (axis, str(result))
+    idx = np.arange(10)
+    assert gradcheck(lambda t: net.loss(t, idx), lambda t: net.grad(t, idx), theta).ok   # a batch's statistics
+
+
+def test_deep_tanh_net_forward_written_out():
+    X, y = two_moons(n=12, noise=0.1, seed=0)
+    for axis in (None, 0, 1):
+        net = DeepTanhNet(X, y, width=3, depth=2, axis=axis)
+        theta = net.init(0.5, seed=1)
+        W1, W2 = theta[:6].reshape(2, 3), theta[6:15].reshape(3, 3)
+        V, c = theta[15:21].reshape(3, 2), theta[21:]
+        a = X
+        for W in (W1, W2):
+            z = a @ W
+            if axis is not None:
+                z = (z - z.mean(axis=axis, keepdims=True)) / np.sqrt(z.var(axis=axis, keepdims=True) + 1e-5)
+            a = np.tanh(z)
+        logits = a @ V + c
+        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        assert net.loss(theta) == pytest.approx(-np.mean(np.log(p[np.arange(12), y])), rel=1e-13)
+    np.testing.assert_array_equal(net.init(0.5, seed=1), np.random.default_rng(1).normal(0, 0.5, net.n_params))
+
+
+@pytest.mark.parametrize("kwargs, message", [(dict(axis=2), "^axis must"), (dict(width=0), "^width must"),
+                                             (dict(depth=1.5), "^depth must"), (dict(eps=0), "^eps must")])
+def test_deep_tanh_net_refuses_bad_arguments(kwargs, message):
+    X, y = two_moons(n=10)
+    with pytest.raises(ValueError, match=message):
+        DeepTanhNet(X, y, **kwargs)
+    with pytest.raises(ValueError, match="^std must"):
+        DeepTanhNet(X, y).init(0.0)

@@ -47,3 +47,17 @@ def test_every_notebook_is_listed_once_and_every_link_resolves():
     assert sorted(listed) == on_disk, "the README's table of notebooks must list every notebook exactly once"
     for link in re.findall(r"\]\(([^)#:]+)\)", README):
         assert (REPO / link).exists(), f"README links to {link}, which does not exist"
+
+
+def test_the_eps_convention_says_where_each_library_puts_it():
+    # Keras 3 computes sqrt(acc + eps) for Adagrad and RMSProp; torch (and tf.keras 2) sqrt(acc) + eps
+    conventions = " ".join(README.split("## Conventions the course picks", 1)[1].split("\n## ", 1)[0].split())
+    assert "as the main lecture writes it and Keras 3 computes it; torch puts it outside (`sqrt(G) + eps`), " \
+           "as tf.keras 2 did." in conventions
+    assert "torch and Keras put it outside" not in conventions
+    import numpy as np
+    from lessons_lib.optimizers import Adagrad
+    g, eps = np.array([0.3, -2.0]), 0.5                       # a large eps, so the two places differ
+    step = np.zeros(2) - Adagrad(lr=1.0, eps=eps).step(np.zeros(2), lambda x: g)
+    np.testing.assert_allclose(step, g / np.sqrt(g * g + eps), rtol=1e-14)
+    assert not np.allclose(step, g / (np.abs(g) + eps))

@@ -2,9 +2,11 @@
 
 Regenerate (torch is needed here only; the tests never import it)::
 
-    /work/torchenv/bin/python tests/reference/make_torch_reference.py
+    pip install torch==2.13.0          # into any environment that has numpy
+    python tests/reference/make_torch_reference.py
 
-(any Python with torch 2.13 CPU and numpy; run from anywhere). The output is
+(torch 2.13 CPU; run from anywhere; the fixture records the torch version it was made
+with and the tests check it). The output is
 deterministic: the same torch and numpy give a byte-identical trajectory file.
 
 What is recorded. Three problems, each an objective with an exact gradient:
@@ -16,7 +18,7 @@ What is recorded. Three problems, each an objective with an exact gradient:
 
 and for each problem every torch optimizer that has a lessons_lib counterpart
 (SGD, SGD with momentum, SGD with nesterov, Adagrad, RMSprop, Adadelta, Adam,
-Adamax, Adam with amsgrad) under two or three hyperparameter settings. Each
+Adamax, Adam with amsgrad, AdamW) under two or three hyperparameter settings. Each
 setting is chosen so that torch's rule is *exactly* one of ours (see the table in
 tests/test_optimizers_torch.py, which maps torch's settings to ours), and so that
 the 200 steps are well-conditioned: the script reruns every case from a start
@@ -129,6 +131,10 @@ def settings(problem):
         ("Adamax", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-6)),
         ("Adam", dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, amsgrad=True)),
         ("Adam", dict(lr=0.1, betas=(0.5, 0.9), eps=1e-6, amsgrad=True)),
+        # appended last, so the cases above keep their numbers (and their bytes) in the file
+        ("AdamW", dict(lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)),   # torch's defaults
+        ("AdamW", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-8, weight_decay=0.1)),
+        ("AdamW", dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=1.0)),
     ]
 
 

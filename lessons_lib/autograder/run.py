@@ -1,18 +1,17 @@
 """Run one submission's cells in a sandboxed kernel and decide, in this process, what each test did.
 
 A ``Step`` is one cell to run: the source's setup or other locked code cell, a cell
-the student wrote (their answer or a cell they added; already scanned, flagged ones
-never run) or a restored test cell. ``run_steps`` runs them in order in a fresh
-kernel (see ``_grader_kernel``) and returns one ``TestResult`` per test step:
+the student wrote (their answer or a cell they added) or a restored test cell. ``run_steps`` runs them in order in a fresh
+kernel (see ``kernel``) and returns one ``TestResult`` per test step:
 
 - a test passes only if the kernel replied "ok" to it AND printed the test's
   random token (made here, per test, per run), which the test's wrapper writes
   after the test source ran to its end;
-- a test after a flagged cell is not run and scores 0;
+- the static scan's findings are advisory: every student cell runs, flagged or not;
 - a cell that runs past its time limit or takes the kernel down is stopped, the
   kernel is restarted, and every earlier setup and student cell that behaved is
   replayed, so the exercises that do not depend on the offending cell are graded;
-- if a test finds the interpreter modified (``_grader_guard.verify``), it scores 0,
+- if a test finds the interpreter modified (``guard.verify``), it scores 0,
   is flagged, and the student cells since the previous test are left out of the
   replay in the restarted kernel;
 - the whole notebook has a time budget; tests it does not reach score 0.
@@ -27,11 +26,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._grader_kernel import SANDBOX_ON
+from . import sandbox as _sandbox
 
-LIB_ROOT = Path(__file__).resolve().parent.parent
-_KERNEL_SCRIPT = Path(__file__).resolve().parent / "_grader_kernel.py"
-_GUARD_SOURCE = (Path(__file__).resolve().parent / "_grader_guard.py").read_text(encoding="utf-8")
+LIB_ROOT = Path(__file__).resolve().parents[2]
+_KERNEL_SCRIPT = Path(__file__).resolve().parent / "kernel.py"
+_GUARD_SOURCE = (Path(__file__).resolve().parent / "guard.py").read_text(encoding="utf-8")
 
 # Imported and snapshotted in every kernel before any student code.
 GUARDED_MODULES = ("math", "numpy", "numpy.linalg", "numpy.random", "lessons_lib", "lessons_lib._checks",
@@ -50,7 +49,10 @@ class Limits:
     startup_timeout: float = 60.0
     max_restarts: int = 20
     max_output_chars: int = 100_000
-    sandbox: bool = True      # Landlock file/network/signal confinement where Linux offers it (tests turn it off)
+    sandbox: bool = True      # run each kernel in bubblewrap (sandbox.py); False only by the instructor's choice
+    max_processes: int = 128  # processes and threads per kernel
+    tmp_mb: int = 256         # the kernel's writable /tmp (its home), a tmpfs of this size
+    checkers_in_kernel: bool = True   # show lessons_lib/grading in the sandbox (test cells still run there)
 
     ENV = {"cell_timeout": "LESSONS_GRADE_CELL_TIMEOUT", "notebook_timeout": "LESSONS_GRADE_NOTEBOOK_TIMEOUT",
            "memory_mb": "LESSONS_GRADE_MEMORY_MB"}
@@ -62,12 +64,16 @@ class Limits:
                 raise ValueError(f"{name} must be a number of seconds > 0, got {value!r}")
         if not (isinstance(self.memory_mb, int) and self.memory_mb >= 256):
             raise ValueError(f"memory_mb must be a whole number of MiB >= 256, got {self.memory_mb!r}")
+        if not (isinstance(self.max_processes, int) and self.max_processes >= 32):
+            raise ValueError(f"max_processes must be a whole number >= 32, got {self.max_processes!r}")
+        if not (isinstance(self.tmp_mb, int) and self.tmp_mb >= 16):
+            raise ValueError(f"tmp_mb must be a whole number of MiB >= 16, got {self.tmp_mb!r}")
 
     @classmethod
     def from_env(cls, environ=None, **given):
         """Limits from keyword arguments, else the LESSONS_GRADE_* environment variables, else defaults."""
         environ = os.environ if environ is None else environ
-        values = {}
+        values = {k: v for k, v in given.items() if k not in cls.ENV and v is not None}   # e.g. sandbox
         for name, var in cls.ENV.items():
             if given.get(name) is not None:
                 values[name] = given[name]
@@ -85,7 +91,7 @@ class Step:
     kind: str                 # "locked", "student" or "test"
     label: str                # grade_id, or a description of a cell the student added
     source: str
-    flags: list = field(default_factory=list)   # static-scan findings (student steps)
+    flags: list = field(default_factory=list)   # static-scan findings (student steps): advisory, for the report
     test_index: int = -1      # position in the results list (test steps)
 
 
@@ -110,6 +116,10 @@ def _kernel_classes():
     """nbclient and jupyter_client subclasses, built on first use (the CLI starts faster without them)."""
     if _CLASSES:
         return _CLASSES
+    # nbformat's validator imports jsonschema, which imports rfc3987_syntax when it is installed
+    # (jupyterlab's dependencies bring it): that module compiles ~40 grammars at import, seconds
+    # of every grading run. The notebook schema checks no IRI formats: the grader does without it.
+    sys.modules.setdefault("rfc3987_syntax", None)
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -132,13 +142,15 @@ def _kernel_classes():
             return super().output(outs, msg, display_id, cell_index)
 
     class SandboxKernelManager(AsyncKernelManager):
-        """Starts ``_grader_kernel.py`` (limits + Landlock) instead of the plain ipykernel command."""
+        """Starts ``kernel.py`` (its limits), in the sandbox when ``wrap`` is set, instead of plain ipykernel."""
 
         grader_args = []
+        wrap = None               # cmd -> the command that runs cmd in the sandbox
 
         def format_kernel_cmd(self, extra_arguments=None):
-            return [sys.executable, "-I", str(_KERNEL_SCRIPT), *self.grader_args,
-                    "-f", os.path.realpath(self.connection_file), *(extra_arguments or [])]
+            cmd = [sys.executable, "-I", str(_KERNEL_SCRIPT), *self.grader_args,
+                   "-f", os.path.realpath(self.connection_file), *(extra_arguments or [])]
+            return self.wrap(cmd) if self.wrap is not None else cmd
 
     _CLASSES.update(client=CappedClient, manager=SandboxKernelManager, timeout=CellTimeoutError,
                     dead=DeadKernelError)
@@ -146,7 +158,13 @@ def _kernel_classes():
 
 
 class Kernel:
-    """One sandboxed kernel in its own fresh temporary directory (a new one per start)."""
+    """One kernel, in the sandbox unless ``limits.sandbox`` is off, with fresh temporary directories per start.
+
+    Sandboxed, the kernel's home is a private tmpfs inside the sandbox; the host keeps only
+    the notebook's copy (bound read-only into that home) and the connection directory
+    (the connection file and the ipc sockets). Without the sandbox the home is a host
+    temporary directory.
+    """
 
     def __init__(self, limits, notebook_bytes, notebook_name, private_dir):
         self.limits = limits
@@ -155,24 +173,49 @@ class Kernel:
         self.private_dir = Path(private_dir)
         self.client = None
         self.guard_name = None
-        self.workdir = None
+        self.workdir = None       # host directory of this start: the notebook's copy, the connection files
+        self.home = None          # the kernel's home as the kernel sees it
+        self.cgroup = None
         self.confined = False
 
     async def start(self):
-        self.workdir = Path(tempfile.mkdtemp(prefix="work-", dir=self.private_dir))
-        (self.workdir / self.notebook_name).write_bytes(self.notebook_bytes)
-        for sub in ("tmp", ".ipython", ".config", ".cache"):
-            (self.workdir / sub).mkdir()
         import nbformat
 
+        self.workdir = Path(tempfile.mkdtemp(prefix="work-", dir=self.private_dir))
+        conn = self.workdir / "conn"
+        conn.mkdir()
         classes = _kernel_classes()
         km = classes["manager"](kernel_name="python3")
-        km.connection_file = str(Path(tempfile.mkdtemp(prefix="conn-", dir=self.private_dir)) / "kernel.json")
+        km.connection_file = str(conn / "kernel.json")
         cpu = int(self.limits.notebook_timeout + self.limits.startup_timeout + 10)
         km.grader_args = ["--memory-mb", str(self.limits.memory_mb), "--cpu-seconds", str(cpu),
-                          "--writable", str(self.workdir), "--lib-root", str(LIB_ROOT)]
-        if not self.limits.sandbox:
-            km.grader_args.append("--no-sandbox")
+                          "--max-processes", str(self.limits.max_processes), "--lib-root", str(LIB_ROOT)]
+        if self.limits.sandbox:
+            box = _sandbox.check()
+            copy = self.workdir / "notebook"
+            copy.write_bytes(self.notebook_bytes)
+            km.transport, km.ip = "ipc", str(conn / "ipc")     # Unix sockets: the sandbox has no network
+            if len(km.ip) > 90:   # a Unix socket's path has at most 107 bytes
+                raise RuntimeError(f"the temporary directory {tempfile.gettempdir()!r} has too long a path for "
+                                   "the kernel's Unix sockets: set TMPDIR to a shorter one")
+            if os.geteuid() == 0:
+                self.cgroup = _sandbox.PidsCgroup.create(self.limits.max_processes)
+                if self.cgroup is None:
+                    raise RuntimeError("could not create the kernel's pids cgroup")
+
+            def wrap(cmd):
+                cmd = box.command(cmd, conn_dir=conn, files=[(copy, self.notebook_name)], tmp_mb=self.limits.tmp_mb,
+                                  checkers_in_kernel=self.limits.checkers_in_kernel)
+                return self.cgroup.wrap(cmd) if self.cgroup is not None else cmd
+
+            km.wrap = wrap
+            self.home = _sandbox.HOME
+            cwd = str(self.workdir)
+        else:
+            home = self.workdir / "home"
+            home.mkdir()
+            (home / self.notebook_name).write_bytes(self.notebook_bytes)
+            self.home = cwd = str(home)
         nb = nbformat.v4.new_notebook()
         client = classes["client"](nb, km=km, allow_errors=True, interrupt_on_timeout=False,
                                startup_timeout=int(self.limits.startup_timeout), shutdown_kernel="immediate",
@@ -181,9 +224,9 @@ class Kernel:
         client.timeout_func = lambda cell: self._timeout
         self._timeout = self.limits.cell_timeout
         self.client = client
-        self.log_path = Path(km.connection_file).with_name("kernel.log")
+        self.log_path = self.workdir / "kernel.log"
         with open(self.log_path, "wb") as log:
-            await client.async_start_new_kernel(cwd=str(self.workdir), env=self._env(),
+            await client.async_start_new_kernel(cwd=cwd, env=self._env(),
                                                 stdout=subprocess.DEVNULL, stderr=log)
         await client.async_start_new_kernel_client()
         self.guard_name = "_grader_guard_" + secrets.token_hex(8)
@@ -196,7 +239,7 @@ class Kernel:
                 f"_grader_boot()\n"
                 f"del _grader_boot\n")
         run = await self.run(boot, self.limits.startup_timeout, store_history=False)
-        self.confined = SANDBOX_ON in self.log_tail(100_000)
+        self.confined = self.limits.sandbox
         if run.status != "ok":
             raise RuntimeError(f"the grader could not prepare the kernel ({run.status}): {run.ename}: "
                                f"{run.evalue} {self.log_tail()}")
@@ -211,12 +254,12 @@ class Kernel:
     def _env(self):
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ")}
         env.update({
-            "HOME": str(self.workdir), "TMPDIR": str(self.workdir / "tmp"),
-            "IPYTHONDIR": str(self.workdir / ".ipython"), "JUPYTER_CONFIG_DIR": str(self.workdir / ".config"),
-            "JUPYTER_DATA_DIR": str(self.workdir / ".config"), "MPLCONFIGDIR": str(self.workdir / ".config"),
-            "XDG_CACHE_HOME": str(self.workdir / ".cache"), "MPLBACKEND": "Agg",
+            "HOME": self.home, "TMPDIR": f"{self.home}/tmp",
+            "IPYTHONDIR": f"{self.home}/.ipython", "JUPYTER_CONFIG_DIR": f"{self.home}/.config",
+            "JUPYTER_DATA_DIR": f"{self.home}/.config", "MPLCONFIGDIR": f"{self.home}/.config",
+            "XDG_CACHE_HOME": f"{self.home}/.cache", "MPLBACKEND": "Agg",
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "PYTHONDONTWRITEBYTECODE": "1", "JPY_PARENT_PID": str(os.getpid()),
+            "PYTHONDONTWRITEBYTECODE": "1",
         })
         return env
 
@@ -260,9 +303,13 @@ class Kernel:
             return False
 
     async def stop(self):
+        """Shut the kernel down; with the sandbox, return only once every process it started is gone."""
         client = self.client
         self.client = None
+        sandbox_init = None
         if client is not None and client.km is not None:
+            if self.limits.sandbox:
+                sandbox_init = _sandbox.SandboxInit.of(getattr(client.km.provisioner, "pid", None))
             try:
                 await client._async_cleanup_kernel()
             except Exception:  # noqa: BLE001 - it may already be gone
@@ -270,8 +317,13 @@ class Kernel:
                     await client.km.shutdown_kernel(now=True)
                 except Exception:  # noqa: BLE001
                     pass
+        if sandbox_init is not None:
+            await sandbox_init.ended()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
 
 
 def _test_call(guard_name, step, setup_source, token):
@@ -306,10 +358,9 @@ async def run_steps(steps, setup_source, limits, notebook_bytes, notebook_name):
 
 @dataclass
 class _Segment:
-    """The student cells between two tests: what ran, what was flagged, what went wrong."""
+    """The student cells between two tests: what ran, what went wrong."""
 
     ran: list = field(default_factory=list)
-    flagged: list = field(default_factory=list)
     incidents: list = field(default_factory=list)
     unanswered: bool = False
 
@@ -385,8 +436,6 @@ class _Session:
             if step.kind == "test":
                 results[step.test_index] = await self._test(step, segment)
                 segment = _Segment()
-            elif step.kind == "student" and step.flags:
-                segment.flagged.append(step)          # never runs
             elif self.kernel is not None and self.remaining() > 0:
                 run = await self.kernel.run(step.source, self._budget())
                 if step.kind == "student":
@@ -401,10 +450,6 @@ class _Session:
         return results, self.flags
 
     async def _test(self, step, segment):
-        if segment.flagged:
-            labels = ", ".join(s.label for s in segment.flagged)
-            return TestResult(False, f"not graded: {labels} touches the grading machinery and was not run "
-                                     "(see flags)")
         if self.kernel is None and self.broken:
             return TestResult(False, f"not graded: {self.broken}")
         if self.kernel is None or self.remaining() <= 0:

@@ -2,7 +2,7 @@
 
 The grader reads this file's text before any student code runs and executes it in
 each new kernel as a fresh module registered under a random name (not as
-``lessons_lib._grader_guard``), then calls ``install``. Before each restored test
+``lessons_lib.autograder.guard``), then calls ``install``. Before each restored test
 cell the grader calls ``run_test``, which
 
 1. compares the interpreter with the snapshot (numpy, math, builtins, the
@@ -209,5 +209,5 @@ def run_test(test_source, setup_source, token, label):
     snap["exec"](snap["compile"](transform(setup_source), "<setup cell>", "exec"), ns)
     snap["exec"](snap["compile"](transform(test_source), f"<{label}>", "exec"), ns)
     out = snap["stdout"]
-    out.write(token + "\n")
+    out.write("\n" + token + "\n")   # on a line of its own: never glued to what the student printed
     out.flush()

@@ -1,13 +1,14 @@
 """Static scan of the student's cells for code that touches the grading machinery.
 
 The grader scans every cell the student wrote (answer cells and cells they added)
-before anything runs. A flagged cell is never executed, and the next test cell
-after it scores 0 (see README, "Exercises and grading"). The scan reads the code
+before anything runs. The findings are advice for the instructor, listed in the
+report's "flags": they never stop a cell from running and never cost a point (honest
+code uses most of these constructs; see docs/grading.md). The scan reads the code
 (after IPython turns magics into Python), it does not run it. It flags:
 
 - imports of the grading machinery (lessons_lib.grading, lessons_lib.grade,
-  lessons_lib._grader*) and of modules that reach into the interpreter, the kernel,
-  other processes or the file system (builtins, IPython, ipykernel, signal,
+  lessons_lib.autograder, lessons_lib.assign) and of modules that reach into the
+  interpreter, the kernel, other processes or the file system (builtins, IPython, ipykernel, signal,
   ctypes, gc, inspect, importlib, subprocess, threading, pickle, shutil, ...);
 - the names that reach them without an import: ``get_ipython``, ``__builtins__``,
   ``__import__``, ``exec``, ``eval``, ``compile``, ``globals``, ``locals``,
@@ -31,14 +32,15 @@ after it scores 0 (see README, "Exercises and grading"). The scan reads the code
 - defining the special methods that change how a checker compares a result
   (``__eq__``, ``__bool__``, ``__float__``, ``__array_function__``, ...).
 
-This is a tripwire against the known ways in, not a proof: what it cannot see is
-contained by the sandboxed kernel, the restored tests and the per-test tokens.
+This is a tripwire against the known ways in, not a proof; the protection is the
+sandbox (``sandbox.py``) and the verdict decided in the grader's process.
 """
 import ast
 import builtins
 
 FORBIDDEN_MODULES = (
-    "lessons_lib.grading", "lessons_lib.grade", "lessons_lib._grader", "builtins", "__builtin__",
+    "lessons_lib.grading", "lessons_lib.grade", "lessons_lib.autograder", "lessons_lib.assign",
+    "builtins", "__builtin__",
     "IPython", "ipykernel", "jupyter_client", "jupyter_core", "nbclient", "zmq", "traitlets",
     "signal", "ctypes", "cffi", "gc", "inspect", "importlib", "imp", "pkgutil", "runpy", "code",
     "codeop", "subprocess", "multiprocessing", "concurrent", "threading", "_thread", "asyncio",
@@ -149,7 +151,7 @@ def _dotted(node):
 
 def _forbidden_module(name):
     for bad in FORBIDDEN_MODULES:
-        if name == bad or name.startswith(bad + ".") or (bad.endswith("_grader") and name.startswith(bad)):
+        if name == bad or name.startswith(bad + "."):
             return bad
     if name in ("lessons_lib.grading", "lessons_lib.grade"):
         return name
