@@ -27,7 +27,8 @@ Fixtures
     ``lab.open("notebooks/01_gradients.ipynb")``, then ``run_all()``, ``errors()``,
     ``unexecuted()``, ``state()``, ``cell(i)``, ``find_cell(text)``, ``output_text(i)``,
     ``replace_line(i, old, new)``, ``run_cell(i)``, ``settled_box(locator)``, ``wait_for(...)``.
-    The notebook it opened is closed (kernel shut down, nothing saved) after the test.
+    The notebook it opened is closed (nothing saved) and every kernel of the server shut down
+    after the test. The page loads /lab?reset, so no notebook of an earlier test is restored.
 
 Every browser test module sets ``pytestmark = pytest.mark.browser``: deselect them with
 ``pytest -m "not browser"``. Where Chromium or playwright is missing they are skipped with a
@@ -84,5 +85,6 @@ def lab(page, lab_server):
     yield jupyter
     try:
         jupyter.close()
-    except Exception:  # the page may already be broken; the server shuts the kernel down at the end
+    except Exception:  # the page may already be broken: the next line cleans up anyway
         pass
+    lab_server.shutdown_kernels()   # no kernel outlives its test, whatever the page did

@@ -100,8 +100,10 @@ class LabServer:
     """A JupyterLab server for tests: 127.0.0.1, a free port, no token, its own settings.
 
     ``with LabServer(root_dir) as server:`` starts it and waits until it answers (``server.url``
-    is the /lab page); leaving the block stops it and the kernels it started. Its log is
-    ``server.log_path`` (the last lines are shown when it fails to start). Kernels get
+    is the /lab page); ``kernels()`` and ``shutdown_kernels()`` use its REST API (no token, no
+    XSRF check: it listens on 127.0.0.1 only, for the test); leaving the block stops it and the
+    kernels it started. Its log is ``server.log_path`` (its end is shown when it fails to start).
+    Kernels get
     OMP_NUM_THREADS=1, like the rest of the test suite. ``python`` is the interpreter of the
     environment to serve (default: this one; a student's venv, for instance).
     """
@@ -120,7 +122,25 @@ class LabServer:
 
     @property
     def url(self):
-        return f"{self.base_url}/lab"
+        """The /lab page with a reset workspace (no notebook of an earlier page reopened)."""
+        return f"{self.base_url}/lab?reset"
+
+    def _api(self, path, method="GET"):
+        request = urllib.request.Request(f"{self.base_url}/api/{path}", method=method)
+        with urllib.request.urlopen(request, timeout=60) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
+    def kernels(self):
+        """The server's running kernels, as /api/kernels lists them."""
+        return self._api("kernels")
+
+    def shutdown_kernels(self):
+        """Shut every kernel of the server down (its sessions with them)."""
+        for session in self._api("sessions"):
+            self._api(f"sessions/{session['id']}", method="DELETE")
+        for kernel in self._api("kernels"):
+            self._api(f"kernels/{kernel['id']}", method="DELETE")
 
     def start(self):
         self._tmp = Path(tempfile.mkdtemp(prefix="lab-server-"))
@@ -144,7 +164,7 @@ class LabServer:
             [self.python, "-m", "jupyterlab", "--no-browser", "--allow-root",
              "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
              "--ServerApp.token=", "--IdentityProvider.token=", "--ServerApp.password=",
-             "--LabApp.expose_app_in_browser=True",
+             "--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=True",
              f"--LabApp.workspaces_dir={self._tmp / 'workspaces'}",
              f"--ServerApp.root_dir={self.root_dir}"],
             stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=self.root_dir)

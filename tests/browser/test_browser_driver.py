@@ -1,6 +1,8 @@
 """The browser helpers see failures: a notebook that raises, writes to stderr or cannot display a
 widget is reported, and Run All's unreached cells are listed. Without these, "no errors" in the
 lesson tests could mean "nothing was read"."""
+import time
+
 import nbformat
 import pytest
 
@@ -45,3 +47,18 @@ def test_a_widget_that_cannot_be_displayed_is_an_error(lab, lab_server):
     lab.page.locator(lab._css(".jp-OutputArea-output")).first.wait_for()
     lab.wait_for(lambda s: lab.errors(s), 30, "the widget's display error")
     assert lab.errors()[0][0] == 0
+
+
+def test_no_kernel_outlives_its_page(browser, lab_server):
+    import lab as labdriver
+    lab_server.shutdown_kernels()
+    first = labdriver.new_page(browser)
+    jupyter = labdriver.Lab(first, lab_server).open("notebooks/00_start_here.ipynb")
+    assert len(lab_server.kernels()) == 1
+    jupyter.close()
+    first.context.close()          # at once: JupyterLab may not have saved its workspace yet
+    second = labdriver.new_page(browser)
+    labdriver.Lab(second, lab_server)     # /lab?reset: the notebook is not reopened
+    time.sleep(3)
+    assert lab_server.kernels() == []
+    second.context.close()
