@@ -36,7 +36,7 @@ def test_notebook_runs_the_experiments_the_claims_assume(code, text):
         assert snippet in code, f"the notebook no longer runs {snippet!r}; update the claims and this test"
     _in(text, "shares [exercises/16_training_tricks.ipynb](../exercises/16_training_tricks.ipynb)",
         "Exercises 3 and 4 belong here", "python -m lessons_lib.grade exercises/16_training_tricks.ipynb",
-        "(20_which_optimizer.ipynb)")
+        "(18_generalisation.ipynb)")
     for k in (3, 4):
         _in(text, f"[Exercise {k}](../exercises/16_training_tricks.ipynb)")
     for k in (1, 2):                                           # lesson 16's
