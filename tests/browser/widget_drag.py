@@ -140,17 +140,23 @@ def slider_readout(nb, cell, slider):
     return nb.cell(cell).locator(".widget-slider").nth(slider).locator(".widget-readout").first
 
 
-def drag_slider(nb, cell=0, slider=0, distance=0.35, seconds=1.0, moves=30):
-    """Press the mouse on the slider's handle, move it by ``distance`` of the track's width in
-    ``moves`` steps over ``seconds``, then release; returns the readout's text after release."""
-    page = nb.page
+def _press_point(nb, cell, slider, distance):
+    """Where a drag starts (the handle's centre) and how far it goes: ``distance`` of the track's
+    width, towards the side with more room."""
     track = nb.cell(cell).locator(".widget-slider").nth(slider).locator(".noUi-target").first
     tbox = nb.settled_box(track)
     hbox = nb.settled_box(slider_handle(nb, cell, slider))
     x, y = hbox["x"] + hbox["width"] / 2, hbox["y"] + hbox["height"] / 2
-    # move towards the side with more room
     right = (tbox["x"] + tbox["width"]) - x
     dx = (tbox["width"] * distance) * (1 if right > tbox["width"] / 2 else -1)
+    return x, y, dx
+
+
+def drag_slider(nb, cell=0, slider=0, distance=0.35, seconds=1.0, moves=30):
+    """Press the mouse on the slider's handle, move it by ``distance`` of the track's width in
+    ``moves`` steps over ``seconds``, then release; returns the readout's text after release."""
+    page = nb.page
+    x, y, dx = _press_point(nb, cell, slider, distance)
     page.mouse.move(x, y)
     page.mouse.down()
     t0 = time.monotonic()
@@ -168,12 +174,7 @@ def drag_in_stages(nb, watcher, cell=0, slider=0, distance=0.35, stages=3, moves
     still down, wait until a new picture appears; then release. Whatever the machine's speed, a
     widget that only redraws on release fails this. Returns the readout's text after release."""
     page = nb.page
-    track = nb.cell(cell).locator(".widget-slider").nth(slider).locator(".noUi-target").first
-    tbox = nb.settled_box(track)
-    hbox = nb.settled_box(slider_handle(nb, cell, slider))
-    x, y = hbox["x"] + hbox["width"] / 2, hbox["y"] + hbox["height"] / 2
-    right = (tbox["x"] + tbox["width"]) - x
-    dx = (tbox["width"] * distance) * (1 if right > tbox["width"] / 2 else -1)
+    x, y, dx = _press_point(nb, cell, slider, distance)
     page.mouse.move(x, y)
     page.mouse.down()
     step = 0
