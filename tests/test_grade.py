@@ -327,3 +327,19 @@ def test_usage_error_exit_status_from_the_command_line():
 def test_a_student_who_plots_is_not_flagged(graded):
     r = graded[0]["plots"]
     assert (r["total"], r["max"], r["flags"], r["error"]) == (8.0, 8.0, [], None)
+
+
+def test_grading_from_a_running_event_loop_as_in_a_notebook(tmp_path):
+    """A Jupyter cell (an instructor grading from a notebook) already runs an event loop."""
+    import asyncio
+
+    path = str(save(set_source(solution(), "ex4_lr_fast", "lr_fast = 0.3"), tmp_path / "s" / "01_gradients.ipynb"))
+
+    async def from_a_cell():
+        return grader.grade_notebooks([path], limits=LIMITS)
+
+    [result] = asyncio.run(from_a_cell())
+    assert result["error"] is None, result
+    ex = by_id(result)
+    assert [ex[t]["points"] for t in TESTS] == [2.0, 2.0, 2.0, 0.0]
+    assert "moves away from the minimum" in ex["ex4_lr_fast_test"]["message"]

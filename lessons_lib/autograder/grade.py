@@ -48,6 +48,7 @@ import csv
 import io
 import json
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -320,10 +321,36 @@ def grade_notebooks(paths, source_dir=None, limits=None, jobs=1, course_files=No
         return await asyncio.gather(*(one(k, p, d) for k, (p, d) in enumerate(zip(paths, datas))))
 
 
-    results = list(asyncio.run(all_of_them()))
+    results = list(_run_to_end(all_of_them))
     for r in results:
         r["sandbox"] = sandbox
     return results
+
+
+def _run_to_end(make_coroutine):
+    """Run ``make_coroutine()`` on a fresh event loop and return its result.
+
+    In a Jupyter notebook (an instructor grading from one) or next to Playwright's sync API, this
+    thread already runs a loop and ``asyncio.run`` refuses; the fresh loop then gets its own thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    box = {}
+
+    def worker():
+        try:
+            box["result"] = asyncio.run(make_coroutine())
+        except BaseException as exc:  # handed back to the caller's thread, raised there
+            box["error"] = exc
+
+    thread = threading.Thread(target=worker, name="grade_notebooks")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 def grade(path, **kwargs):

@@ -66,8 +66,12 @@ def lab_server(tmp_path_factory, browser_available):
     shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(browser_available):
+    # Playwright's sync API keeps an event loop running in this thread while it is open. Closed with
+    # each module (a second to relaunch), it never outlives tests/browser/: later tests, and the grader
+    # they call, start event loops of their own. ("package" scope would be the session here: no
+    # __init__.py.)
     with labdriver.chromium() as browser:
         yield browser
 
