@@ -75,3 +75,30 @@ def require_build_tools():
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI=true: the slides and site builds must run, but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+class Built:
+    """What ``build_all`` made: ``root`` (the course copy), ``site`` (the HTML folder), ``slides``
+    (the decks' folder), ``files`` (the site's sources, by path in the book), ``lessons`` (the lesson
+    stems built), ``hidden`` and ``notes`` (lesson 01's hidden cells' first lines and its notes)."""
+
+    def __init__(self, **kwargs):
+        self.__dict__.update(kwargs)
+
+
+def build_all(tmp):
+    """Build the site, then the slides (from the same execution cache), of a tagged course copy.
+
+    For a quick run while writing, ``GBL_BUILD_ONLY="01 12"`` builds those lessons only and
+    ``GBL_BUILD_CACHE=/some/dir`` keeps the execution cache between runs (by default it is in
+    ``tmp``, so every lesson executes once per test session).
+    """
+    from tools import site, slides
+    tmp = Path(tmp)
+    only = os.environ.get("GBL_BUILD_ONLY", "").split() or None
+    cache = Path(os.environ.get("GBL_BUILD_CACHE") or tmp / "cache")
+    root, hidden, notes = course_copy(tmp / "course")
+    index = site.build(tmp / "site", root, cache, only=only, log=lambda *a: None)
+    decks = slides.build(tmp / "slides", root / "notebooks", cache, only=only, log=lambda *a: None)
+    return Built(root=root, site=index.parent, slides=tmp / "slides", files=site.sources(root, only),
+                 lessons=[d.stem for d in decks], hidden=hidden, notes=notes, log=tmp / "site" / "build.log")

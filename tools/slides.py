@@ -8,6 +8,7 @@ loads is a relative URL into ``assets/`` beside the decks, fetched from npm by t
 so the folder presents from disk (file://) or any static server, with no network.
 """
 import html
+import re
 from pathlib import Path
 
 import nbformat
@@ -74,6 +75,23 @@ def lessons(notebooks_dir, only=None):
     return paths
 
 
+_HREF = re.compile(r'<a href="([^"]*)"([^>]*)>')
+
+
+def deck_links(body, lesson_files):
+    """A link to another lesson opens its deck; a relative link to a file not in the slides folder
+    (an exercise set, the README) loses its href and stays as text; web links and anchors stay."""
+    def fix(match):
+        url, rest = match.groups()
+        if re.match(r"[a-z]+:|//|#", url):
+            return match.group(0)
+        name = url.split("#", 1)[0]
+        if name in lesson_files:
+            return f'<a href="{name[:-len(".ipynb")]}.html"{rest}>'
+        return f"<a{rest}>"
+    return _HREF.sub(fix, body)
+
+
 def title_of(nb, default):
     """The text of the lesson's first heading."""
     for cell in nb.cells:
@@ -92,9 +110,11 @@ def build(out, notebooks_dir, cache_dir, only=None, log=print):
     assets.copy_slides_assets(modules, out / ASSETS_DIR)
     exporter = SlidesExporter(config=exporter_config())
     decks = []
-    for path in lessons(notebooks_dir, only):
+    paths = lessons(notebooks_dir, only)
+    for path in paths:
         nb = prefer_pictures(executed(path, cache_dir, log=log))
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+        body = deck_links(body, {p.name for p in paths})
         deck = out / f"{path.stem}.html"
         deck.write_text(body, encoding="utf-8")
         decks.append((deck, title_of(nb, path.stem)))
