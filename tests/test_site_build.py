@@ -23,6 +23,9 @@ class _Refs(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        refresh = re.match(r"\s*\d+\s*;\s*url=(.+)", attrs.get("content") or "", re.I)
+        if tag == "meta" and (attrs.get("http-equiv") or "").lower() == "refresh" and refresh:
+            self.refs.append((tag, "content", refresh.group(1).strip(), attrs))    # index.html forwards
         for name in ("href", "src"):
             if attrs.get(name):
                 self.refs.append((tag, name, attrs[name], attrs))
@@ -186,7 +189,7 @@ def test_decks_load_only_what_is_beside_them(built_course):
     for path in built_course.slides.glob("*.html"):
         for tag, attr, url, attrs in refs(path, with_attrs=True):
             assert not loads_from_web(tag, attr, url, attrs), f"{path.name} loads {url}"
-            if not is_external(url) and not url.startswith("#"):
+            if not is_external(url) and not url.startswith(("#", "data:")):
                 assert local_target(path, url).exists(), f"{path.name}: <{tag} {attr}={url}> does not exist"
         scripts = re.findall(r'"((?:assets/)[^"?]+)(?:\?[^"]*)?"', path.read_text(encoding="utf-8"))
         for url in scripts:                              # the URLs inside the deck's scripts (require, MathJax)
