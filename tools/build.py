@@ -16,11 +16,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD = REPO / "_build"
+COMMANDS = ("slides", "site")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tools.build", description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["slides", "site"], help="what to build")
+    parser.add_argument("what", choices=COMMANDS, help="what to build")
     parser.add_argument("--out", type=Path, help="output folder (default: _build/slides or _build/site)")
     parser.add_argument("--cache", type=Path, default=BUILD / ".jupyter_cache",
                         help="execution cache shared by both builds (default: _build/.jupyter_cache)")
