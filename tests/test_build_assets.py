@@ -109,3 +109,21 @@ def test_copies_put_each_script_where_the_pages_look(tmp_path):
     for part in ("mathjax3/tex-chtml-full.js", "require.js", "html-manager/embed-amd.js"):
         assert (site / part).is_file(), part
     assert list((site / "mathjax3" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+
+
+def test_without_npm_the_build_tests_skip_saying_why_and_fail_under_ci(monkeypatch):
+    monkeypatch.setattr(assets, "is_current", lambda *a: False)
+    monkeypatch.setattr(assets.shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"no `npm` on PATH.*apt-get install -y nodejs npm"):
+        course_build.require_build_tools()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"CI=true: the slides and site builds must run, but no `npm`"):
+        course_build.require_build_tools()
+
+
+def test_with_the_assets_installed_npm_is_not_needed(monkeypatch):
+    monkeypatch.setattr(assets, "is_current", lambda *a: True)
+    monkeypatch.setattr(assets.shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    course_build.require_build_tools()                       # neither skips nor fails
