@@ -85,8 +85,13 @@ def copy_common(modules, dest):
     modules, dest = Path(modules), Path(dest)
     _copy(modules / "requirejs" / "require.js", dest / "require.js")
     _copy(modules / "jquery" / "dist" / "jquery.min.js", dest / "jquery.min.js")
-    # embed-amd.js and the fonts/CSS it references, side by side as webpack left them
-    _copy(modules / "@jupyter-widgets" / "html-manager" / "dist", dest / "html-manager")
+    # embed-amd.js and the icon fonts it references, side by side as webpack left them (not the
+    # other bundles or the 8 MB source map)
+    dist = modules / "@jupyter-widgets" / "html-manager" / "dist"
+    _copy(dist / "embed-amd.js", dest / "html-manager" / "embed-amd.js")
+    for font in dist.iterdir():
+        if font.suffix in (".woff2", ".woff", ".ttf", ".eot", ".svg"):
+            _copy(font, dest / "html-manager" / font.name)
 
 
 # MathJax 2, only what nbconvert's configuration TeX-AMS_CHTML-full loads (70 MB -> about 5)
