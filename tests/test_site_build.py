@@ -130,6 +130,10 @@ def test_the_site_loads_nothing_from_the_web(built_course):
               for path in built_course.site.rglob("*.html")
               for tag, attr, url, attrs in refs(path, with_attrs=True) if loads_from_web(tag, attr, url, attrs)]
     assert loaded == []
+    for path in built_course.site.rglob("*.html"):      # MathJax once, and none of the widget bundles but one
+        scripts = [url for tag, _, url in refs(path) if tag == "script"]
+        assert sum("tex-chtml" in url for url in scripts) <= 1, path
+        assert not [url for url in scripts if url.split("?")[0].endswith(("/embed.js", "/libembed-amd.js"))], path
     for css in built_course.site.rglob("*.css"):        # a stylesheet's @import or font from a CDN
         assert not re.search(r"url\(\s*[\"']?(?:https?:)?//", css.read_text(encoding="utf-8", errors="replace")), css
 

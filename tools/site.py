@@ -11,7 +11,7 @@ What goes in, in this order (the table of contents):
 
 The book's source is a staging folder (``OUT/book``) mirroring those files; a file is rewritten only
 when its content changed, so Sphinx's own incremental build skips the unchanged pages. MathJax 3, require.js and
-the widget manager are copied into the book's ``_static`` from tools/assets (npm), so the site loads
+the widget manager are copied from tools/assets (npm) and served from ``_static/``, so the site loads
 nothing from a CDN; cells tagged ``hide-input`` show their output with the code behind a toggle.
 The HTML is in ``OUT/_build/html``.
 """
@@ -27,6 +27,7 @@ from .slides import lessons
 TITLE = "Gradient-Based Learning"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 SITE_DIRS = ("notebooks", "exercises", "docs")
+STATIC = "offline_assets"             # MathJax 3, require.js, the widget manager: served from _static/
 
 
 class BuildFailed(RuntimeError):
@@ -92,6 +93,9 @@ def config(cache_dir):
                            "colab_url": "", "thebe": False},
         "sphinx": {"config": {
             # every script from _static, none from a CDN (relative paths are under _static/)
+            # (Sphinx copies STATIC into _static/ without adding its scripts to every page, which
+            # Jupyter Book does with a book's own _static/ folder)
+            "html_static_path": [STATIC],
             "mathjax_path": "mathjax3/tex-chtml-full.js",
             "nb_ipywidgets_js": {"require.js": {}, "html-manager/embed-amd.js": {}},
             # a widget's output holds its controls and a PNG of its figure: the page has no kernel to
@@ -129,7 +133,8 @@ def stage(book, root, cache_dir, only=None):
         for path in (book / folder).glob("*") if (book / folder).is_dir() else []:
             if f"{folder}/{path.name}" not in wanted:
                 path.unlink()
-    assets.copy_site_assets(assets.ensure(), book / "_static")
+    shutil.rmtree(book / "_static", ignore_errors=True)   # (an older layout's: Jupyter Book would load all its scripts)
+    assets.copy_site_assets(assets.ensure(), book / STATIC)
     return files
 
 
