@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 
 __all__ = ["Choice", "Number", "load", "check", "QuizResult", "QuestionResult", "parse_number",
-           "grade_question", "lesson_id", "available"]
+           "grade_question", "lesson_id", "available", "question_markdown", "question_words"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 CORRECT = "correct"
@@ -187,6 +187,24 @@ def parse_number(text, what="the answer"):
             raise ValueError(f"{what}: {text!r} divides by zero")
         value /= denominator
     return value
+
+
+def question_markdown(q, number, figure=""):
+    """A question as markdown, never its answer: "**3.** text", the figure (markdown given by the
+    caller, e.g. an image), then the options numbered from 0 (the numbers ``check`` takes)."""
+    parts = [f"**{number}.** {q.text}"]
+    if figure:
+        parts.append(figure)
+    if isinstance(q, Choice):
+        parts.append("\n".join(f"{i}. {option}" for i, option in enumerate(q.options)))
+    else:
+        parts.append("*Answer with a number.*")
+    return "\n\n".join(parts)
+
+
+def question_words(q):
+    """The words a student reads for a question: its text and its options."""
+    return len(q.text.split()) + sum(len(option.split()) for option in getattr(q, "options", ()))
 
 
 # -- the quizzes -----------------------------------------------------------------------------
