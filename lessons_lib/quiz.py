@@ -323,12 +323,18 @@ def grade_question(lesson, answers, question):
     raises an AssertionError whose message is the hint (or "not answered")."""
     if not isinstance(answers, dict):
         raise AssertionError(f"quiz_answers should be a dict {{question id: answer}}, got {type(answers).__name__}")
-    answers = {k: v for k, v in answers.items() if k == question}
+    ids = [q.id for q in load(lesson)]
+    if question not in ids:
+        raise ValueError(f"lesson {lesson_id(lesson)} has no question {question!r}")
     try:
-        verdict = _verdicts(lesson, answers)[question]
-    except KeyError:
-        raise ValueError(f"lesson {lesson_id(lesson)} has no question {question!r}") from None
+        verdict = _verdicts(lesson, {k: v for k, v in answers.items() if k == question})[question]
     except ValueError as err:                  # a malformed answer: say what is wrong with it
         raise AssertionError(str(err)) from None
-    if not verdict.correct:
-        raise AssertionError(f"{question}: {verdict.message}")
+    if verdict.correct:
+        return
+    message = f"{question}: {verdict.message}"
+    unknown = sorted(str(k) for k in answers if k not in ids)
+    if verdict.status == NOT_ANSWERED and unknown:
+        message += (f" (quiz_answers has {', '.join(map(repr, unknown))}, which lesson {lesson_id(lesson)} "
+                    f"has no question for: is one of them misspelt?)")
+    raise AssertionError(message)

@@ -200,3 +200,10 @@ def test_grade_question_passes_a_right_answer_and_fails_with_the_hint():
         grade_question("99", {"too_high": 7}, "too_high")
     with pytest.raises(AssertionError, match="quiz_answers should be a dict"):
         grade_question("99", [1, 2], "too_high")
+
+
+def test_grade_question_names_a_misspelt_key():
+    with pytest.raises(AssertionError, match=r"^too_high: not answered \(quiz_answers has 'too_hihg', which lesson 99"):
+        grade_question("99", {"too_hihg": 1}, "too_high")
+    with pytest.raises(ValueError, match="lesson 99 has no question 'nope'"):
+        grade_question("99", {}, "nope")

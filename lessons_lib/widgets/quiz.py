@@ -37,7 +37,7 @@ def figure_png(question):
     FigureCanvasAgg(fig)
     question.figure(fig)
     buf = io.BytesIO()
-    fig.canvas.print_png(buf)
+    fig.canvas.print_png(buf, metadata={"Software": None})  # no version stamp: the same bytes every run
     return buf.getvalue()
 
 
