@@ -90,7 +90,6 @@ class QuizWidget:
                                    layout=W.Layout(width="auto"))
         else:
             entry = W.Text(placeholder="a number, e.g. 0.5 or 1/4", layout=W.Layout(width="220px"))
-            entry.continuous_update = False
         button = W.Button(description="Check", tooltip=f"check question {number}", button_style="primary",
                           layout=W.Layout(width="90px"))
         feedback = W.HTMLMath(layout=W.Layout(width="100%"))
