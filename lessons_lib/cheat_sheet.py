@@ -4,7 +4,8 @@ What the library knows is read from the classes: each rule is the pseudocode box
 class's docstring, the notes on other conventions are the rest of that docstring, the
 hyperparameters and their defaults come from the class's signature, the state from
 ``state_names``. What the library cannot know (the defaults of the paper, of torch.optim
-and of Keras, and when to reach for each method) is data here, each with its source.
+and of Keras, and when to reach for each method) is data here, each with its source (torch's defaults were read with inspect.signature from
+torch 2.13.0, Keras 3's from keras/src/optimizers).
 tests/test_cheat_sheet.py regenerates the page and fails when docs/cheat_sheet.md differs.
 """
 import inspect
@@ -248,7 +249,7 @@ def render():
                 "| defaults | |", "| --- | --- |",
                 f"| here: `{name}(...)` | {_defaults_text(cls)} |",
                 f"| the paper | {data.paper} ([source]({data.paper_source})) |",
-                f"| torch.optim | {data.torch} ([source]({TORCH.format(data.torch_name)})) |",
+                f"| torch.optim 2.13 | {data.torch} ([source]({TORCH.format(data.torch_name)})) |",
                 f"| Keras 3 | {data.keras} ([source]({KERAS.format(data.keras_name)})) |",
                 "", f"**When to reach for it:** {data.when}", ""]
         out += [f"> {paragraph}" if i == 0 else f">\n> {paragraph}" for i, paragraph in enumerate(notes(cls))]

@@ -307,7 +307,7 @@ def _verdicts(lesson, answers):
     return QuizResult(nn, tuple(results))
 
 
-def check(lesson, **answers):
+def check(lesson, /, **answers):
     """Check answers to a lesson's quiz, print one line per question and return a QuizResult.
 
     ``check("07", too_high=1, largest_rate=0.2)``: a Choice is answered with the index of

@@ -207,3 +207,17 @@ def test_grade_question_names_a_misspelt_key():
         grade_question("99", {"too_hihg": 1}, "too_high")
     with pytest.raises(ValueError, match="lesson 99 has no question 'nope'"):
         grade_question("99", {}, "nope")
+
+
+def test_a_question_may_be_called_lesson():
+    q = Choice("lesson", "Which lesson?", options=("a", "b"), answer=0, hints={1: "no"})
+    import types
+
+    module = types.ModuleType("lessons_lib.quizzes.lesson97")
+    module.__spec__ = quiz_samples.importlib.util.spec_from_loader(module.__name__, loader=None)
+    module.QUESTIONS = (q,)
+    quiz_samples.sys.modules[module.__name__] = module
+    try:
+        assert check("97", lesson=0).correct == 1
+    finally:
+        del quiz_samples.sys.modules[module.__name__]
