@@ -227,3 +227,20 @@ def assert_bug_is_named(check, edit, bugs, answers, grade_id, bug):
     edits, message = bugs[grade_id][bug]
     name = answers[grade_id]
     assert_feedback(message, getattr(check, name), edit(grade_id, *edits)[name])
+
+
+# -- diagnose tasks: a dict naming the cause of each run -----------------------------------------
+
+def swapped(answer, x, y):
+    """The diagnosis ``answer`` with the causes of runs x and y exchanged (a student's mix-up)."""
+    answer = dict(answer)
+    answer[x], answer[y] = answer[y], answer[x]
+    return answer
+
+
+def assert_diagnosis_feedback(message, checker, answer, causes):
+    """checker(answer) is rejected with ``message``, and the feedback names no cause (it says what
+    to look at), except where it lists the allowed causes for an answer that is not one of them."""
+    text = assert_feedback(message, checker, answer)
+    if "is not one of the causes" not in text:
+        assert not any(cause in text for cause in causes), f"the feedback names a cause: {text!r}"
