@@ -7,13 +7,19 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure
+from exercise_support import (assert_feedback, assert_kinds, assert_not_implemented_passes_through,
+                              assert_notebook_structure)
 from lessons_lib.grading import lesson09 as check
 
 LESSON = "09"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_nesterov_step_test", 3), ("ex2_nag_descent_test", 2), ("ex3_torch_form_test", 3),
           ("ex4_diverging_test", 2)]
+# the kind of each graded cell (issue 12), in notebook order
+KINDS = [("ex1_nesterov_step_test", "task-implement"),
+         ("ex2_nag_descent_test", "task-fix-listing"),
+         ("ex3_torch_form_test", "task-derive"),
+         ("ex4_diverging_test", "task-predict")]
 
 
 # -- exercise 1: nesterov_step ----------------------------------------------------------------
@@ -255,3 +261,7 @@ def test_not_implemented_passes_through(checker):
 
 def test_notebook_structure(nb):
     assert_notebook_structure(nb, GRADED, without_hidden=["ex4_diverging_test"])
+
+
+def test_graded_cells_are_tagged_with_their_kind(nb):
+    assert_kinds(nb, KINDS)

@@ -7,14 +7,19 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import (assert_diagnosis_feedback, assert_feedback, assert_not_implemented_passes_through,
-                              assert_notebook_structure, swapped)
+from exercise_support import (assert_diagnosis_feedback, assert_feedback, assert_kinds,
+                              assert_not_implemented_passes_through, assert_notebook_structure, swapped)
 from lessons_lib.grading import lesson10 as check
 
 LESSON = "10"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_adagrad_step_test", 3), ("ex2_adagrad_distance_test", 3), ("ex3_diagnosis_test", 3),
           ("ex4_written", 1)]
+# the kind of each graded cell (issue 12), in notebook order
+KINDS = [("ex1_adagrad_step_test", "task-implement"),
+         ("ex2_adagrad_distance_test", "task-derive"),
+         ("ex3_diagnosis_test", "task-diagnose"),
+         ("ex4_written", "task-explain")]
 
 
 # -- exercise 1: adagrad_step ----------------------------------------------------------------
@@ -179,3 +184,7 @@ def test_not_implemented_passes_through(checker):
 
 def test_notebook_structure(nb):
     assert_notebook_structure(nb, GRADED, without_hidden=["ex3_diagnosis_test"])
+
+
+def test_graded_cells_are_tagged_with_their_kind(nb):
+    assert_kinds(nb, KINDS)

@@ -7,7 +7,7 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
+from exercise_support import (assert_feedback, assert_kinds, assert_not_implemented_passes_through,
                               assert_notebook_structure, cell)
 from lessons_lib.grading import lesson11 as check
 
@@ -15,6 +15,11 @@ LESSON = "11"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_adadelta_step_test", 3), ("ex2_which_is_which_test", 2), ("ex3_hover_test", 3),
           ("ex4_written", 2)]
+# the kind of each graded cell (issue 12), in notebook order
+KINDS = [("ex1_adadelta_step_test", "task-implement"),
+         ("ex2_which_is_which_test", "task-read-picture"),
+         ("ex3_hover_test", "task-predict"),
+         ("ex4_written", "task-explain")]
 
 
 # -- exercise 1: adadelta_step ----------------------------------------------------------------
@@ -178,3 +183,7 @@ def test_not_implemented_passes_through(checker):
 
 def test_notebook_structure(nb):
     assert_notebook_structure(nb, GRADED, without_hidden=["ex2_which_is_which_test", "ex3_hover_test"])
+
+
+def test_graded_cells_are_tagged_with_their_kind(nb):
+    assert_kinds(nb, KINDS)

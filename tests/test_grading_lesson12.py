@@ -8,7 +8,7 @@ changed (the ``edit`` fixture fails loudly if the line it edits is no longer in 
 import numpy as np
 import pytest
 
-from exercise_support import (assert_bug_is_named, assert_diagnosis_feedback, assert_feedback,
+from exercise_support import (assert_bug_is_named, assert_diagnosis_feedback, assert_feedback, assert_kinds,
                               assert_not_implemented_passes_through, assert_notebook_structure, bug_cases,
                               swapped)
 from lessons_lib.grading import Feedback
@@ -20,6 +20,11 @@ ANSWERS = {"ex1_adam_step": "adam_step", "ex2_adam_on_neuron": "adam_on_neuron",
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_adam_step_test", 3), ("ex2_adam_on_neuron_test", 2), ("ex3_correction_factor_test", 2),
           ("ex4_diagnosis_test", 3)]
+# the kind of each graded cell (issue 12), in notebook order
+KINDS = [("ex1_adam_step_test", "task-implement"),
+         ("ex2_adam_on_neuron_test", "task-fix-listing"),
+         ("ex3_correction_factor_test", "task-derive"),
+         ("ex4_diagnosis_test", "task-diagnose")]
 
 
 # -- the reference solutions pass, visible and hidden ---------------------------------
@@ -286,3 +291,7 @@ def test_wrong_shape_is_feedback():
 
 def test_notebook_structure(nb):
     assert_notebook_structure(nb, GRADED, without_hidden=["ex4_diagnosis_test"])
+
+
+def test_graded_cells_are_tagged_with_their_kind(nb):
+    assert_kinds(nb, KINDS)
