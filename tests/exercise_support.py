@@ -227,3 +227,37 @@ def assert_bug_is_named(check, edit, bugs, answers, grade_id, bug):
     edits, message = bugs[grade_id][bug]
     name = answers[grade_id]
     assert_feedback(message, getattr(check, name), edit(grade_id, *edits)[name])
+
+
+# -- diagnose tasks: a dict naming the cause of each run -----------------------------------------
+
+def swapped(answer, x, y):
+    """The diagnosis ``answer`` with the causes of runs x and y exchanged (a student's mix-up)."""
+    answer = dict(answer)
+    answer[x], answer[y] = answer[y], answer[x]
+    return answer
+
+
+def assert_diagnosis_feedback(message, checker, answer, causes):
+    """checker(answer) is rejected with ``message``, and the feedback names no cause (it says what
+    to look at), except where it lists the allowed causes for an answer that is not one of them."""
+    text = assert_feedback(message, checker, answer)
+    if "is not one of the causes" not in text:
+        assert not any(cause in text for cause in causes), f"the feedback names a cause: {text!r}"
+
+
+# -- the kind of each graded cell (issue 12) ----------------------------------------------------
+
+TASK_KINDS = ("task-implement", "task-derive", "task-predict", "task-diagnose", "task-read-picture",
+              "task-fix-listing", "task-explain")
+
+
+def assert_kinds(nb, kinds):
+    """Each graded cell carries exactly the one kind ``kinds`` gives it ([(grade_id, kind)], in order),
+    and the cells that implement a rule the task shows hold at most a third of the set's points."""
+    found = [(nbgrader(c)["grade_id"], c.metadata.get("tags")) for c in nb.cells if nbgrader(c)["grade"]]
+    assert found == [(gid, [kind]) for gid, kind in kinds]
+    assert all(kind in TASK_KINDS for _, kind in kinds)
+    points = {gid: pts for gid, pts in graded_cells(nb)}
+    implement = sum(points[gid] for gid, kind in kinds if kind == "task-implement")
+    assert 3 * implement <= sum(points.values()), f"{implement} of {sum(points.values())} points implement a shown rule"

@@ -191,6 +191,24 @@ def _surfaces_recursion():
         "    for i, m in enumerate(surface.minima):\n        if np.linalg.norm(m - end) <= tol:\n            return i\n    return -1\n"))
 
 
+def _adagrad_loop_and_dict_call():
+    """A derived distance summed in a plain loop; a diagnosis built with dict(...)."""
+    return (Submission("adagrad")
+            .answer("ex2_adagrad_distance", "def adagrad_distance(lr, c, t, eps):\n    G, total = 0.0, 0.0\n"
+                    "    for _ in range(t):\n        G += c * c\n        total += lr * abs(c) / (G + eps) ** 0.5\n"
+                    "    return total\n")
+            .answer("ex3_diagnosis", "diagnosis = dict(A='G not accumulated', B='eps outside the root',\n"
+                    "                 C='eps under the root', D='no square root')\n"))
+
+
+def _rmsprop_readings_and_numpy_scalars():
+    """A picture read a little off (within the task's 20%), a dict in another order, a numpy scalar."""
+    return (Submission("rmsprop_adadelta")
+            .answer("ex2_which_is_which", "which = {'C': 'Adagrad', 'A': 'RMSProp', 'B': 'Adadelta'}\n"
+                    "rmsprop_settles_at = 0.0098\n")
+            .answer("ex3_hover", "hover_at = np.float64(0.01) / 2\n"))
+
+
 CASES = {
     # (build, tests that must score 0)
     "print_dot_end": (lambda: _gradients(ex1="print_dot"), {}),
@@ -242,6 +260,8 @@ CASES = {
     "dropout_class_and_early_stopping_index": (_training_tricks_classes, {}),
     "random_search_with_reduce": (_which_optimizer_reduce, {}),
     "recursive_descent_on_library_surface": (_surfaces_recursion, {}),
+    "adagrad_loop_and_dict_call": (_adagrad_loop_and_dict_call, {}),
+    "rmsprop_readings_and_numpy_scalars": (_rmsprop_readings_and_numpy_scalars, {}),
 }
 
 
