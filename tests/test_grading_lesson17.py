@@ -119,8 +119,8 @@ def test_grid_size_names_each_slip(value, message):
 def test_the_library_run_settles_at_the_derived_spread():
     a, lr, eta = check.JITTER_SETTING.values()
     derived = math.sqrt(lr ** 2 * eta / (1 - (1 - lr * a) ** 2))
-    assert check.jitter_reference(a, lr, eta) == pytest.approx(derived, rel=0.03)
-    assert check.jitter_reference(1.0, 0.05, 1.0, seed=3) == pytest.approx(
+    assert check._jitter_reference(a, lr, eta) == pytest.approx(derived, rel=0.03)
+    assert check._jitter_reference(1.0, 0.05, 1.0, seed=3) == pytest.approx(
         math.sqrt(0.05 ** 2 / (1 - 0.95 ** 2)), rel=0.03)
 
 

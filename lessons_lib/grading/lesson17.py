@@ -14,7 +14,7 @@ import numpy as np
 from lessons_lib.grading import Feedback, as_array, call, hidden_seed, require
 from lessons_lib.optimizers import GD
 
-__all__ = ["steps_until_quiet", "worst_miss", "grid_size", "jitter_std", "JITTER_SETTING", "jitter_reference"]
+__all__ = ["steps_until_quiet", "worst_miss", "grid_size", "jitter_std", "JITTER_SETTING"]
 
 
 # -- exercise 1: how long the annealed noise stays loud ---------------------------------------------
@@ -127,10 +127,11 @@ def worst_miss(fn, hidden=False):
 JITTER_SETTING = {"a": 2.0, "lr": 0.1, "eta": 0.3}
 
 
-def jitter_reference(a=2.0, lr=0.1, eta=0.3, chains=8000, steps=400, seed=0):
+def _jitter_reference(a=2.0, lr=0.1, eta=0.3, chains=8000, steps=400, seed=0):
     """The spread of x after many steps, measured: ``chains`` independent runs of the library's GD
     (one coordinate each) from x = 0, every gradient plus N(0, eta) noise; the standard deviation
-    of x over the chains after ``steps`` steps."""
+    of x over the chains after ``steps`` steps. Private: in the kernel a public function of this
+    module would be a callback into the grader, and this one would answer the exercise."""
     rng = np.random.default_rng(seed)
     opt = GD(lr=lr)
     x = np.zeros(chains)
@@ -143,7 +144,7 @@ def jitter_std(value):
     """Exercise 3: the predicted standard deviation of x once the run has settled."""
     got = float(as_array(value, "jitter_std", shape=()))
     a, lr, eta = JITTER_SETTING["a"], JITTER_SETTING["lr"], JITTER_SETTING["eta"]
-    want = jitter_reference(a, lr, eta)
+    want = _jitter_reference(a, lr, eta)
     if math.isclose(got, want, rel_tol=0.1):
         return
     contraction = 1 - (1 - lr * a) ** 2
