@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from exercise_support import assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure
+from exercise_support import (assert_feedback, assert_hidden_inputs_change_with_the_run_seed,
+                              assert_not_implemented_passes_through, assert_notebook_structure, assert_task_kinds)
 from lessons_lib.grading import lesson17 as check
 
 LESSON = "17"
@@ -24,13 +25,8 @@ def test_notebook_structure(nb):
     assert_notebook_structure(nb, GRADED, without_hidden=["ex3_jitter_std_test"])
 
 
-def test_every_graded_cell_has_its_one_kind_and_no_points_for_copying_a_rule(nb):
-    graded = [c for c in nb.cells if c.metadata["nbgrader"]["grade"]]
-    kinds = {c.metadata["nbgrader"]["grade_id"]: [t for t in c.metadata.get("tags", []) if t.startswith("task-")]
-             for c in graded}
-    assert kinds == {gid: [kind] for gid, kind in KINDS.items()}
-    rubric = [c for c in nb.cells if "rubric" in c.metadata.get("tags", [])]
-    assert [c.metadata["nbgrader"]["grade_id"] for c in rubric] == ["ex4_rubric"]
+def test_every_graded_cell_has_its_one_kind_and_the_written_answer_its_rubric(nb):
+    assert_task_kinds(nb, KINDS, ["ex4_rubric"])
 
 
 # -- exercise 1 -------------------------------------------------------------------------------
@@ -47,19 +43,8 @@ def test_steps_until_quiet_accepts_reference_and_a_loop(ref):
     check.steps_until_quiet(loop, hidden=True)
 
 
-def test_steps_until_quiet_hidden_inputs_change_with_the_run_seed():
-    from lessons_lib.grading import RUN_SEED
-    token = RUN_SEED.set(1)
-    try:
-        first = check._quiet_cases(True)
-    finally:
-        RUN_SEED.reset(token)
-    token = RUN_SEED.set(2)
-    try:
-        second = check._quiet_cases(True)
-    finally:
-        RUN_SEED.reset(token)
-    assert first != second
+def test_hidden_inputs_change_with_the_run_seed():
+    assert_hidden_inputs_change_with_the_run_seed(check._quiet_cases)
 
 
 QUIET_SLIPS = {

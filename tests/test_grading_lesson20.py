@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from exercise_support import assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure
-from lessons_lib.grading import RUN_SEED
+from exercise_support import (assert_feedback, assert_hidden_inputs_change_with_the_run_seed,
+                              assert_not_implemented_passes_through, assert_notebook_structure, assert_task_kinds)
 from lessons_lib.grading import lesson20 as check
 
 LESSON = "20"
@@ -24,11 +24,7 @@ def test_notebook_structure(nb):
 
 
 def test_every_graded_cell_has_its_one_kind_and_the_written_answer_its_rubric(nb):
-    kinds = {c.metadata["nbgrader"]["grade_id"]: [t for t in c.metadata.get("tags", []) if t.startswith("task-")]
-             for c in nb.cells if c.metadata["nbgrader"]["grade"]}
-    assert kinds == {gid: [kind] for gid, kind in KINDS.items()}
-    assert [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-            if "rubric" in c.metadata.get("tags", [])] == ["ex3_rubric"]
+    assert_task_kinds(nb, KINDS, ["ex3_rubric"])
 
 
 # -- exercise 1 ---------------------------------------------------------------------------------
@@ -58,14 +54,7 @@ def test_the_probability_is_what_log_uniform_draws_do():
 
 
 def test_hidden_inputs_change_with_the_run_seed():
-    cases = []
-    for run in (1, 2):
-        token = RUN_SEED.set(run)
-        try:
-            cases.append(check._hit_cases(True))
-        finally:
-            RUN_SEED.reset(token)
-    assert cases[0] != cases[1]
+    assert_hidden_inputs_change_with_the_run_seed(check._hit_cases)
 
 
 P_HIT_SLIPS = {
