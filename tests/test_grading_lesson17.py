@@ -21,11 +21,9 @@ KINDS = {"ex1_steps_until_quiet_test": "task-derive", "ex2_worst_miss_test": "ta
          "ex3_jitter_std_test": "task-predict", "ex4_written": "task-explain"}
 
 
-def test_notebook_structure(nb):
+def test_notebook_structure_kinds_and_rubric(nb):
+    """The graded cells, their points and kinds (no points for copying a rule), the written answer's rubric."""
     assert_notebook_structure(nb, GRADED, without_hidden=["ex3_jitter_std_test"])
-
-
-def test_every_graded_cell_has_its_one_kind_and_the_written_answer_its_rubric(nb):
     assert_task_kinds(nb, KINDS, ["ex4_rubric"])
 
 

@@ -20,11 +20,9 @@ KINDS = {"ex1_decay_test": "task-predict", "ex2_warmup_distance_test": "task-der
 ANSWER = {"A": "lr too high", "B": "data not reshuffled", "C": "lr too low", "D": "sign error in the gradient"}
 
 
-def test_notebook_structure(nb):
+def test_notebook_structure_kinds_and_rubric(nb):
+    """The graded cells, their points and kinds (no points for copying a rule), the written answer's rubric."""
     assert_notebook_structure(nb, GRADED, without_hidden=["ex1_decay_test", "ex3_diagnosis_test"])
-
-
-def test_every_graded_cell_has_its_one_kind_and_the_written_answer_its_rubric(nb):
     assert_task_kinds(nb, KINDS, ["ex4_rubric"])
 
 

@@ -19,11 +19,9 @@ GRADED = [("ex1_p_hit_test", 3), ("ex2_window_test", 3), ("ex3_written", 2)]
 KINDS = {"ex1_p_hit_test": "task-derive", "ex2_window_test": "task-read-picture", "ex3_written": "task-explain"}
 
 
-def test_notebook_structure(nb):
+def test_notebook_structure_kinds_and_rubric(nb):
+    """The graded cells, their points and kinds (no points for copying a rule), the written answer's rubric."""
     assert_notebook_structure(nb, GRADED, without_hidden=["ex2_window_test"])
-
-
-def test_every_graded_cell_has_its_one_kind_and_the_written_answer_its_rubric(nb):
     assert_task_kinds(nb, KINDS, ["ex3_rubric"])
 
 
