@@ -261,3 +261,25 @@ def assert_kinds(nb, kinds):
     points = {gid: pts for gid, pts in graded_cells(nb)}
     implement = sum(points[gid] for gid, kind in kinds if kind == "task-implement")
     assert 3 * implement <= sum(points.values()), f"{implement} of {sum(points.values())} points implement a shown rule"
+
+def assert_hidden_inputs_change_with_the_run_seed(cases):
+    """``cases(hidden=True)`` (a checker's hidden inputs, drawn with hidden_seed) differ between two
+    grading runs: no answer can be tuned to them."""
+    from lessons_lib.grading import RUN_SEED
+    drawn = []
+    for run in (1, 2):
+        token = RUN_SEED.set(run)
+        try:
+            drawn.append(cases(True))
+        finally:
+            RUN_SEED.reset(token)
+    assert drawn[0] != drawn[1]
+
+
+def assert_task_kinds(nb, kinds, rubrics):
+    """Every graded cell carries exactly its one kind tag (``kinds``: grade_id -> "task-..."), and the
+    cells tagged ``rubric`` are ``rubrics`` (grade_ids, in order)."""
+    found = {nbgrader(c)["grade_id"]: [t for t in c.metadata.get("tags", []) if t.startswith("task-")]
+             for c in nb.cells if nbgrader(c)["grade"]}
+    assert found == {gid: [kind] for gid, kind in kinds.items()}
+    assert [nbgrader(c)["grade_id"] for c in nb.cells if "rubric" in c.metadata.get("tags", [])] == list(rubrics)

@@ -174,12 +174,12 @@ def _training_tricks_classes():
 
 
 def _which_optimizer_reduce():
-    return Submission("which_optimizer").answer("ex2_random_search", (
-        "import functools\n\ndef random_search(run, budget, rng, low=1e-4, high=1.0):\n"
-        "    tried = [(float(lr), run(lr)) for lr in sample_log_uniform(rng, low, high, budget)]\n"
-        "    finite = [pair for pair in tried if math.isfinite(pair[1])]\n"
-        "    if not finite:\n        return None, math.inf\n"
-        "    return functools.reduce(lambda a, b: b if b[1] < a[1] else a, finite)\n"))
+    # the chance of a hit as 1 minus the product of the misses, with functools.reduce; the budget by a while loop
+    return Submission("which_optimizer").answer("ex1_p_hit", (
+        "import functools\nimport operator\n\ndef p_hit(window_decades, range_decades, budget):\n"
+        "    miss = 1 - window_decades / range_decades\n"
+        "    return 1 - functools.reduce(operator.mul, [miss] * int(budget), 1.0)\n\n"
+        "budget_95 = 1\nwhile p_hit(1.5, 5, budget_95) < 0.95:\n    budget_95 += 1\n"))
 
 
 def _surfaces_recursion():
@@ -258,7 +258,7 @@ CASES = {
     "own_error_subclass_and_generator": (_minibatch_own_error, {}),
     "gradcheck_used_in_exercise_1": (_backprop_gradcheck_in_ex1, {}),
     "dropout_class_and_early_stopping_index": (_training_tricks_classes, {}),
-    "random_search_with_reduce": (_which_optimizer_reduce, {}),
+    "p_hit_with_reduce": (_which_optimizer_reduce, {}),
     "recursive_descent_on_library_surface": (_surfaces_recursion, {}),
     "adagrad_loop_and_dict_call": (_adagrad_loop_and_dict_call, {}),
     "rmsprop_readings_and_numpy_scalars": (_rmsprop_readings_and_numpy_scalars, {}),
