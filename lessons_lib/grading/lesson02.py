@@ -14,8 +14,7 @@ from lessons_lib.surfaces import Quadratic
 
 from . import Feedback, call, hidden_seed, require
 
-__all__ = ["stable_limit", "BOWL_A", "START", "TOLERANCE", "steps_best", "steps_one_over",
-           "predicted_steps", "BOWL", "read_bowl"]
+__all__ = ["stable_limit", "BOWL_A", "START", "TOLERANCE", "steps_best", "steps_one_over", "BOWL", "read_bowl"]
 
 
 def _number(value, name, integer=False):
@@ -125,7 +124,7 @@ TOLERANCE = 1e-6
 _RUN = Quadratic(kappa=12.0, angle=math.pi / 4)    # its A is BOWL_A
 
 
-def predicted_steps(lr, start=START, tolerance=TOLERANCE, max_steps=2000):
+def _predicted_steps(lr, start=START, tolerance=TOLERANCE, max_steps=2000):
     """The first t at which the library's GD has ||theta_t|| <= tolerance * ||theta_0||."""
     run = loops.minimize(_RUN, GD(lr), np.asarray(start, dtype=float), steps=max_steps)
     dist = np.linalg.norm(run.path, axis=1)
@@ -154,7 +153,7 @@ def steps_best(value):
     """``value``: the steps GD needs at the best fixed rate 2/(lambda_min + lambda_max)."""
     got = _number(value, "steps_best", integer=True)
     lo, hi = _lam()
-    want = predicted_steps(2.0 / (lo + hi))
+    want = _predicted_steps(2.0 / (lo + hi))
     if got == want:
         return
     kappa = hi / lo
@@ -175,7 +174,7 @@ def steps_one_over(value):
     """``value``: the steps GD needs at lr = 1/lambda_max from START."""
     got = _number(value, "steps_one_over", integer=True)
     lo, hi = _lam()
-    want = predicted_steps(1.0 / hi)
+    want = _predicted_steps(1.0 / hi)
     if got == want:
         return
     slow = 1 - lo / hi
@@ -183,7 +182,7 @@ def steps_one_over(value):
         raise Feedback("your count assumes the whole start lies along the flat eigenvector: after the "
                        "first step, how much of theta_0 is left, and in which direction?")
     kappa = hi / lo
-    if got == _steps_at((kappa - 1) / (kappa + 1)) or got == predicted_steps(2.0 / (lo + hi)):
+    if got == _steps_at((kappa - 1) / (kappa + 1)) or got == _predicted_steps(2.0 / (lo + hi)):
         raise Feedback("your count uses the factor of the best rate: at lr = 1/lambda_max the factors "
                        "are different (work out 1 - lr*lambda for each eigenvalue)")
     if abs(got - want) == 1:
