@@ -227,3 +227,14 @@ def assert_bug_is_named(check, edit, bugs, answers, grade_id, bug):
     edits, message = bugs[grade_id][bug]
     name = answers[grade_id]
     assert_feedback(message, getattr(check, name), edit(grade_id, *edits)[name])
+
+
+# -- the kind of each graded cell (issue 12) ---------------------------------------------------
+
+def assert_task_kinds(nb, graded, kinds):
+    """Each graded cell carries exactly its one kind tag (``kinds``: {grade_id: "task-..."}), and the
+    points tagged task-implement are at most a third of the set's (``graded``: [(grade_id, points)])."""
+    found = {nbgrader(c)["grade_id"]: c.metadata.get("tags", []) for c in nb.cells if nbgrader(c)["grade"]}
+    assert found == {gid: [kind] for gid, kind in kinds.items()}
+    implement = sum(p for gid, p in graded if kinds[gid] == "task-implement")
+    assert 3 * implement <= sum(p for _, p in graded), f"{implement} of {sum(p for _, p in graded)} points implement a rule"

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
+from exercise_support import (assert_task_kinds, assert_feedback, assert_not_implemented_passes_through,
                               assert_notebook_structure, unanswered)
 from lessons_lib import datasets, gradcheck, losses, optimizers, problems
 from lessons_lib.grading import lesson03 as check
@@ -239,10 +239,7 @@ def test_notebook_structure(nb):
     assert_notebook_structure(nb, GRADED, without_hidden=["ex3_limits_test"], prints=["ex1_nll_test"])
 
 
+
 def test_every_graded_cell_has_one_kind_and_at_most_a_third_for_copying_a_rule(nb):
-    kinds = {c.metadata["nbgrader"]["grade_id"]: c.metadata.get("tags", []) for c in nb.cells
-             if c.metadata["nbgrader"]["grade"]}
-    assert kinds == {"ex1_nll_test": ["task-implement"], "ex2_smoothed_ce_grad_test": ["task-derive"],
-                     "ex3_limits_test": ["task-predict"], "ex4_written": ["task-explain"]}
-    implement = sum(p for gid, p in GRADED if kinds[gid] == ["task-implement"])
-    assert 3 * implement <= sum(p for _, p in GRADED)
+    assert_task_kinds(nb, GRADED, {"ex1_nll_test": "task-implement", "ex2_smoothed_ce_grad_test": "task-derive",
+                                   "ex3_limits_test": "task-predict", "ex4_written": "task-explain"})
