@@ -283,3 +283,13 @@ def assert_task_kinds(nb, kinds, rubrics):
              for c in nb.cells if nbgrader(c)["grade"]}
     assert found == {gid: [kind] for gid, kind in kinds.items()}
     assert [nbgrader(c)["grade_id"] for c in nb.cells if "rubric" in c.metadata.get("tags", [])] == list(rubrics)
+
+# -- the kind of each graded cell (issue 12) ---------------------------------------------------
+
+def assert_kinds_and_share(nb, graded, kinds):
+    """Each graded cell carries exactly its one kind tag (``kinds``: {grade_id: "task-..."}), and the
+    points tagged task-implement are at most a third of the set's (``graded``: [(grade_id, points)])."""
+    found = {nbgrader(c)["grade_id"]: c.metadata.get("tags", []) for c in nb.cells if nbgrader(c)["grade"]}
+    assert found == {gid: [kind] for gid, kind in kinds.items()}
+    implement = sum(p for gid, p in graded if kinds[gid] == "task-implement")
+    assert 3 * implement <= sum(p for _, p in graded), f"{implement} of {sum(p for _, p in graded)} points implement a rule"
