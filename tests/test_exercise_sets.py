@@ -90,7 +90,7 @@ def test_format(path):
         elif m.get("grade"):
             assert gid.endswith("_test") and ids[k - 1] == gid[: -len("_test")], f"{gid} has no answer cell above it"
         elif k > 1:
-            assert c["cell_type"] == "markdown" and m["locked"] and re.fullmatch(r"ex\d+_task", gid), gid
+            assert c["cell_type"] == "markdown" and m["locked"] and re.fullmatch(r"ex\d+_(task|rubric)", gid), gid
     assert 2 <= auto <= 4, f"{auto} auto-graded exercises; the format asks for 2 to 4"
     assert hidden >= 1, f"{stem}: no test cell has a '### BEGIN HIDDEN TESTS' region"
 
