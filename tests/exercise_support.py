@@ -227,3 +227,12 @@ def assert_bug_is_named(check, edit, bugs, answers, grade_id, bug):
     edits, message = bugs[grade_id][bug]
     name = answers[grade_id]
     assert_feedback(message, getattr(check, name), edit(grade_id, *edits)[name])
+
+
+def assert_task_kinds(nb, graded, kinds):
+    """Issue 12: every graded cell is tagged with exactly its kind (``kinds`` = {grade_id: tag}),
+    and the points of the cells tagged task-implement are at most a third of the set's points."""
+    tags = {nbgrader(c)["grade_id"]: c.metadata.get("tags") for c in nb.cells if nbgrader(c)["grade"]}
+    assert tags == {gid: [kind] for gid, kind in kinds.items()}
+    points = dict(graded)
+    assert 3 * sum(points[g] for g, k in kinds.items() if k == "task-implement") <= sum(points.values())

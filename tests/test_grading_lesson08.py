@@ -7,7 +7,8 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure,
+                              assert_task_kinds)
 from lessons_lib.grading import Feedback
 from lessons_lib.grading import lesson08 as check
 
@@ -268,8 +269,4 @@ def test_notebook_structure(nb):
 
 
 def test_every_graded_cell_has_its_kind(nb):
-    tags = {c.metadata["nbgrader"]["grade_id"]: c.metadata.get("tags") for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade")}
-    assert tags == {gid: [kind] for gid, kind in KINDS.items()}
-    points = dict(GRADED)
-    assert 3 * sum(points[g] for g, k in KINDS.items() if k == "task-implement") <= sum(points.values())
+    assert_task_kinds(nb, GRADED, KINDS)
