@@ -76,7 +76,7 @@ def test_diagnose_names_the_mistake(change, message):
     (["constant"], "as a dict {panel: cause}"),
     ({"A": "constant"}, "no cause for panel(s) ['B', 'C', 'D', 'E']"),
     ({**dict.fromkeys("ABCDE", "constant"), "F": "too_low"}, "there is no panel ['F']"),
-    ({**dict.fromkeys("ABCDE", "constant"), "B": "too small"}, "panel B: 'too small' is not one of the causes"),
+    ({**dict.fromkeys("ABCDE", "constant"), "B": "too small"}, "panel B: 'too small' is not one of"),
 ])
 def test_diagnose_rejects_malformed_answers(answer, message):
     assert_feedback(message, check.diagnose, answer)

@@ -13,6 +13,7 @@ import numpy as np
 
 from lessons_lib import datasets
 from lessons_lib.grading import Feedback, as_array, call, require
+from lessons_lib.grading._labels import check_labels
 from lessons_lib.loops import minimize, sgd
 from lessons_lib.optimizers import GD
 from lessons_lib.problems import LinearRegression
@@ -77,23 +78,8 @@ def diagnosis_key():
 
 def diagnose(answer):
     """Check {panel: cause} against the hidden configurations of the panels."""
-    require(isinstance(answer, dict), f"give your answer as a dict {{panel: cause}}, e.g. {{'A': 'too_low', "
-                                      f"...}}; got {type(answer).__name__}")
-    panels = sorted(_PANELS)
-    missing = [p for p in panels if p not in answer]
-    require(not missing, f"your dict has no cause for panel(s) {missing}: name one for each of {panels}")
-    extra = sorted(str(k) for k in answer if k not in _PANELS)
-    require(not extra, f"there is no panel {extra} in the figure: the panels are {panels}")
-    for panel in panels:
-        require(answer[panel] in CAUSES, f"panel {panel}: {answer[panel]!r} is not one of the causes "
-                                         f"{sorted(CAUSES)}")
-    wrong = [p for p in panels if answer[p] != _PANELS[p][0]]
-    if wrong:
-        p = wrong[0]
-        more = f" ({len(wrong)} panels are wrong in all)" if len(wrong) > 1 else ""
-        raise Feedback(f"panel {p} is not {answer[p]!r}{more}: {CAUSES[answer[p]]}, and panel {p}'s curve "
-                       "does not look like that. Compare its level, its slope and its wander over the last "
-                       "epochs with the other panels")
+    check_labels(answer, diagnosis_key(), CAUSES, item="panel", value="cause",
+                 advice="Compare its level, its slope and its wander over the last epochs with the other panels")
 
 
 # -- exercise 2: the linear decay schedule ---------------------------------------------
