@@ -130,11 +130,10 @@ def _momentum_classes():
         "    for _ in range(epochs):\n        r = rows[-1]\n        dw, db = neuron.grad(np.array([r.w, r.b]))\n"
         "        v_w, v_b = gamma * r.v_w + lr * dw, gamma * r.v_b + lr * db\n"
         "        rows.append(Row(r.w - v_w, r.b - v_b, v_w, v_b))\n    return [astuple(r) for r in rows]\n"))
-    sub.answer("ex3_velocity_weights", (
-        "def velocity_weights(t, lr, gamma):\n    return np.array([lr * gamma ** (t - k) for k in range(1, t + 1)])\n\n"
-        "def horizon(gamma, n=0):\n    # 1 + gamma + gamma^2 + ... summed until the terms vanish\n"
-        "    total, term = 0.0, 1.0\n    while term > 1e-17 or n < 10:\n        total, term, n = total + term, term * gamma, n + 1\n"
-        "    return total if gamma < 1 else float('inf')\n"))
+    sub.answer("ex3_fill_steps", (
+        "import math\n\ndef first_within(gamma, share=0.01):\n    # the missing part of v after t steps is gamma**t\n"
+        "    t = 1\n    while gamma ** t > share:\n        t += 1\n    return t\n\n"
+        "steps_090, steps_099 = first_within(0.9), first_within(0.99)\n"))
     sub.answer("ex4_optimal_momentum", (
         "import math\n\ndef optimal_momentum(mu, L):\n    s = (math.sqrt(L) - math.sqrt(mu)) / (math.sqrt(L) + math.sqrt(mu))\n"
         "    return [4 / (math.sqrt(L) + math.sqrt(mu)) ** 2, s * s]\n"))
