@@ -175,3 +175,48 @@ def test_a_good_lesson_passes(tmp_path):
 def test_each_rule_fails_on_a_lesson_that_breaks_it(tmp_path, broken, check):
     with pytest.raises(AssertionError):
         check(_write(tmp_path, *broken))
+
+
+# --- what nbconvert's reveal.js export makes of it (the slides build uses the same preprocessor) ----------
+
+@pytest.fixture(scope="module")
+def slides_exporter():
+    from nbconvert import SlidesExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_input_tags = {HIDE}
+    return SlidesExporter(config=config)
+
+
+def _cell_html(body):
+    """{cell id: the HTML from that cell's element to the next cell's} of an exported notebook."""
+    marker = 'id="cell-id='
+    pieces = body.split(marker)
+    found = {}
+    for before, piece in zip(pieces, pieces[1:]):
+        cell_id = piece.split('"', 1)[0]
+        found[cell_id] = (before[-400:], piece)
+    return found
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+def test_the_slides_show_no_hidden_code_and_carry_the_notes(path, slides_exporter):
+    nb = nbformat.read(path, as_version=4)
+    body, _ = slides_exporter.from_notebook_node(nb)
+    html = _cell_html(body)
+    for cell in nb.cells:
+        kind = slide_type(cell)
+        if kind == "skip":
+            assert cell.id not in html, f"{path.name}: the skipped cell {cell.id} is on a slide"
+            continue
+        assert cell.id in html, f"{path.name}: cell {cell.id} is missing from the slides"
+        before, own = html[cell.id]
+        if cell.cell_type == "code":
+            has_input = "jp-InputArea" in own
+            assert has_input != is_hidden_tagged(cell), (
+                f"{path.name}: cell {cell.id}: " + ("its code is on the slide although tagged hide-input"
+                                                    if has_input else "its code is missing from the slide"))
+        if kind == "notes":
+            assert '<aside class="notes">' in before, f"{path.name}: the note {cell.id} is not a speaker note"
