@@ -178,6 +178,30 @@ def test_every_relative_link_resolves():
     assert not broken, f"links in docs/instructor_guide.md that do not resolve: {broken}"
 
 
+def _benchmark_rows(text, heading, columns):
+    """{lesson stem: (numbers in the given columns)} from the first markdown table after heading."""
+    table = text.split(heading, 1)[1].split("\n\n|", 1)[1].split("\n\n", 1)[0]
+    rows = {}
+    for line in ("|" + table).splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[cells[0].removesuffix(".ipynb")] = tuple(float(cells[i]) for i in columns)
+    return rows
+
+
+def test_the_slowest_lessons_run_times_are_the_benchmarks():
+    bench = (REPO / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    quiet = _benchmark_rows(bench, "### All 21 lessons on a quiet machine", [1])
+    browser = _benchmark_rows(bench, "## bench_browser.py", [4])
+    stated = {m[1]: (float(m[2]), float(m[3])) for m in
+              re.finditer(r"^\s*\| (\d\d_\w+) \| ([\d.]+) s \| ([\d.]+) s \|", guide_text(), flags=re.M)}
+    assert len(stated) >= 3, "the guide lists no table of the slowest lessons' run times"
+    for stem, (headless, in_browser) in stated.items():
+        assert quiet.get(stem) == (headless,), f"{stem}: the guide says {headless} s, bench_notebooks {quiet.get(stem)}"
+        assert browser.get(stem) == (in_browser,), f"{stem}: the guide says {in_browser} s, bench_browser {browser.get(stem)}"
+    slowest = sorted(quiet, key=lambda stem: -quiet[stem][0])[:4]
+    assert set(slowest) <= set(stated), f"the guide leaves out slow lessons: {sorted(set(slowest) - set(stated))}"
+
+
 def test_the_readme_links_the_guide():
     assert "(docs/instructor_guide.md)" in (REPO / "README.md").read_text(encoding="utf-8")
 
