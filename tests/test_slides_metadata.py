@@ -71,7 +71,8 @@ def calls_widget(source):
 def test_every_cell_has_a_valid_slide_type(path):
     bad = [(k, cell.get("id"), slide_type(cell)) for k, cell in enumerate(cells(path))
            if slide_type(cell) not in SLIDE_TYPES]
-    assert not bad, f"{path.name}: cells without a valid metadata.slideshow.slide_type {sorted(SLIDE_TYPES)}: {bad}"
+    assert not bad, (f"{path.name}: cells without a valid metadata.slideshow.slide_type {sorted(SLIDE_TYPES)}: {bad}; "
+                     "python tools/slide_metadata.py gives new cells theirs")
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lesson_id)

@@ -7,8 +7,8 @@ The conventions (README of issue 14, shared with the slides build):
 
 - every cell has ``metadata.slideshow.slide_type``: the title cell and each cell with a ``## `` heading
   start a "slide", a ``### `` subsection or a "Predict first" question starts a "subslide", the
-  experiment that answers a "Predict first" is a "fragment" (the lecturer pauses before it), a long
-  stretch of a section continues on a "subslide", everything else is "-" (the current slide goes on);
+  experiment that answers a "Predict first" is a "fragment" (the lecturer pauses before it), text or a
+  figure that would overflow the screen (LONG) continues on a "subslide", everything else is "-";
   the setup cell of imports is "skip"; speaker notes are "notes";
 - a cell whose code only draws a figure (a plotting call; no function or class defined, no widget,
   nothing printed, no name that a later cell uses) gets the tag ``hide-input`` and
@@ -49,7 +49,7 @@ PLOT_NAMES = re.compile(r"^(fig|_|ax|axes|ax\w*|legend|handle|image|ring|dot|arr
                         r"points|style|name|color|label|g|s|h|i|j|x0|x1|y0|y1|X|Y|G|length|f0|slope)$")
 SETUP_LINE = re.compile(r"^\s*(import |from \S+ import |%|#|os\.environ|np\.set_printoptions|warnings\.|plt\.rcParams|$)")
 
-LONG = 230          # words (a code line counts as 10, a figure as 150) before a section goes on on a subslide
+LONG = 320          # words on one screen (a code line counts as 10, a figure as 200): more goes on a subslide
 
 # Hand-made exceptions: {lesson: {cell id: slide type}}.
 OVERRIDES = {}
@@ -334,20 +334,21 @@ def is_setup(cell, k):
             and all(SETUP_LINE.match(line) for line in src.splitlines()))
 
 
-def load(cell):
-    """How much of a screen a cell fills, in words."""
+def load(cell, hidden=False):
+    """How much of a screen a cell fills, in words (a hidden cell: only its figure)."""
     src = source(cell)
     if cell["cell_type"] == "markdown":
         return len(src.split())
-    lines = sum(1 for line in src.splitlines() if line.strip())
-    return 10 * lines + (150 if draws(src) else 0)
+    lines = 0 if hidden else sum(1 for line in src.splitlines() if line.strip())
+    return 10 * lines + (200 if draws(src) else 0)
 
 
 def slide_types(cells, lesson):
     """The slide type of every cell, by the rules, then OVERRIDES."""
-    types, filled, answer_next = [], LONG + 1, False
+    types, filled, answer_next = [], 0, False
     for k, cell in enumerate(cells):
         src = source(cell)
+        size = load(cell, hidden=hideable(cells, k, lesson))
         if is_note(cell):
             t = "notes"
         elif k == 0 or is_heading_cell(cell, 2) or is_heading_cell(cell, 1):
@@ -358,14 +359,14 @@ def slide_types(cells, lesson):
             t = "subslide"
         elif cell["cell_type"] == "code" and answer_next:
             t = "fragment"
-        elif filled >= LONG and (cell["cell_type"] == "markdown" or draws(src)):
+        elif filled and filled + size > LONG and (cell["cell_type"] == "markdown" or draws(src)):
             t = "subslide"
         else:
             t = "-"
         if t in ("slide", "subslide"):
             filled = 0
         if t not in ("notes", "skip"):
-            filled += load(cell)
+            filled += size
         if cell["cell_type"] == "markdown" and t != "notes":
             answer_next = "**Predict first:**" in src
         elif cell["cell_type"] == "code":
