@@ -7,6 +7,7 @@ the form they search it in, so a phrase wrapped over two lines still matches.
 import contextlib
 import io
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -124,6 +125,16 @@ MINUTES_PER_CODE_CELL = 0.5
 MAX_READING_MINUTES = 45
 
 
+SHOW_QUIZ = re.compile(r"""\bshow_quiz\(\s*(?:lesson\s*=\s*)?["']?(\d{1,2})["']?\s*\)""")
+
+
+def quiz_words(source):
+    """The words of the quizzes a code cell shows with show_quiz("NN")."""
+    from lessons_lib import quiz
+
+    return sum(quiz.question_words(q) for nn in SHOW_QUIZ.findall(source) for q in quiz.load(nn))
+
+
 def reading_minutes(nb):
     """Minutes a student needs to read one notebook (an nbformat node), by issue 11's rule.
 
@@ -137,7 +148,10 @@ def reading_minutes(nb):
       comments included;
     - code cells: every code cell, however short.
 
-    Raw cells count for nothing; outputs are not read (notebooks are committed without them).
+    Raw cells count for nothing; outputs are not read (notebooks are committed without them),
+    except the one output the reader must read that is not in the source: a cell calling
+    ``show_quiz("NN")`` adds the words of lesson NN's quiz, its questions' text and options
+    (``lessons_lib.quiz.question_words``), at the same 130 words a minute.
     """
     words = lines = cells = 0
     for cell in nb.cells:
@@ -146,6 +160,7 @@ def reading_minutes(nb):
         elif cell.cell_type == "code":
             cells += 1
             lines += sum(1 for line in cell.source.splitlines() if line.strip())
+            words += quiz_words(cell.source)
     return (words / WORDS_PER_MINUTE + lines / CODE_LINES_PER_MINUTE
             + cells * MINUTES_PER_CODE_CELL)
 

@@ -6,11 +6,14 @@ from pathlib import Path
 
 import pytest
 
+QUIZZES = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "lessons_lib" / "quizzes").glob("lesson??.py"))
 CHECKERS = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "lessons_lib" / "grading").glob("lesson??.py"))
 
 MATH_MODULES = ["optimizers", "schedules", "problems", "surfaces", "loops", "gradcheck", "datasets", "losses",
                 # the exercise checkers: numpy only, so grading never depends on a display
-                "grading", "grading._steps", *(f"grading.{stem}" for stem in CHECKERS)]
+                "grading", "grading._steps", *(f"grading.{stem}" for stem in CHECKERS),
+                # the checks of understanding: questions as data, figures drawn only when asked
+                "quiz", "quizzes", *(f"quizzes.{stem}" for stem in QUIZZES)]
 
 
 @pytest.mark.parametrize("module", MATH_MODULES)

@@ -36,3 +36,21 @@ def test_reading_minutes_counts_words_code_lines_and_code_cells_by_the_rule():
 
 def test_reading_minutes_of_the_empty_notebook_is_zero():
     assert reading_minutes(_nb()) == 0
+
+
+def test_a_quiz_shown_with_show_quiz_counts_its_questions_and_options():
+    import quiz_samples
+    from lessons_lib import quiz
+
+    quiz_samples.install()
+    words = sum(len(q.text.split()) + sum(len(o.split()) for o in getattr(q, "options", ()))
+                for q in quiz.load("99"))
+    assert words > 50
+    heading = nbformat.v4.new_markdown_cell("## Check your understanding")       # 4 words
+    for source in ('from lessons_lib.widgets import show_quiz\nshow_quiz("99")', "show_quiz('99')",
+                   "show_quiz(99)", "show_quiz(lesson='99')"):
+        cell = nbformat.v4.new_code_cell(source)
+        lines = len(source.splitlines())
+        assert reading_minutes(_nb(heading, cell)) == pytest.approx((4 + words) / 130 + lines / 12 + 0.5), source
+    # mentioned, not called: nothing added
+    assert reading_minutes(_nb(nbformat.v4.new_code_cell("# show_quiz is below"))) == pytest.approx(1 / 12 + 0.5)

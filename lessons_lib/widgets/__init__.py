@@ -16,6 +16,9 @@ A control set to a value the library refuses (lr <= 0 typed into a box, kappa < 
 ...) does not raise: the widget shows the library's message, in the controls and on
 the figure (``w.error``), and keeps its last good state.
 
+``show_quiz("07")`` shows a lesson's check of understanding (``quiz``): its questions,
+inputs and Check buttons; headless, the questions as markdown with their figures.
+
 One module per widget; the machinery they share sits in ``_base`` (the update loop,
 showing the widget), ``_updater`` (the worker thread that coalesces a drag),
 ``_render`` (cached background and blitting) and ``_controls``.
@@ -24,8 +27,9 @@ from ._base import OPTIMIZER_COLORS, OPTIMIZERS, REGIME_COLORS
 from .batch_size import BatchSizeExplorer
 from .learning_rate import LearningRateExplorer, gd_regime
 from .momentum import MomentumRateExplorer, _tail_rate, momentum_spectral_radius
+from .quiz import QuizWidget, show_quiz
 from .playground import SURFACE_CHOICES, OptimizerPlayground, default_hyperparameters, suggested_lr
 
 __all__ = ["LearningRateExplorer", "BatchSizeExplorer", "OptimizerPlayground", "MomentumRateExplorer",
            "gd_regime", "suggested_lr", "default_hyperparameters", "momentum_spectral_radius",
-           "SURFACE_CHOICES", "OPTIMIZERS"]
+           "SURFACE_CHOICES", "OPTIMIZERS", "show_quiz", "QuizWidget"]
