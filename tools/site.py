@@ -86,9 +86,7 @@ def config(cache_dir):
             "allow_errors": False,
             "run_in_temp": False,                    # lessons run beside each other, as in JupyterLab
         },
-        # heading anchors: the guides link to their own sections (docs/cheat_sheet.md: [Adam](#adam))
-        "parse": {"myst_enable_extensions": ["dollarmath", "amsmath", "colon_fence", "linkify"],
-                  "myst_heading_anchors": 3},
+        "parse": {"myst_enable_extensions": ["dollarmath", "amsmath", "colon_fence", "linkify"]},
         "html": {"use_repository_button": False, "use_issues_button": False, "use_edit_page_button": False,
                  "use_download_button": True, "home_page_in_navbar": True},
         "launch_buttons": {"notebook_interface": "classic", "binderhub_url": "", "jupyterhub_url": "",
@@ -104,6 +102,9 @@ def config(cache_dir):
             # drive the controls, so it shows the picture (a widget without one still renders)
             "nb_mime_priority_overrides": [["html", WIDGET_VIEW, 60]],
             "nb_execution_raise_on_error": True,
+            # heading anchors: the guides link to sections (docs/cheat_sheet.md: [Adam](#adam),
+            # docs/instructor_guide.md: ../README.md#quick-start)
+            "myst_heading_anchors": 3,
             "html_show_sourcelink": False,
         }},
     }
