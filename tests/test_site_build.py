@@ -148,9 +148,9 @@ def test_every_internal_link_of_the_site_resolves(built_course):
 
 
 def test_hidden_plotting_code_sits_behind_a_toggle(built_course):
-    text = page(built_course, f"notebooks/{built_course.lessons[0]}").read_text(encoding="utf-8")
-    if not built_course.lessons[0].startswith("01"):
+    if "01_gradients" not in built_course.lessons:
         pytest.skip("lesson 01 is not in this build (GBL_BUILD_ONLY)")
+    text = page(built_course, "notebooks/01_gradients").read_text(encoding="utf-8")
     cells = re.split(r'(?=<div class="cell )', text)
     hidden_cells = [c for c in cells if "tag_hide-input" in c.split(">", 1)[0]]
     assert len(hidden_cells) == len(built_course.hidden) > 0
