@@ -41,6 +41,10 @@ def test_stable_limit_accepts_a_closed_form_written_with_ints_and_lists():
         return float(2 / max(np.linalg.eigvals([[2 * a, b], [b, 2 * c]]).real))
     check.stable_limit(with_lists, hidden=True)
 
+    def one_element_array(a, b, c):
+        return 2 / np.linalg.eigvalsh([[2 * a, b], [b, 2 * c]])[-1:]
+    check.stable_limit(one_element_array)
+
 
 def test_the_limit_is_where_the_library_gd_stops_converging():
     a, b, c = 1.0, 3.0, 4.0

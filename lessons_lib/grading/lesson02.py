@@ -19,6 +19,8 @@ __all__ = ["stable_limit", "BOWL_A", "START", "TOLERANCE", "steps_best", "steps_
 
 def _number(value, name, integer=False):
     """value as a float (an int when ``integer``), with feedback naming ``name`` otherwise."""
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        value = value.reshape(()).item()        # a one-element array is an honest number
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise Feedback(f"{name} should be a number, got {type(value).__name__}")
     x = float(value)
