@@ -26,7 +26,7 @@ from dataclasses import dataclass
 __all__ = ["Choice", "Number", "load", "check", "QuizResult", "QuestionResult", "parse_number",
            "grade_question", "lesson_id", "available", "question_markdown", "question_words"]
 
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")     # a keyword of check(): too_high, dW
 CORRECT = "correct"
 NOT_ANSWERED = "not answered"
 
@@ -39,7 +39,8 @@ def _require_text(value, what):
 
 def _require_id(qid):
     if not isinstance(qid, str) or not _ID.match(qid):
-        raise ValueError(f"a question id must be a short snake_case name like 'too_high', got {qid!r}")
+        raise ValueError(f"a question id must be a short name usable as a keyword (letters, digits, _; "
+                         f"a letter first) like 'too_high', got {qid!r}")
     return qid
 
 
@@ -140,6 +141,11 @@ class Number:
                 raise ValueError(f"question {id!r}: a key of wrong must be a finite number, got {value!r}")
             if self.is_close(value):
                 raise ValueError(f"question {id!r}: the wrong value {value!r} is within tolerance of the answer")
+            twin = next((w for w in self.wrong if self.is_close(value, w) or self.is_close(w, value)), None)
+            if twin is not None:
+                raise ValueError(f"question {id!r}: the wrong values {twin!r} and {value!r} are within tolerance of "
+                                 "each other, so a student's number cannot tell which mistake it was: "
+                                 "keep one, with a hint that names both")
             self.wrong[float(value)] = _require_text(text, f"question {id!r}: hint for {value!r}")
         self.figure = _require_figure(figure, id)
 
@@ -307,7 +313,7 @@ def _verdicts(lesson, answers):
     return QuizResult(nn, tuple(results))
 
 
-def check(lesson, **answers):
+def check(lesson, /, **answers):
     """Check answers to a lesson's quiz, print one line per question and return a QuizResult.
 
     ``check("07", too_high=1, largest_rate=0.2)``: a Choice is answered with the index of

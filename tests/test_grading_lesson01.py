@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from exercise_support import (assert_task_kinds, assert_feedback, assert_not_implemented_passes_through,
+from exercise_support import (assert_kinds_and_share, assert_feedback, assert_not_implemented_passes_through,
                               assert_notebook_structure, cell)
 from lessons_lib.gradcheck import numerical_gradient as library_numerical_gradient
 from lessons_lib.grading import lesson01 as check
@@ -189,6 +189,6 @@ def test_notebook_structure(nb):
 
 
 def test_every_graded_cell_has_one_kind_and_at_most_a_third_for_copying_a_rule(nb):
-    assert_task_kinds(nb, GRADED, {"ex1_grad_f_test": "task-derive", "ex2_numerical_gradient_test": "task-implement",
+    assert_kinds_and_share(nb, GRADED, {"ex1_grad_f_test": "task-derive", "ex2_numerical_gradient_test": "task-implement",
                                    "ex3_gd_step_test": "task-implement", "ex4_lr_fast_test": "task-derive",
                                    "ex5_written": "task-explain"})

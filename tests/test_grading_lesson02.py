@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from exercise_support import (assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure,
-                              assert_task_kinds)
+                              assert_kinds_and_share)
 from lessons_lib import loops, optimizers, surfaces
 from lessons_lib.grading import lesson02 as check
 
@@ -166,5 +166,5 @@ def test_notebook_structure(nb):
 
 
 def test_every_graded_cell_has_one_kind_and_at_most_a_third_for_copying_a_rule(nb):
-    assert_task_kinds(nb, GRADED, {"ex1_stable_limit_test": "task-derive", "ex2_predicted_steps_test": "task-predict",
+    assert_kinds_and_share(nb, GRADED, {"ex1_stable_limit_test": "task-derive", "ex2_predicted_steps_test": "task-predict",
                                    "ex3_read_bowl_test": "task-read-picture", "ex4_written": "task-explain"})

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from exercise_support import (assert_task_kinds, assert_feedback, assert_not_implemented_passes_through,
+from exercise_support import (assert_kinds_and_share, assert_feedback, assert_not_implemented_passes_through,
                               assert_notebook_structure, unanswered)
 from lessons_lib import datasets, gradcheck, losses, optimizers, problems
 from lessons_lib.grading import lesson03 as check
@@ -241,5 +241,5 @@ def test_notebook_structure(nb):
 
 
 def test_every_graded_cell_has_one_kind_and_at_most_a_third_for_copying_a_rule(nb):
-    assert_task_kinds(nb, GRADED, {"ex1_nll_test": "task-implement", "ex2_smoothed_ce_grad_test": "task-derive",
+    assert_kinds_and_share(nb, GRADED, {"ex1_nll_test": "task-implement", "ex2_smoothed_ce_grad_test": "task-derive",
                                    "ex3_limits_test": "task-predict", "ex4_written": "task-explain"})

@@ -9,7 +9,7 @@ import inspect
 import numpy as np
 import pytest
 
-from exercise_support import (assert_task_kinds, assert_feedback, assert_not_implemented_passes_through,
+from exercise_support import (assert_kinds_and_share, assert_feedback, assert_not_implemented_passes_through,
                               assert_notebook_structure, unanswered)
 from lessons_lib import gradcheck
 from lessons_lib.grading import lesson04 as check
@@ -270,5 +270,5 @@ def test_notebook_structure(nb):
 
 
 def test_every_graded_cell_has_one_kind_and_at_most_a_third_for_copying_a_rule(nb):
-    assert_task_kinds(nb, GRADED, {"ex1_grad_centre_test": "task-derive", "ex2_contour_reading_test": "task-read-picture",
+    assert_kinds_and_share(nb, GRADED, {"ex1_grad_centre_test": "task-derive", "ex2_contour_reading_test": "task-read-picture",
                                    "ex3_basins_test": "task-implement", "ex4_written": "task-explain"})

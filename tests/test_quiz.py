@@ -177,16 +177,18 @@ def test_a_badly_written_choice_is_refused(changes, expected):
     (dict(hint=""), r"hint must be a non-empty string"),
     (dict(wrong={0.2001: "close"}), r"the wrong value 0.2001 is within tolerance of the answer"),
     (dict(wrong={"0.1": "x"}), r"a key of wrong must be a finite number"),
+    (dict(wrong={0.1: "x", 0.1 + 1e-12: "y"}), r"the wrong values 0.1 and 0.1000000000\d+ are within tolerance of each other"),
 ])
 def test_a_badly_written_number_is_refused(changes, expected):
     with pytest.raises(ValueError, match=r"question 'n': " + expected):
         number(**changes)
 
 
-@pytest.mark.parametrize("qid", ["Too high", "2x", "", "too-high", None])
-def test_ids_are_snake_case(qid):
-    with pytest.raises(ValueError, match="a question id must be a short snake_case name"):
+@pytest.mark.parametrize("qid", ["Too high", "2x", "", "too-high", "_x", None])
+def test_ids_are_names_usable_as_keywords(qid):
+    with pytest.raises(ValueError, match="a question id must be a short name usable as a keyword"):
         Choice(qid, "?", options=("a", "b"), answer=0, hints={1: "no"})
+    assert Choice("dW", "?", options=("a", "b"), answer=0, hints={1: "no"}).id == "dW"
 
 
 # ============================================================================ grading one question
@@ -207,3 +209,17 @@ def test_grade_question_names_a_misspelt_key():
         grade_question("99", {"too_hihg": 1}, "too_high")
     with pytest.raises(ValueError, match="lesson 99 has no question 'nope'"):
         grade_question("99", {}, "nope")
+
+
+def test_a_question_may_be_called_lesson():
+    q = Choice("lesson", "Which lesson?", options=("a", "b"), answer=0, hints={1: "no"})
+    import types
+
+    module = types.ModuleType("lessons_lib.quizzes.lesson97")
+    module.__spec__ = quiz_samples.importlib.util.spec_from_loader(module.__name__, loader=None)
+    module.QUESTIONS = (q,)
+    quiz_samples.sys.modules[module.__name__] = module
+    try:
+        assert check("97", lesson=0).correct == 1
+    finally:
+        del quiz_samples.sys.modules[module.__name__]
