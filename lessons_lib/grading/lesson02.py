@@ -2,7 +2,9 @@
 
 The answer key is the library: every limit and every count is measured with ``optimizers.GD``
 (through ``loops.minimize`` on a ``surfaces.Quadratic``), and the typical wrong answers are
-computed from the same numbers and compared, so each gets its own message.
+computed from the same numbers and compared, so each gets its own message. Exercise 3's map and
+exercise 4's loss curves are drawn from public data here (``BOWL``, ``CURVES``); the configurations
+that decide exercise 4's answers stay private.
 """
 import math
 
