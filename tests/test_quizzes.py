@@ -1,6 +1,6 @@
 """Every lesson's check of understanding (lessons_lib/quizzes/lessonNN.py) against the format.
 
-The rules of tests/../quiz_spec: 5 to 8 questions with unique ids; a hint for every wrong
+The rules every lesson's quiz module follows: 5 to 8 questions with unique ids; a hint for every wrong
 option, and no hint that gives the answer away (the right option's text, or the right number);
 the answers are all correct and every wrong option gets its own hint; figures draw titled,
 labelled panels; a lesson's questions and figures build in under a second. The test sample
