@@ -28,6 +28,13 @@ def tag_for_slides(nb):
     speaker note follows each section heading, plotting cells carry ``hide-input`` and
     ``jupyter.source_hidden``. Returns (nb, the hidden cells' first lines, the notes' texts)."""
     cells, hidden, notes = [], [], []
+    # start from a lesson without slide structure, whatever the repository's copy carries
+    nb.cells = [c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") != "notes"]
+    for cell in nb.cells:
+        cell.metadata.pop("slideshow", None)
+        cell.metadata.get("jupyter", {}).pop("source_hidden", None)
+        if "hide-input" in cell.metadata.get("tags", []):
+            cell.metadata["tags"].remove("hide-input")
     for i, cell in enumerate(nb.cells):
         starts_slide = i == 0 or (cell.cell_type == "markdown" and cell.source.startswith("## "))
         cell.metadata["slideshow"] = {"slide_type": "slide" if starts_slide else "-"}

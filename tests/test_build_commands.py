@@ -65,3 +65,18 @@ def test_the_pages_workflow_builds_with_the_readmes_commands_and_deploys():
     assert re.search(r"actions/upload-pages-artifact@v\d+\s+with:\s+path: _build/site/_build/html", workflow)
     assert "actions/deploy-pages@" in workflow and "pages: write" in workflow and "id-token: write" in workflow
     assert "https://OWNER.github.io/REPO/" in README and "no remote yet" in README
+
+
+def test_the_front_page_keeps_links_into_the_site_and_unlinks_the_rest():
+    from tools import site
+    text = "[a](notebooks/01_x.ipynb) [b](benchmarks/README.md#y) [c](https://x.org) ![i](pic.png) [d](#here)"
+    assert site.front_page(text, {"notebooks/01_x.ipynb"}) == \
+        "[a](notebooks/01_x.ipynb) b [c](https://x.org) ![i](pic.png) [d](#here)"
+
+
+def test_a_deck_links_to_other_decks_and_drops_links_to_files_it_does_not_hold():
+    from tools import slides
+    body = ('<a href="02_curvature.ipynb#top">02</a> <a href="../exercises/01_x.ipynb" class="c">ex</a> '
+            '<a href="https://x.org">web</a> <a href="#s">here</a>')
+    assert slides.deck_links(body, {"02_curvature.ipynb"}) == \
+        '<a href="02_curvature.html">02</a> <a class="c">ex</a> <a href="https://x.org">web</a> <a href="#s">here</a>'

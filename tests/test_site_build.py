@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import nbformat
 import pytest
 
 
@@ -161,6 +162,22 @@ def test_hidden_plotting_code_sits_behind_a_toggle(built_course):
         assert sum(first_line in c for c in shown) >= 1, first_line
 
 
+def hidden_code(built, stem):
+    """The code of the lesson's cells tagged hide-input (whole: a first line may recur in a shown cell)."""
+    nb = nbformat.read(built.root / "notebooks" / f"{stem}.ipynb", as_version=4)
+    return [c.source.strip() for c in nb.cells
+            if c.cell_type == "code" and "hide-input" in c.metadata.get("tags", []) and c.source.strip()]
+
+
+def test_every_lessons_tagged_code_is_behind_a_toggle_on_the_site(built_course):
+    for stem in built_course.lessons:
+        text = page(built_course, f"notebooks/{stem}").read_text(encoding="utf-8")
+        cells = [visible_text(c) for c in re.split(r'(?=<div class="cell )', text)]
+        for code in hidden_code(built_course, stem):
+            inside = [c for c in cells if code in c]
+            assert inside and all("Show code cell source" in c for c in inside), f"{stem}: {code[:80]}"
+
+
 # -------------------------------------------------------------------------------------------- slides
 def deck(built, stem="01_gradients"):
     path = built.slides / f"{stem}.html"
@@ -187,6 +204,13 @@ def test_a_deck_has_its_slides_notes_and_figures_without_hidden_code(built_cours
         assert first_line not in words, f"hidden code on a slide: {first_line}"
     assert "theta = parabola.start.copy()" in words      # a cell that is the lesson keeps its code
     assert text.count("data:image/png;base64") >= len(built_course.hidden)
+
+
+def test_no_deck_shows_the_code_of_a_tagged_cell(built_course):
+    for stem in built_course.lessons:
+        words = visible_text((built_course.slides / f"{stem}.html").read_text(encoding="utf-8"))
+        for code in hidden_code(built_course, stem):
+            assert code not in words, f"{stem}: hidden code on a slide: {code[:80]}"
 
 
 def test_decks_load_only_what_is_beside_them(built_course):

@@ -86,7 +86,9 @@ def config(cache_dir):
             "allow_errors": False,
             "run_in_temp": False,                    # lessons run beside each other, as in JupyterLab
         },
-        "parse": {"myst_enable_extensions": ["dollarmath", "amsmath", "colon_fence", "linkify"]},
+        # heading anchors: the guides link to their own sections (docs/cheat_sheet.md: [Adam](#adam))
+        "parse": {"myst_enable_extensions": ["dollarmath", "amsmath", "colon_fence", "linkify"],
+                  "myst_heading_anchors": 3},
         "html": {"use_repository_button": False, "use_issues_button": False, "use_edit_page_button": False,
                  "use_download_button": True, "home_page_in_navbar": True},
         "launch_buttons": {"notebook_interface": "classic", "binderhub_url": "", "jupyterhub_url": "",
