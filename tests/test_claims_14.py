@@ -32,12 +32,12 @@ def network():
     return _run_cells("class Affine:", 'X, y = datasets.two_moons(n=200, noise=0.1, seed=0)')
 
 
-def test_links_the_shared_exercises_and_names_its_own(text):
-    assert "shares [exercises/13_backpropagation.ipynb](../exercises/13_backpropagation.ipynb)" in text
-    assert "Exercises 2 and 3 belong here" in text
-    for k in (2, 3):
-        assert f"[Exercise {k}](../exercises/13_backpropagation.ipynb)" in text
-    assert "[Exercise 1]" not in text
+def test_links_its_own_exercises(text):
+    assert "**Exercises:** [exercises/14_backprop_networks.ipynb](../exercises/14_backprop_networks.ipynb): " in text
+    assert "python -m lessons_lib.grade exercises/14_backprop_networks.ipynb" in text
+    for k in (1, 4):
+        assert f"[Exercise {k}](../exercises/14_backprop_networks.ipynb)" in text
+    assert "../exercises/13_backpropagation.ipynb" not in text   # the set of lesson 13 is no longer shared
 
 
 def test_lesson_structure(text):

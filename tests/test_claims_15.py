@@ -24,7 +24,8 @@ SCALES = (0.5, 1.0, 2.0)
 
 
 def test_lesson_structure(text):
-    says(text, "**Learning objectives.**", "**You need** lesson 14", "**Exercises:** none yet", "## Summary",
+    says(text, "**Learning objectives.**", "**You need** lesson 14", "**Exercises:** [exercises/15_initialisation.ipynb](../exercises/15_initialisation.ipynb)",
+         "python -m lessons_lib.grade exercises/15_initialisation.ipynb", "## Summary",
          "## Common mistakes", "## Further reading",
          "**Next:** [16 · Training tricks](16_training_tricks.ipynb)")
     notebook_text.assert_lesson_closing(text, 5, urls=(

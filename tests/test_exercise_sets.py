@@ -89,9 +89,13 @@ def test_format(path):
             assert gid.endswith("_written") and "### BEGIN SOLUTION" in _src(c), gid
         elif m.get("grade"):
             assert gid.endswith("_test") and ids[k - 1] == gid[: -len("_test")], f"{gid} has no answer cell above it"
+        elif k > 1 and re.fullmatch(r"ex\d+_rubric", gid):      # a written answer's rubric, right under it
+            assert c["cell_type"] == "markdown" and m["locked"] and ids[k - 1] == gid[: -len("rubric")] + "written", gid
+            assert "rubric" in c["metadata"].get("tags", []), gid
+            assert _src(c).startswith("<details><summary>Rubric") and _src(c).rstrip().endswith("</details>"), gid
         elif k > 1:
-            assert c["cell_type"] == "markdown" and m["locked"] and re.fullmatch(r"ex\d+_(task|rubric)", gid), gid
-    assert 2 <= auto <= 4, f"{auto} auto-graded exercises; the format asks for 2 to 4"
+            assert c["cell_type"] == "markdown" and m["locked"] and re.fullmatch(r"ex\d+_task", gid), gid
+    assert 2 <= auto <= 6, f"{auto} auto-graded exercises; the format asks for 2 to 6"
     assert hidden >= 1, f"{stem}: no test cell has a '### BEGIN HIDDEN TESTS' region"
 
     checker = REPO / "lessons_lib" / "grading" / f"lesson{nn}.py"
@@ -100,6 +104,46 @@ def test_format(path):
                 for n in ast.walk(ast.parse(checker.read_text(encoding="utf-8")))
                 if isinstance(n, (ast.Import, ast.ImportFrom))}
     assert not any(m.split(".")[0] in ("matplotlib", "ipywidgets") for m in imported)
+
+
+KINDS = ("task-implement", "task-derive", "task-predict", "task-diagnose", "task-read-picture",
+         "task-fix-listing", "task-explain")
+
+
+def _graded_cells(nb):
+    """(grade_id, points, kind tags) of each cell that carries points: test cells and written answers."""
+    return [(_meta(c)["grade_id"], float(_meta(c)["points"]), [t for t in c["metadata"].get("tags", []) if t in KINDS])
+            for c in nb["cells"] if _meta(c).get("grade")]
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=STEMS)
+def test_every_task_names_its_kind_and_implementing_a_shown_rule_is_at_most_a_third(path):
+    """Issue 12: a set's points go mostly to deriving, predicting, diagnosing, reading pictures, fixing listings."""
+    graded = _graded_cells(_nb(path))
+    untagged = [gid for gid, _, kinds in graded if len(kinds) != 1]
+    assert not untagged, f"{path.stem}: give each graded cell exactly one tag of {KINDS}: {untagged}"
+    total = sum(points for _, points, _ in graded)
+    implement = sum(points for _, points, kinds in graded if kinds == ["task-implement"])
+    assert implement <= total / 3, (f"{path.stem}: {implement:g} of {total:g} points implement a rule the task "
+                                    "shows; at most a third may")
+
+
+def test_the_share_rule_counts_what_it_should():
+    """The rule above fails on a set that is mostly 'write the step' and passes on a mixed one."""
+    def nb(*cells):
+        return {"cells": [{"cell_type": "code", "source": "", "metadata": {
+            "tags": [kind], "nbgrader": {"grade": True, "grade_id": f"ex{k}_test", "points": pts}}}
+            for k, (kind, pts) in enumerate(cells)]}
+    heavy = _graded_cells(nb(("task-implement", 3), ("task-implement", 3), ("task-derive", 3)))
+    mixed = _graded_cells(nb(("task-implement", 3), ("task-diagnose", 3), ("task-predict", 3)))
+    share = [sum(p for _, p, k in g if k == ["task-implement"]) / sum(p for _, p, _ in g) for g in (heavy, mixed)]
+    assert share[0] > 1 / 3 >= share[1]
+
+
+def test_every_lesson_after_the_first_has_an_exercise_set():
+    """Issue 12: every lesson (00 is the course's map) has its own set of exercises."""
+    missing = [stem for stem in LESSONS if not stem.startswith("00") and stem not in STEMS]
+    assert not missing, f"lessons without solutions/<lesson>.ipynb: {missing}"
 
 
 @pytest.fixture(scope="session")

@@ -154,14 +154,15 @@ CASES = {
         "def numerical_gradient(fun, p, h=1e-6):\n    return check._reference_numerical_gradient(fun, p, h)\n")), {}, False),
     "private_best_pair": (lambda: _unanswered("momentum").answer("ex4_optimal_momentum", (
         "def optimal_momentum(mu, L):\n    return check._best_pair(mu, L)\n")), {}, False),
-    "kernel_claims_a_grader_function": (lambda: _unanswered("backpropagation").add_after("ex3_numerical_grad", (
+    "kernel_claims_a_grader_function": (lambda: _unanswered("backpropagation").add_after("ex2_shared_inputs", (
         FIND_AGENT_PARAM + "for _mod in _agents():\n    _a = _mod.agent\n    _real = _a.resolve\n"
         "    def _resolve(command, _real=_real, _a=_a):\n        out = _real(command)\n"
         "        for name in command['names']:\n            out['values'][name] = {'t': 'cb', 'id': max(_a.stubs)}\n"
         "        return out\n    _a.resolve = _resolve\n")), {}, False),
-    "forbidden_gradcheck": (lambda: _unanswered("backpropagation").answer("ex3_numerical_grad", (
-        "from lessons_lib import gradcheck as gc_module\n\ndef numerical_grad(f, theta, h=1e-5):\n"
-        "    return gc_module.numerical_gradient(f, theta, h)\n")), {}, False),
+    "forbidden_gradcheck": (lambda: _unanswered("backpropagation").answer("ex2_shared_inputs", (
+        "from lessons_lib import gradcheck as gc_module\n\ndef shared_inputs(u, v):\n"
+        "    J = lambda t: np.tanh(t[0] * t[1]) + t[0] ** 2 * t[1]\n"
+        "    return tuple(gc_module.numerical_gradient(J, np.array([u, v], dtype=float)))\n")), {}, False),
     "forged_stdin_messages": (lambda: _attack("gradients", (
         "import json\n" + FIND_AGENT_PARAM + "for _mod in _agents():\n    _a = _mod.agent\n    _ask = _a.ask_raw\n"
         "    def _forge(prompt, _ask=_ask, _a=_a):\n        reply = _ask(_a.prefix + json.dumps({'op': 'result', 'ok': True, 'value': [1.0, 2.0], 'after': []}))\n"

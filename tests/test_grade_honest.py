@@ -173,12 +173,12 @@ def _training_tricks_classes():
 
 
 def _which_optimizer_reduce():
-    return Submission("which_optimizer").answer("ex2_random_search", (
-        "import functools\n\ndef random_search(run, budget, rng, low=1e-4, high=1.0):\n"
-        "    tried = [(float(lr), run(lr)) for lr in sample_log_uniform(rng, low, high, budget)]\n"
-        "    finite = [pair for pair in tried if math.isfinite(pair[1])]\n"
-        "    if not finite:\n        return None, math.inf\n"
-        "    return functools.reduce(lambda a, b: b if b[1] < a[1] else a, finite)\n"))
+    # the chance of a hit as 1 minus the product of the misses, with functools.reduce; the budget by a while loop
+    return Submission("which_optimizer").answer("ex1_p_hit", (
+        "import functools\nimport operator\n\ndef p_hit(window_decades, range_decades, budget):\n"
+        "    miss = 1 - window_decades / range_decades\n"
+        "    return 1 - functools.reduce(operator.mul, [miss] * int(budget), 1.0)\n\n"
+        "budget_95 = 1\nwhile p_hit(1.5, 5, budget_95) < 0.95:\n    budget_95 += 1\n"))
 
 
 def _surfaces_recursion():
@@ -188,6 +188,24 @@ def _surfaces_recursion():
         "def basin_of(surface, start, lr=0.02, steps=1000, tol=1e-3):\n    end = np.array(start, dtype=float)\n"
         "    for _ in range(steps):\n        end = end - lr * surface.grad(end)\n"
         "    for i, m in enumerate(surface.minima):\n        if np.linalg.norm(m - end) <= tol:\n            return i\n    return -1\n"))
+
+
+def _adagrad_loop_and_dict_call():
+    """A derived distance summed in a plain loop; a diagnosis built with dict(...)."""
+    return (Submission("adagrad")
+            .answer("ex2_adagrad_distance", "def adagrad_distance(lr, c, t, eps):\n    G, total = 0.0, 0.0\n"
+                    "    for _ in range(t):\n        G += c * c\n        total += lr * abs(c) / (G + eps) ** 0.5\n"
+                    "    return total\n")
+            .answer("ex3_diagnosis", "diagnosis = dict(A='G not accumulated', B='eps outside the root',\n"
+                    "                 C='eps under the root', D='no square root')\n"))
+
+
+def _rmsprop_readings_and_numpy_scalars():
+    """A picture read a little off (within the task's 20%), a dict in another order, a numpy scalar."""
+    return (Submission("rmsprop_adadelta")
+            .answer("ex2_which_is_which", "which = {'C': 'Adagrad', 'A': 'RMSProp', 'B': 'Adadelta'}\n"
+                    "rmsprop_settles_at = 0.0098\n")
+            .answer("ex3_hover", "hover_at = np.float64(0.01) / 2\n"))
 
 
 CASES = {
@@ -239,8 +257,10 @@ CASES = {
     "own_error_subclass_and_generator": (_minibatch_own_error, {}),
     "gradcheck_used_in_exercise_1": (_backprop_gradcheck_in_ex1, {}),
     "dropout_class_and_early_stopping_index": (_training_tricks_classes, {}),
-    "random_search_with_reduce": (_which_optimizer_reduce, {}),
+    "p_hit_with_reduce": (_which_optimizer_reduce, {}),
     "recursive_descent_on_library_surface": (_surfaces_recursion, {}),
+    "adagrad_loop_and_dict_call": (_adagrad_loop_and_dict_call, {}),
+    "rmsprop_readings_and_numpy_scalars": (_rmsprop_readings_and_numpy_scalars, {}),
 }
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
-                              assert_notebook_structure, assert_rubric_follows, assert_task_kinds, unanswered)
+                              assert_notebook_structure, assert_kinds_and_share, assert_rubric_follows, unanswered)
 from lessons_lib.grading import lesson06 as check
 from lessons_lib.loops import minimize
 from lessons_lib.optimizers import GD
@@ -283,7 +283,7 @@ def test_notebook_structure(nb):
 
 
 def test_every_graded_cell_has_its_kind(nb):
-    assert_task_kinds(nb, GRADED, KINDS)
+    assert_kinds_and_share(nb, GRADED, KINDS)
 
 
 def test_the_written_answer_has_a_locked_rubric(nb):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from exercise_support import (assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure,
-                              assert_task_kinds)
+                              assert_kinds_and_share)
 from lessons_lib.grading import Feedback
 from lessons_lib.grading import lesson08 as check
 
@@ -269,4 +269,4 @@ def test_notebook_structure(nb):
 
 
 def test_every_graded_cell_has_its_kind(nb):
-    assert_task_kinds(nb, GRADED, KINDS)
+    assert_kinds_and_share(nb, GRADED, KINDS)

@@ -5,7 +5,9 @@ the exercise-set structure.
 Buggy submissions are the solution's source with one line changed (the ``edit`` fixture fails loudly
 if the line it edits is no longer in the notebook).
 """
-import sys
+import json
+import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,12 +15,14 @@ import pytest
 from exercise_support import (assert_bug_is_named, assert_feedback, assert_not_implemented_passes_through,
                               assert_notebook_structure, bug_cases)
 from lessons_lib.grading import lesson13 as check
+from lessons_lib.problems import SigmoidNeuron
 
 LESSON = "13"
-ANSWERS = {"ex1_max_affine": "max_affine", "ex2_two_layer_backward": "two_layer_backward",
-           "ex3_numerical_grad": "numerical_grad"}
+ANSWERS = {"ex1_max_affine": "max_affine", "ex2_shared_inputs": "shared_inputs"}
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_max_affine_test", 2), ("ex2_two_layer_backward_test", 3), ("ex3_numerical_grad_test", 2)]
+GRADED = [("ex1_max_affine_test", 2), ("ex2_shared_inputs_test", 3), ("ex3_overwritten_grad_test", 3),
+          ("ex4_written", 2)]
+LESSON_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "13_backpropagation.ipynb"
 
 
 @pytest.mark.parametrize("grade_id", list(ANSWERS))
@@ -26,38 +30,6 @@ def test_solution_passes(ref, grade_id):
     name = ANSWERS[grade_id]
     getattr(check, name)(ref[name])
     getattr(check, name)(ref[name], hidden=True)
-
-
-def test_backward_variant_without_bug_is_the_library():
-    """The checker's hand-written backward pass (used to recognise bugs) equals MLP.grad."""
-    for case in (check._random_case(8, 3, 5, 4, 0), check._random_case(1, 2, 3, 2, 1)):
-        mlp, params, grads = case
-        for mine, ref in zip(check.backward_variant(mlp.X, mlp.y, *params), grads):
-            assert np.allclose(mine, ref, rtol=1e-12, atol=1e-15)
-
-
-def test_the_library_as_an_answer_passes():
-    """Another correct route to the same gradients: flatten, call MLP.grad, unflatten."""
-    from lessons_lib.problems import MLP
-
-    def backward(X, y, W1, b1, W2, b2):
-        mlp = MLP(X, y, hidden=(W1.shape[1],), n_classes=W2.shape[1])
-        theta = np.concatenate([W1.ravel(), b1, W2.ravel(), b2])
-        return tuple(p for layer in mlp.unflatten(mlp.grad(theta)) for p in layer)
-    check.two_layer_backward(backward)
-    check.two_layer_backward(backward, hidden=True)
-
-
-def test_exercise_3_may_not_use_the_librarys_central_difference():
-    """The task says "not with lessons_lib.gradcheck": in the notebook too, using it is named."""
-    from lessons_lib import gradcheck
-
-    def numerical_grad(f, theta, h=1e-5):
-        return gradcheck.numerical_gradient(f, theta, h)
-    text = assert_feedback("your code called lessons_lib.gradcheck.numerical_gradient", check.numerical_grad,
-                           numerical_grad)
-    assert "not lessons_lib.gradcheck" in text
-    assert sys.getprofile() is None     # the hook is gone after the check
 
 
 # -- exercise 1: J = max(Wx + b) ----------------------------------------------------------
@@ -84,67 +56,103 @@ def test_max_affine_returns_four_things(edit):
     assert_feedback("should return four things, (J, dW, db, dx)", check.max_affine, fn)
 
 
-# -- exercise 2: two-layer backward ------------------------------------------------------
+# -- exercise 2: a value used twice --------------------------------------------------------
 
-NETWORK_BUGS = {
-    "dW1 transposed": ([("dW1 = X.T @ delta1", "dW1 = delta1.T @ X")], "is it transposed?"),
-    "dW1 transposed, square": ([("dW1 = X.T @ delta1",
-                                 "dW1 = (X.T @ delta1).T if W1.shape[0] == W1.shape[1] else X.T @ delta1")],
-                               "has the right shape but is transposed"),
-    "missing the tanh derivative": ([("* (1 - A1**2)", "")], "missing the tanh derivative 1 - a^2"),
-    "tanh derivative from z": ([("A1 = np.tanh(X @ W1 + b1)", "Z1 = X @ W1 + b1\n    A1 = np.tanh(Z1)"),
-                                ("(1 - A1**2)", "(1 - Z1**2)")], "computed from z"),
-    "sigmoid derivative": ([("(1 - A1**2)", "A1 * (1 - A1)")], "is the sigmoid's"),
-    "no mean over the batch": ([("delta2 /= m", "pass")],
-                               "forgot to divide by the batch size (the loss is a mean)"),
-    "labels never subtracted": ([("delta2[np.arange(m), y] -= 1.0", "pass")], "the labels never enter it"),
-    "biases averaged again": ([("db2 = delta2.sum(axis=0)", "db2 = delta2.mean(axis=0)"),
-                               ("db1 = delta1.sum(axis=0)", "db1 = delta1.mean(axis=0)")],
-                              "the 1/m is already in the output error"),
-    "bias not summed": ([("db1 = delta1.sum(axis=0)", "db1 = delta1")], "one row per example"),
-    "only db2 wrong": ([("db2 = delta2.sum(axis=0)", "db2 = delta2.sum(axis=0) * 1.01")], "your db2"),
-    "hidden layer wrong": ([("delta1 = (delta2 @ W2.T)", "delta1 = (delta2 @ W2.T) * 2")],
-                           "the output layer is right"),
+TREE_BUGS = {
+    "only the path through a": ([("dJ_du = dJ_da * v + 2 * u * v", "dJ_du = dJ_da * v"),
+                                 ("dJ_dv = dJ_da * u + u**2", "dJ_dv = dJ_da * u")], "counts only the path through a"),
+    "only the second use": ([("dJ_du = dJ_da * v + 2 * u * v", "dJ_du = 2 * u * v"),
+                             ("dJ_dv = dJ_da * u + u**2", "dJ_dv = u**2")], "counts only the second use"),
+    "tanh derivative from its input": ([("dJ_da = 1 - c**2", "dJ_da = 1 - (u * v)**2")], "with its input a"),
+    "swapped": ([("return dJ_du, dJ_dv", "return dJ_dv, dJ_du")], "did you swap them?"),
+    "dJ_dv misses one path": ([("dJ_dv = dJ_da * u + u**2", "dJ_dv = dJ_da * u + 2 * u")],
+                              "your dJ_dv at (u, v)"),
+    "one number": ([("return dJ_du, dJ_dv", "return dJ_du")], "should return two numbers"),
 }
 
 
-def test_two_layer_input_changed(edit):
-    fn = edit("ex2_two_layer_backward", ("m = len(y)", "m = len(y)\n    W1 *= 1.0000001"))["two_layer_backward"]
-    assert_feedback("changed the array W1", check.two_layer_backward, fn)
+def test_shared_inputs_key_is_the_tree():
+    """The checker's correct variant is the gradient of tree_J (central differences, tight)."""
+    for u, v in [(0.3, -0.7), (1.2, 1.9), (-1.5, 0.2)]:
+        h = 1e-6
+        du = (check.tree_J(u + h, v) - check.tree_J(u - h, v)) / (2 * h)
+        dv = (check.tree_J(u, v + h) - check.tree_J(u, v - h)) / (2 * h)
+        assert np.allclose(check._tree_variant(u, v), (du, dv), rtol=1e-7)
 
 
-# -- exercise 3: central differences ------------------------------------------------------
-
-GRAD_BUGS = {
-    "forward difference": ([("theta[j] = old - h", "theta[j] = old"), ("(2 * h)", "h")],
-                           "one-sided (forward) difference"),
-    "backward difference": ([("theta[j] = old + h", "theta[j] = old"), ("(2 * h)", "h")],
-                            "one-sided (backward) difference"),
-    "denominator h": ([("(2 * h)", "h")], "twice the slope"),
-    "all coordinates at once": ([("theta[j] = old + h\n        f_plus = f(theta)",
-                                  "f_plus = f(theta + h)"),
-                                 ("theta[j] = old - h\n        f_minus = f(theta)", "f_minus = f(theta - h)")],
-                                "you moved all coordinates at once"),
-    "not restored": ([("theta[j] = old                          # put it back", "pass  # no")],
-                     "put it back before moving on"),
-    "input changed": ([("theta = np.array(theta, dtype=float)", "theta = np.asarray(theta, dtype=float)"),
-                       ("theta[j] = old                          # put it back", "theta[j] = old + 0.5 * h  #")],
-                      "changed the array theta you passed in"),
-}
+def test_shared_inputs_accepts_plain_python_and_arrays():
+    def plain(u, v):
+        c = math.tanh(u * v)
+        return [(1 - c * c) * v + 2 * u * v, (1 - c * c) * u + u * u]
+    check.shared_inputs(plain)
+    check.shared_inputs(lambda u, v: np.array(plain(u, v)), hidden=True)
 
 
-def test_forward_difference_error_is_of_order_h():
-    """The claim in the task: at h = 1e-3 the one-sided error is ~h/2 f'', the central ~h^2/6 f'''."""
-    theta = np.random.default_rng(0).normal(size=5)
-    exact = check._cubic_grad(theta)
-    forward = np.abs(check._one_sided(check._cubic, theta, 1e-3) - exact).max()
-    central = np.abs(check.numerical_gradient(check._cubic, theta, 1e-3) - exact).max()
-    assert 1e-4 < forward < 1e-2 and central < 1e-6 and forward > 1000 * central
+def test_exercise_2_may_not_estimate_the_gradient():
+    """The task says "no finite differences": using lessons_lib.gradcheck is named, in the notebook too."""
+    import sys
+
+    from lessons_lib import gradcheck
+
+    def shared_inputs(u, v):
+        return tuple(gradcheck.numerical_gradient(lambda t: check.tree_J(t[0], t[1]), np.array([u, v])))
+    text = assert_feedback("your code called lessons_lib.gradcheck.numerical_gradient", check.shared_inputs,
+                           shared_inputs)
+    assert "not a finite-difference estimate" in text
+    assert sys.getprofile() is None     # the hook is gone after the check
+
+
+# -- exercise 3: = instead of += ---------------------------------------------------------------
+
+def _overwriting_value_class():
+    """The lesson's Value class with every += (and the subtraction's -=) made an =."""
+    nb = json.loads(LESSON_NOTEBOOK.read_text(encoding="utf-8"))
+    (source,) = ["".join(c["source"]) for c in nb["cells"] if "".join(c["source"]).startswith("class Value:")]
+    assert source.count("+=") >= 8 and "other.grad -= out.grad" in source
+    namespace = {"math": math}
+    exec(source.replace("+=", "=").replace("other.grad -= out.grad", "other.grad = -out.grad"), namespace)
+    return namespace["Value"]
+
+
+def test_overwritten_key_is_what_the_lessons_class_gives():
+    """The checker's key (example 1's gradient) is what the lesson's class with = really leaves."""
+    Value, neuron = _overwriting_value_class(), SigmoidNeuron()
+    w, b = Value(check.POINT[0]), Value(check.POINT[1])
+    loss = sum(0.5 * ((w * x_i + b).sigmoid() - y_i) ** 2 for x_i, y_i in zip(neuron.X, neuron.y))
+    loss.backward()
+    check.overwritten_grad(w.grad, b.grad)
+    first = neuron.grad(np.array(check.POINT), idx=np.array([0]))
+    assert np.allclose([w.grad, b.grad], first, rtol=1e-12)
+    assert not np.allclose(first, neuron.grad(np.array(check.POINT)), rtol=0.1)   # the question has teeth
+
+
+def test_overwritten_accepts_the_solution_and_rounding(ref):
+    check.overwritten_grad(ref["w_grad"], ref["b_grad"])
+    check.overwritten_grad(round(float(ref["w_grad"]), 5), round(float(ref["b_grad"]), 5), hidden=True)
+
+
+_NEURON = SigmoidNeuron()
+_FIRST = _NEURON.grad(np.array(check.POINT), idx=np.array([0]))
+_SECOND = _NEURON.grad(np.array(check.POINT), idx=np.array([1]))
+_BOTH = _NEURON.grad(np.array(check.POINT))
+
+
+@pytest.mark.parametrize("w_grad, b_grad, message", [
+    (_BOTH[0], _BOTH[1], "the gradients of the whole loss, as += gives them"),
+    (_SECOND[0], _SECOND[1], "the one whose branch the backward pass visits first"),
+    (-_FIRST[0], -_FIRST[1], "the sign is wrong"),
+    (_FIRST[0], _SECOND[1], "another reading of the question"),
+    (_FIRST[0], 0.5, "your b_grad is not what the backward pass leaves"),
+    ("0.013", _FIRST[1], "w_grad should be a number"),
+    (True, _FIRST[1], "w_grad should be a number"),
+])
+def test_overwritten_mistakes_are_named(w_grad, b_grad, message):
+    assert_feedback(message, check.overwritten_grad, w_grad, b_grad)
 
 
 # -- every typical bug above, in the answer it belongs to ---------------------------------
 
-BUGS = {"ex1_max_affine": MAX_BUGS, "ex2_two_layer_backward": NETWORK_BUGS, "ex3_numerical_grad": GRAD_BUGS}
+BUGS = {"ex1_max_affine": MAX_BUGS, "ex2_shared_inputs": TREE_BUGS}
 
 
 @pytest.mark.parametrize("grade_id, bug", bug_cases(BUGS))
@@ -160,4 +168,4 @@ def test_not_implemented_passes_through(name):
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert_notebook_structure(nb, GRADED)
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex3_overwritten_grad_test"])

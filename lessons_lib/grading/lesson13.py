@@ -1,26 +1,27 @@
-"""Checkers for ``solutions/13_backpropagation.ipynb``: the lecture's J = max(Wx + b), a two-layer
-network's backward pass, and a central-difference gradient.
+"""Checkers for ``solutions/13_backpropagation.ipynb``: the lecture's J = max(Wx + b), the gradient
+of a tree in which two inputs are used twice, and what the backward pass gives when every ``+=`` of
+the lesson's ``Value`` class is an ``=``.
 
-The answer keys are :func:`lessons_lib.gradcheck.gradcheck` /
-:func:`~lessons_lib.gradcheck.numerical_gradient` (finite differences) and
-:meth:`lessons_lib.problems.MLP.grad` (the library's hand-written backprop) on the
-same flat parameters. Known wrong answers (a transposed dW, a missing tanh
-derivative, a sum where the loss is a mean, a forward difference) are recognised
-and named.
+The answer keys are :func:`lessons_lib.gradcheck.gradcheck` (finite differences) and
+:class:`lessons_lib.problems.SigmoidNeuron` (the toy neuron's hand-written gradient, per example).
+Known wrong answers (a transposed dW, the gradient of one use of a shared input only, the tanh
+derivative taken from its input, the gradient of the wrong example) are recognised and named.
 """
+import math
+
 import numpy as np
 
-from lessons_lib.datasets import load_digits, spirals, two_moons
-from lessons_lib.gradcheck import gradcheck, numerical_gradient
+from lessons_lib.gradcheck import gradcheck
 from lessons_lib.grading import Feedback, as_array, call, hidden_seed, refuse_calls_into, require
-from lessons_lib.problems import MLP
+from lessons_lib.grading._answers import array_like as _array_like
+from lessons_lib.problems import SigmoidNeuron
 
-__all__ = ["max_affine", "two_layer_backward", "numerical_grad"]
+__all__ = ["max_affine", "shared_inputs", "overwritten_grad"]
 
 # What an answer may not use, by checker (the safe grader enforces it, see lessons_lib.autograder.probe):
-# exercise 3 is about writing the central difference, so its answer may not call the library's.
-FORBIDDEN = {"numerical_grad": {"lessons_lib.gradcheck": "exercise 3 asks for your own central difference, "
-                                                          "not lessons_lib.gradcheck's"}}
+# exercise 2 asks for the derivatives the student derived, so its answer may not estimate them.
+FORBIDDEN = {"shared_inputs": {"lessons_lib.gradcheck": "exercise 2 asks for the derivatives you derived, "
+                                                         "not a finite-difference estimate"}}
 
 
 def _close(a, b, rtol=1e-7, atol=1e-10):
@@ -121,228 +122,118 @@ def _check_max_case(fn, W, b, x):
         raise Feedback(f"your {name} {where} does not match finite differences of J: {result}")
 
 
-def _array_like(value):
-    try:
-        np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return True
+# -- exercise 2: a tree in which u and v are each used twice ---------------------------
+
+def tree_J(u, v):
+    """J(u, v) = tanh(u v) + u^2 v, the tree of exercise 2."""
+    return math.tanh(u * v) + u * u * v
 
 
-# -- exercise 2: backward pass of a two-layer tanh network -------------------------
+def _tree_variant(u, v, bug=None):
+    """(dJ/du, dJ/dv) with one typical mistake (None: correct).
 
-def _network_case(X, y, hidden, n_classes, seed):
-    """An MLP with tanh hidden layer, its parameters (with non-zero biases) and the library's gradient."""
-    mlp = MLP(X, y, hidden=(hidden,), activation="tanh", n_classes=n_classes)
-    rng = np.random.default_rng(seed)
-    theta = mlp.init(seed)
-    (W1, b1), (W2, b2) = mlp.unflatten(theta)
-    b1[:] = rng.normal(scale=0.5, size=b1.shape)  # views: this writes into theta
-    b2[:] = rng.normal(scale=0.5, size=b2.shape)
-    grads = [part.copy() for layer in mlp.unflatten(mlp.grad(theta)) for part in layer]
-    params = [p.copy() for p in (W1, b1, W2, b2)]
-    return mlp, params, grads
-
-
-def _random_case(m, d, hidden, n_classes, seed):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(m, d))
-    y = np.arange(m) % n_classes  # every class present
-    rng.shuffle(y)
-    return _network_case(X, y, hidden, n_classes, seed)
+    bug: "only_a" (each input's gradient through a = u v only), "only_second" (through its
+    second use only: d = u^2 for u, e = d v for v), "tanh_of_input" (tanh's derivative as
+    1 - a^2 with its input a = u v)."""
+    c = math.tanh(u * v)
+    dc = (1 - (u * v) ** 2) if bug == "tanh_of_input" else (1 - c * c)
+    via_a = (dc * v, dc * u)                       # through a = u v
+    via_second = (2 * u * v, u * u)                # through d = u^2 (for u) and e = d v (for v)
+    if bug == "only_a":
+        return via_a
+    if bug == "only_second":
+        return via_second
+    return via_a[0] + via_second[0], via_a[1] + via_second[1]
 
 
-def backward_variant(X, y, W1, b1, W2, b2, bug=None):
-    """The two-layer backward pass with one typical mistake switched on (None: correct).
-
-    bug: "no_tanh" (delta skips the tanh derivative), "tanh_of_z" (1 - z^2 with the
-    pre-activation z), "sigmoid" (a (1 - a)), "no_mean" (the loss treated as a sum),
-    "no_onehot" (the labels never subtracted), "db_mean" (the biases averaged again)."""
-    m = len(y)
-    z1 = X @ W1 + b1
-    a1 = np.tanh(z1)
-    logits = a1 @ W2 + b2
-    p = np.exp(logits - logits.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
-    delta2 = p.copy()
-    if bug != "no_onehot":
-        delta2[np.arange(m), y] -= 1.0
-    if bug != "no_mean":
-        delta2 /= m
-    dW2, db2 = a1.T @ delta2, delta2.sum(axis=0)
-    back = delta2 @ W2.T
-    derivative = {"no_tanh": 1.0, "tanh_of_z": 1 - z1**2, "sigmoid": a1 * (1 - a1)}.get(bug, 1 - a1**2)
-    delta1 = back * derivative
-    dW1, db1 = X.T @ delta1, delta1.sum(axis=0)
-    if bug == "db_mean":
-        db1, db2 = db1 / m, db2 / m
-    return dW1, db1, dW2, db2
-
-
-_NETWORK_BUGS = [
-    ("no_mean", "your gradients are the batch size times too large: forgot to divide by the batch size "
-                "(the loss is a mean)"),
-    ("no_onehot", "your output error is the softmax output alone: the labels never enter it"),
-    ("no_tanh", "dW1 and db1 are missing the tanh derivative 1 - a^2 on the way back through the hidden layer"),
-    ("tanh_of_z", "your tanh derivative is computed from z, the input of tanh; 1 - a^2 uses its output a = tanh(z)"),
-    ("sigmoid", "your hidden-layer derivative a (1 - a) is the sigmoid's; this network uses tanh"),
-    ("db_mean", "your db1 and db2 are the batch size times too small: the 1/m is already in the output error"),
+_TREE_BUGS = [
+    ("only_a", "counts only the path through a = u v: u and v are used a second time (in d = u^2 and "
+               "e = d v), and a value used twice collects the gradient of both uses"),
+    ("only_second", "counts only the second use of u and v: they also reach J through a = u v and "
+                    "c = tanh(a), and a value used twice collects the gradient of both uses"),
+    ("tanh_of_input", "takes tanh's derivative as 1 - a^2 with its input a; the derivative is "
+                      "1 - tanh(a)^2, written with tanh's output"),
 ]
 
 
-def two_layer_backward(fn, hidden=False):
-    """Exercise 2: ``two_layer_backward(X, y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)``.
+def shared_inputs(fn, hidden=False):
+    """Exercise 2: ``shared_inputs(u, v) -> (dJ_du, dJ_dv)`` for J = tanh(u v) + u^2 v.
 
-    Compared with lessons_lib.problems.MLP.grad on the same flat parameters."""
-    if not hidden:
-        cases = [_random_case(m=8, d=3, hidden=5, n_classes=4, seed=0),
-                 _random_case(m=6, d=4, hidden=4, n_classes=3, seed=1)]
-    else:
-        Xm, ym = two_moons(n=50, noise=0.2, seed=3)
-        Xs, ys = spirals(n_per_class=20, n_classes=3, seed=4)
-        Xd, yd = load_digits()
-        cases = [_random_case(m=1, d=3, hidden=2, n_classes=2, seed=hidden_seed(2)),
-                 _network_case(Xm, ym, 7, 2, seed=hidden_seed(3)),
-                 _network_case(Xs, ys, 10, 3, seed=hidden_seed(4)),
-                 _network_case(Xd[:32], yd[:32], 16, 10, seed=hidden_seed(5))]
-    for mlp, params, grads in cases:
-        _check_network_case(fn, mlp, params, grads)
-
-
-def _check_network_case(fn, mlp, params, ref):
-    what = "your two_layer_backward"
-    X, y = mlp.X, mlp.y
-    W1, b1, W2, b2 = params
-    where = f"(batch of {len(y)}, {X.shape[1]} inputs, {W1.shape[1]} hidden units, {W2.shape[1]} classes)"
-    args = [X.copy(), y.copy(), W1.copy(), b1.copy(), W2.copy(), b2.copy()]
-    with np.errstate(all="ignore"):
-        out = call(fn, *args, what=what)
-    for name, a, b in zip(("X", "y", "W1", "b1", "W2", "b2"), args, (X, y, W1, b1, W2, b2)):
-        require(np.array_equal(a, b), f"{what} changed the array {name} you passed in: leave the inputs alone")
-    require(isinstance(out, (tuple, list)) and len(out) == 4,
-            f"{what} should return four arrays, (dW1, db1, dW2, db2); got {type(out).__name__}"
-            + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
-    names = ("dW1", "db1", "dW2", "db2")
-    got = []
-    for name, g, p in zip(names, out, params):
-        shape = np.shape(g) if _array_like(g) else None
-        if name.startswith("dW") and shape == p.shape[::-1] and p.shape[0] != p.shape[1]:
-            raise Feedback(f"your {name} has shape {shape} but {name[1:]} has shape {p.shape}: is it transposed?")
-        if name.startswith("db") and shape == (len(y), len(p)) and len(y) > 1:
-            raise Feedback(f"your {name} has one row per example: a bias is shared by the whole batch, "
-                           "so its gradient adds up the examples' contributions")
-        got.append(as_array(g, f"the {name} {what} returned", shape=p.shape))
-    if all(_close(g, r) for g, r in zip(got, ref)):
-        return
-    for bug, message in _NETWORK_BUGS:
-        variant = backward_variant(X, y, *params, bug=bug)
-        if all(_close(g, v) for g, v in zip(got, variant)):
-            raise Feedback(f"{message} {where}")
-    for name, g, r in zip(names, got, ref):
-        if _close(g, r):
-            continue
-        if name.startswith("dW") and g.shape[0] == g.shape[1] and _close(g, r.T):
-            raise Feedback(f"your {name} {where} has the right shape but is transposed")
-        layer = "output" if name.endswith("2") else "hidden"
-        hint = ("the output layer is right, so look at how the error travels back through W2 and tanh"
-                if layer == "hidden" and all(_close(a, b) for a, b in zip(got[2:], ref[2:])) else
-                "compare it with a gradient check on the mean cross-entropy")
-        raise Feedback(f"your {name} {where} differs from backprop's (largest difference "
-                       f"{np.abs(g - r).max():.3g}): {hint}")
-
-
-# -- exercise 3: a central-difference gradient ------------------------------------
-
-def _cubic(x):
-    """sum(x^3 / 3 + sin(x)) + x_first * x_last: a one-sided difference's O(h) error is plain to
-    see, the central difference's O(h^2) is not; the product couples two coordinates, so a
-    coordinate left shifted after its turn changes the next estimates."""
-    return float(np.sum(x**3 / 3 + np.sin(x)) + x[0] * x[-1])
-
-
-def _cubic_grad(x):
-    g = x**2 + np.cos(x)
-    g[0] += x[-1]
-    g[-1] += x[0]
-    return g
-
-
-def _quartic_matrix(M):
-    return float(np.sum(M**4) / 4 + np.sum(M[:, 0] * M[:, -1]))
-
-
-def _quartic_matrix_grad(M):
-    g = M**3
-    g[:, 0] += M[:, -1]
-    g[:, -1] += M[:, 0]
-    return g
-
-
-def _one_sided(f, theta, h, forward=True):
-    theta = np.array(theta, dtype=float)
-    f0, grad = f(theta), np.empty_like(theta)
-    for j in np.ndindex(theta.shape):
-        step = theta.copy()
-        step[j] += h if forward else -h
-        grad[j] = (f(step) - f0) / h if forward else (f0 - f(step)) / h
-    return grad
-
-
-def _not_restored(f, theta, h):
-    theta = np.array(theta, dtype=float)
-    grad = np.empty_like(theta)
-    for j in np.ndindex(theta.shape):
-        theta[j] += h
-        f_plus = f(theta)
-        theta[j] -= 2 * h
-        grad[j] = (f_plus - f(theta)) / (2 * h)
-    return grad
-
-
-def numerical_grad(fn, hidden=False):
-    """Exercise 3: ``numerical_grad(f, theta, h=1e-5)`` against lessons_lib.gradcheck.numerical_gradient.
-
-    Also measured against the exact gradient with h = 1e-3, where a one-sided
-    difference is off by about h and a central one by about h^2."""
-    rng = np.random.default_rng(hidden_seed(0) if hidden else 0)
-    cases = [(_cubic, _cubic_grad, rng.normal(size=5), 1e-3), (_cubic, _cubic_grad, rng.normal(size=3), 1e-5)]
+    Against central differences of J (lessons_lib.gradcheck) at several points."""
+    points = [(0.7, -1.3), (1.5, 0.4), (-0.8, 2.0)]
     if hidden:
-        cases = [(_quartic_matrix, _quartic_matrix_grad, rng.normal(size=(3, 4)), 1e-4),
-                 (_cubic, _cubic_grad, np.array([0.7]), 1e-2),
-                 (_cubic, _cubic_grad, rng.normal(size=20), 1e-6)]
-    for f, exact_grad, theta, h in cases:
-        _check_numerical_case(fn, f, exact_grad, theta, h)
+        rng = np.random.default_rng(hidden_seed(20))
+        points = [tuple(p) for p in rng.uniform(-2.0, 2.0, size=(6, 2))] + [(0.0, 1.0), (2.0, 0.0)]
+    for u, v in points:
+        _check_tree_point(fn, float(u), float(v))
 
 
-def _check_numerical_case(fn, f, exact_grad, theta, h):
-    what = "your numerical_grad"
-    where = f"(theta of shape {theta.shape}, h = {h:g})"
-    arg = theta.copy()
-    with refuse_calls_into(FORBIDDEN["numerical_grad"]):
-        got = call(fn, f, arg, h, what=what)
-    require(np.array_equal(arg, theta),
-            f"{what} changed the array theta you passed in: perturb a copy, or put each entry back")
-    got = as_array(got, f"the gradient {what} returned", shape=theta.shape)
-    ref = numerical_gradient(f, theta, h)
-    exact = exact_grad(theta)
-    if np.allclose(got, ref, rtol=1e-6, atol=1e-8):
+def _check_tree_point(fn, u, v):
+    what = "your shared_inputs"
+    where = f"at (u, v) = ({u:.3g}, {v:.3g})"
+    with refuse_calls_into(FORBIDDEN["shared_inputs"]):
+        out = call(fn, u, v, what=what)
+    require(isinstance(out, (tuple, list, np.ndarray)) and len(out) == 2,
+            f"{what} should return two numbers, (dJ_du, dJ_dv); got {type(out).__name__}"
+            + (f" of length {len(out)}" if isinstance(out, (tuple, list, np.ndarray)) else ""))
+    got = np.array([as_array(g, f"each number {what} returned", shape=()) for g in out])
+    result = gradcheck(lambda t: tree_J(t[0], t[1]), lambda _: got, np.array([u, v]), h=1e-6, rtol=1e-6, atol=1e-9)
+    if result.ok:
         return
-    error = np.abs(got - exact).max()
-    for forward in (True, False):
-        if np.allclose(got, _one_sided(f, theta, h, forward), rtol=1e-6, atol=1e-8):
-            side = "forward" if forward else "backward"
-            raise Feedback(f"your estimate {where} is off the exact gradient by {error:.1e}, about h: it is a "
-                           f"one-sided ({side}) difference, whose error shrinks like h; the central "
-                           "difference's shrinks like h^2, far faster")
-    require(not np.allclose(got, 2 * ref, rtol=1e-6, atol=1e-8),
-            f"your estimate {where} is twice the slope: how far apart are the two points where you evaluate f?")
-    require(not np.allclose(got, ref / 2, rtol=1e-6, atol=1e-8),
-            f"your estimate {where} is half the slope: how far apart are the two points where you evaluate f?")
-    require(not (theta.size > 1 and np.allclose(got, np.full(theta.shape, ref.sum()), rtol=1e-5, atol=1e-6)),
-            f"every component of your estimate {where} is the same: you moved all coordinates at once; "
-            "the derivative along coordinate j needs a step along coordinate j only")
-    require(not np.allclose(got, _not_restored(f, theta, h), rtol=1e-6, atol=1e-8),
-            f"your estimate {where} drifts from coordinate to coordinate: after measuring coordinate j, "
-            "put it back before moving on")
-    raise Feedback(f"your estimate {where} is off the exact gradient by {error:.2e} "
-                   f"(central differences get within {np.abs(ref - exact).max():.1e})")
+    for bug, message in _TREE_BUGS:
+        if np.allclose(got, _tree_variant(u, v, bug), rtol=1e-9, atol=1e-12):
+            raise Feedback(f"your gradient {where} {message}")
+    right = np.array(_tree_variant(u, v))
+    for k, name in enumerate(("dJ_du", "dJ_dv")):
+        if not np.isclose(got[k], right[k], rtol=1e-6, atol=1e-9):
+            other = "dJ_dv" if k == 0 else "dJ_du"
+            require(not np.isclose(got[k], right[1 - k], rtol=1e-6, atol=1e-9),
+                    f"your {name} {where} is what {other} should be: did you swap them?")
+            raise Feedback(f"your {name} {where} does not match finite differences of J: walk the tree "
+                           "from J down, one local derivative per node, and add up the paths")
+    raise Feedback(f"your gradient {where} does not match finite differences of J")  # pragma: no cover
+
+
+# -- exercise 3: the Value class with = instead of += -----------------------------------
+
+POINT = (0.5, -1.0)   # (w, b), the lesson's point
+
+
+def overwritten_grad(w_grad, b_grad, hidden=False):
+    """Exercise 3: the (w.grad, b.grad) the lesson's neuron_loss leaves at POINT when every ``+=``
+    in the Value class's backward functions is an ``=``.
+
+    The key is the toy neuron's gradient of example 1 alone (SigmoidNeuron.grad with idx=[0]):
+    the backward pass runs example 2's branch first (its nodes come later in the topological
+    order), so example 1's branch writes last. (hidden adds nothing: the question has one answer.)"""
+    neuron, theta = SigmoidNeuron(), np.array(POINT)
+    first = neuron.grad(theta, idx=np.array([0]))
+    second = neuron.grad(theta, idx=np.array([1]))
+    both = neuron.grad(theta)
+    got = []
+    for name, value in (("w_grad", w_grad), ("b_grad", b_grad)):
+        require(isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool),
+                f"{name} should be a number, got {type(value).__name__}")
+        got.append(float(value))
+    got = np.array(got)
+
+    def near(ref):
+        return np.allclose(got, ref, rtol=1e-3, atol=1e-6)
+    if near(first):
+        return
+    require(not near(both), "those are the gradients of the whole loss, as += gives them: with = each "
+                            "backward function replaces what an earlier one wrote, so the two "
+                            "examples' contributions no longer add up")
+    require(not near(second), "those are the gradients of one example, but of the one whose branch the "
+                              "backward pass visits first: an = keeps only what is written last; "
+                              "which branch does reversed(order) reach last?")
+    require(not near(-first) and not near(-second), "the sign is wrong: a gradient of the loss points uphill")
+    for k, name in enumerate(("w_grad", "b_grad")):
+        if np.isclose(got[k], first[k], rtol=1e-3, atol=1e-6):
+            continue
+        require(not (np.isclose(got[k], second[k], rtol=1e-3, atol=1e-6)
+                     or np.isclose(got[k], both[k], rtol=1e-3, atol=1e-6)),
+                f"your {name} is right for another reading of the question than your other number: "
+                "w and b are written by the same branches, in the same order")
+        raise Feedback(f"your {name} is not what the backward pass leaves: run the lesson's Value class "
+                       "with every += in _backward replaced by = and compare")
