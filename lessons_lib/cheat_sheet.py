@@ -97,7 +97,7 @@ ELSEWHERE = {
         torch_name="Adamax", keras_name="adamax"),
     "Nadam": Elsewhere(
         "12_adam_adamax_nadam", "a momentum schedule mu_t with decay 0.004, not a constant beta1 (Dozat 2016)",
-        "https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ",
+        "http://cs229.stanford.edu/proj2015/054_report.pdf",
         "`NAdam(lr=0.002, betas=(0.9, 0.999), eps=1e-08, momentum_decay=0.004)`: Dozat's schedule",
         "`Nadam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07)`: mu_t = beta1 (1 - 0.5 * 0.96^t)",
         "Adam's use cases, when a look-ahead in the momentum helps (often slightly faster early on). "

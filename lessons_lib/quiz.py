@@ -11,12 +11,13 @@ lesson, ``lessons_lib.widgets.show_quiz("07")`` shows the same questions with bu
 This module is pure (no matplotlib, no ipywidgets): a question's ``figure`` is a
 function the widget calls with a matplotlib Figure to draw on.
 
-For a class, ``python -m lessons_lib.quiz 07 --into solutions/07_learning_rate.ipynb``
+For a class, ``python -m lessons_lib.add_quiz 07 solutions/07_learning_rate.ipynb``
 appends the quiz to an exercise set (one test cell per question, 1 point each; see
 :func:`grade_question` and the README's grading section).
 """
 import importlib
 import importlib.util
+import keyword
 import math
 import numbers
 import pkgutil
@@ -38,7 +39,7 @@ def _require_text(value, what):
 
 
 def _require_id(qid):
-    if not isinstance(qid, str) or not _ID.match(qid):
+    if not isinstance(qid, str) or not _ID.match(qid) or keyword.iskeyword(qid):
         raise ValueError(f"a question id must be a short name usable as a keyword (letters, digits, _; "
                          f"a letter first) like 'too_high', got {qid!r}")
     return qid

@@ -293,3 +293,16 @@ def assert_kinds_and_share(nb, graded, kinds):
     assert found == {gid: [kind] for gid, kind in kinds.items()}
     implement = sum(p for gid, p in graded if kinds[gid] == "task-implement")
     assert 3 * implement <= sum(p for _, p in graded), f"{implement} of {sum(p for _, p in graded)} points implement a rule"
+
+
+def assert_rubric_follows(nb, written_gid):
+    """Issue 12: a written answer is followed by its rubric, a locked markdown cell tagged rubric
+    whose source is a collapsed <details> block (it reaches student copies, formgrader and self-learners)."""
+    ids = [nbgrader(c)["grade_id"] for c in nb.cells]
+    rubric = nb.cells[ids.index(written_gid) + 1]
+    n = written_gid.split("_")[0]
+    assert rubric.cell_type == "markdown" and rubric.metadata.get("tags") == ["rubric"]
+    assert nbgrader(rubric) == {"grade": False, "solution": False, "locked": True, "grade_id": f"{n}_rubric",
+                                "schema_version": 3}
+    assert rubric.source.startswith("<details><summary>Rubric (open it after you have written your answer)"
+                                    "</summary>") and rubric.source.rstrip().endswith("</details>")

@@ -94,7 +94,9 @@ def test_a_shared_rate_ranks_the_rate(nb, text):
     assert 0.005 < best["RMSProp"] < 0.02 and 0.005 < best["Adam"] < 0.02         # 0.01 is close to their best
     assert best["GD"] > 100 * 0.01 and best["Adadelta"] > 100 * 0.01
     _in(text, "At lr = 0.01, RMSProp and Adam look far better than GD, and Adadelta has hardly started",
-        "more than a hundred times too small for GD and Adadelta")
+        "more than a hundred times too small for GD and Adadelta",
+        "at lr = 0.01 RMSProp and Adam look far better than GD, whose best rate is more than a hundred times "
+        "larger")
 
 
 def test_same_draws_for_every_optimizer(nb, text):
@@ -162,7 +164,9 @@ def test_tuned_optimizers_are_within_the_noise(nb, text):
     _in(text, "every optimizer ends with a mean validation accuracy between 92% and 95%",
         "in every seed each one except Adadelta reaches 90% validation accuracy within the 10 epochs",
         "within 2 percentage points of each other", "Adadelta's three tuned runs span almost 6 points",
-        "RMSProp and Adam had to settle for about 0.1 there", "within half a point of the best")
+        "RMSProp and Adam had to settle for about 0.1 there", "within half a point of the best",
+        "The six tuned optimizers end within 2 percentage points of each other, less than Adadelta's own "
+        "spread over three seeds")
 
 
 def test_full_estimate_counts(nb):
@@ -198,3 +202,11 @@ def test_pca_is_the_best_a_linear_autoencoder_can_do(nb):
     assert ae.loss(theta) == pytest.approx(nb["best_possible"], rel=1e-10)
     assert np.linalg.norm(ae.grad(theta)) < 1e-10                  # a stationary point
     assert nb["history"].final_loss > nb["best_possible"]
+
+
+def test_the_lesson_closes_like_the_others(text):
+    """Predict first before the experiment, then the quiz, common mistakes and further reading."""
+    notebook_text.assert_lesson_closing(text, predict_first=1, urls=(
+        "https://arxiv.org/abs/2007.01547", "https://arxiv.org/abs/1910.05446",
+        "https://arxiv.org/abs/1705.08292", "https://jmlr.org/papers/v13/bergstra12a.html"))
+    assert text.index("## Check your understanding") < text.index("## Common mistakes")

@@ -17,7 +17,7 @@ from lessons_lib.grading import lesson02 as check
 LESSON = "02"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_stable_limit_test", 3), ("ex2_predicted_steps_test", 3), ("ex3_read_bowl_test", 3),
-          ("ex4_written", 2)]
+          ("ex4_diagnosis_test", 3), ("ex5_written", 2)]
 
 
 def _eig_limit(H):
@@ -40,6 +40,10 @@ def test_stable_limit_accepts_a_closed_form_written_with_ints_and_lists():
     def with_lists(a, b, c):
         return float(2 / max(np.linalg.eigvals([[2 * a, b], [b, 2 * c]]).real))
     check.stable_limit(with_lists, hidden=True)
+
+    def one_element_array(a, b, c):
+        return 2 / np.linalg.eigvalsh([[2 * a, b], [b, 2 * c]])[-1:]
+    check.stable_limit(one_element_array)
 
 
 def test_the_limit_is_where_the_library_gd_stops_converging():
@@ -148,6 +152,55 @@ def test_read_bowl_names_the_bug(angle, kappa, message):
     assert_feedback(message, check.read_bowl, angle, kappa)
 
 
+# -- exercise 4: diagnosing the curves -------------------------------------------------------------
+
+def test_diagnosis_accepts_the_solution_in_any_case_and_order(ref):
+    check.diagnosis(ref["diagnosis"])
+    check.diagnosis({k.lower(): v.upper() + " " for k, v in reversed(list(ref["diagnosis"].items()))})
+
+
+def test_each_cause_appears_once_and_the_curves_show_it(ref):
+    assert sorted(ref["diagnosis"].values()) == sorted(check.CAUSES)
+    curves = {ref_panel: np.asarray(check.CURVES[ref_panel]) for ref_panel in ref["diagnosis"]}
+    by_cause = {cause: curves[panel] for panel, cause in ref["diagnosis"].items()}
+    assert by_cause["too_high"][-1] > 1e6 * by_cause["too_high"][0]                     # it grows
+    ill, slow, good = by_cause["ill_conditioned"], by_cause["too_small"], by_cause["well_tuned"]
+    assert ill[3] < ill[0] / 30 and ill[-1] > ill[3] / 100                            # a cliff, then a crawl
+    assert slow[-1] > slow[0] / 10 and np.all(np.diff(slow) < 0)                      # slow from the start
+    assert good[-1] < good[0] * 1e-30                                                 # fast all the way
+
+
+@pytest.mark.parametrize("true, given, message", [
+    ("too_high", "too_small", "grows step after step"),
+    ("too_high", "ill_conditioned", "a rate below the limit makes the loss fall"),
+    ("too_high", "well_tuned", "grows step after step"),
+    ("too_small", "too_high", "falls at every step"),
+    ("too_small", "ill_conditioned", "nothing fast happens first"),
+    ("too_small", "well_tuned", "compare its slope"),
+    ("ill_conditioned", "too_high", "falls at every step"),
+    ("ill_conditioned", "too_small", "What makes only the second part slow?"),
+    ("ill_conditioned", "well_tuned", "one direction is far flatter"),
+    ("well_tuned", "too_high", "falls at every step"),
+    ("well_tuned", "too_small", "large factor at every step"),
+    ("well_tuned", "ill_conditioned", "no direction is left crawling"),
+])
+def test_diagnosis_names_each_misreading(ref, true, given, message):
+    (panel,) = [p for p, cause in ref["diagnosis"].items() if cause == true]
+    answer = dict(ref["diagnosis"], **{panel: given})
+    assert_feedback(f"panel {panel}: ", check.diagnosis, answer)
+    assert_feedback(message, check.diagnosis, answer)
+
+
+@pytest.mark.parametrize("answer, message", [
+    (["too_high"] * 4, "should be a dict"),
+    ({"A": "too_high"}, "has no cause for panel"),
+    ({"A": "x", "B": "x", "C": "x", "D": "x", "E": "x"}, "names panel(s) E"),
+    ({"A": "lr too high", "B": "too_small", "C": "too_high", "D": "well_tuned"}, "should be one of"),
+])
+def test_diagnosis_wants_a_cause_per_panel(answer, message):
+    assert_feedback(message, check.diagnosis, answer)
+
+
 # -- unanswered exercises -----------------------------------------------------------------------
 
 def test_not_implemented_passes_through():
@@ -157,10 +210,12 @@ def test_not_implemented_passes_through():
 # -- the notebook ----------------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert_notebook_structure(nb, GRADED, without_hidden=("ex2_predicted_steps_test", "ex3_read_bowl_test"))
+    assert_notebook_structure(nb, GRADED, without_hidden=("ex2_predicted_steps_test", "ex3_read_bowl_test",
+                                                          "ex4_diagnosis_test"))
 
 
 
 def test_every_graded_cell_has_one_kind_and_at_most_a_third_for_copying_a_rule(nb):
     assert_kinds_and_share(nb, GRADED, {"ex1_stable_limit_test": "task-derive", "ex2_predicted_steps_test": "task-predict",
-                                   "ex3_read_bowl_test": "task-read-picture", "ex4_written": "task-explain"})
+                                   "ex3_read_bowl_test": "task-read-picture", "ex4_diagnosis_test": "task-diagnose",
+                                        "ex5_written": "task-explain"})

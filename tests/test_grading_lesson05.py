@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from exercise_support import (assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure,
-                              assert_kinds_and_share)
+                              assert_kinds_and_share, assert_rubric_follows)
 from lessons_lib.grading import lesson05 as check
 from lessons_lib.loops import minibatch_gd, steps_per_epoch
 from lessons_lib.optimizers import GD
@@ -268,3 +268,7 @@ def test_notebook_structure(nb):
 
 def test_every_graded_cell_has_its_kind(nb):
     assert_kinds_and_share(nb, GRADED, KINDS)
+
+
+def test_the_written_answer_has_a_locked_rubric(nb):
+    assert_rubric_follows(nb, "ex4_written")

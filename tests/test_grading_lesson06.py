@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
-                              assert_notebook_structure, assert_kinds_and_share, unanswered)
+                              assert_notebook_structure, assert_kinds_and_share, assert_rubric_follows, unanswered)
 from lessons_lib.grading import lesson06 as check
 from lessons_lib.loops import minimize
 from lessons_lib.optimizers import GD
@@ -284,3 +284,7 @@ def test_notebook_structure(nb):
 
 def test_every_graded_cell_has_its_kind(nb):
     assert_kinds_and_share(nb, GRADED, KINDS)
+
+
+def test_the_written_answer_has_a_locked_rubric(nb):
+    assert_rubric_follows(nb, "ex5_written")

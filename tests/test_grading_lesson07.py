@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from exercise_support import (assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure,
-                              assert_kinds_and_share)
+                              assert_kinds_and_share, assert_rubric_follows)
 from lessons_lib.grading import lesson07 as check
 
 LESSON = "07"
@@ -225,10 +225,4 @@ def test_every_graded_cell_has_its_kind(nb):
 
 
 def test_the_written_answer_has_a_locked_rubric(nb):
-    ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells]
-    rubric = nb.cells[ids.index("ex5_written") + 1]
-    assert rubric.metadata["nbgrader"] == {"grade": False, "solution": False, "locked": True,
-                                           "grade_id": "ex5_rubric", "schema_version": 3}
-    assert rubric.metadata["tags"] == ["rubric"]
-    assert rubric.source.startswith("<details><summary>Rubric (open it after you have written your answer)"
-                                    "</summary>") and rubric.source.rstrip().endswith("</details>")
+    assert_rubric_follows(nb, "ex5_written")

@@ -16,14 +16,14 @@ from lessons_lib.grading import lesson12 as check
 
 LESSON = "12"
 ANSWERS = {"ex1_adam_step": "adam_step", "ex2_adam_on_neuron": "adam_on_neuron",
-           "ex3_correction_factor": "correction_factor"}
+           "ex3_efficient_form": "efficient_form"}
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_adam_step_test", 3), ("ex2_adam_on_neuron_test", 2), ("ex3_correction_factor_test", 2),
+GRADED = [("ex1_adam_step_test", 3), ("ex2_adam_on_neuron_test", 2), ("ex3_efficient_form_test", 2),
           ("ex4_diagnosis_test", 3)]
 # the kind of each graded cell (issue 12), in notebook order
 KINDS = [("ex1_adam_step_test", "task-implement"),
          ("ex2_adam_on_neuron_test", "task-fix-listing"),
-         ("ex3_correction_factor_test", "task-derive"),
+         ("ex3_efficient_form_test", "task-derive"),
          ("ex4_diagnosis_test", "task-diagnose")]
 
 
@@ -196,39 +196,40 @@ def test_each_known_variant_is_told_apart():
             assert str(info.value).startswith(message), (message, str(info.value))
 
 
-# -- exercise 3: the correction factor of a changing beta -------------------------------------
+# -- exercise 3: Adam's efficient form --------------------------------------------------------
 
-CORRECTION_BUGS = {
-    "last beta only": ([("np.prod(betas)", "betas[-1] ** len(betas)")], "uses only the last beta"),
-    "first beta only": ([("np.prod(betas)", "betas[0] ** len(betas)")], "uses only the first beta"),
-    "mean beta": ([("np.prod(betas)", "np.mean(betas) ** len(betas)")], "uses the average beta"),
-    "the weight, not the factor": ([("1.0 / (1.0 - np.prod(betas))", "1.0 - np.prod(betas)")],
-                                   "the weight the gradients carry"),
-    "the zero start's weight": ([("1.0 / (1.0 - np.prod(betas))", "np.prod(betas)")],
-                                "the weight the zero start still carries"),
-    "divides by the start's weight": ([("1.0 / (1.0 - np.prod(betas))", "1.0 / np.prod(betas)")],
-                                      "you divide by the weight of the zero start"),
-    "one beta short": ([("np.prod(betas)", "np.prod(betas[:-1])")], "misses this step's beta"),
-    "the lesson's factor with a sum": ([("np.prod(betas)", "np.sum(betas)")], "does not turn the average"),
+EFFICIENT_BUGS = {
+    "m corrected only": ([("lr * root / (1 - beta1**t)", "lr / (1 - beta1**t)")], "your rate corrects m only"),
+    "v corrected only": ([("lr * root / (1 - beta1**t)", "lr * root")], "your rate corrects v only"),
+    "no square root": ([("root = np.sqrt(1 - beta2**t)", "root = 1 - beta2**t")],
+                       "what comes out of the root is the root of it"),
+    "inverted": ([("lr * root / (1 - beta1**t), eps * root", "lr * (1 - beta1**t) / root, eps / root")],
+                 "your corrections point the wrong way"),
+    "eps kept": ([("eps * root", "eps")], "eps_hat = eps makes a different step"),
+    "eps rescaled the wrong way": ([("eps * root", "eps / root")], "your eps_hat is not the eps"),
+    "both off": ([("lr * root / (1 - beta1**t), eps * root", "lr, eps")], "your pair does not make"),
+    "one value": ([("return lr * root / (1 - beta1**t), eps * root", "return lr * root / (1 - beta1**t)")],
+                  "should return the pair (lr_t, eps_hat)"),
 }
 
 
-def test_correction_factor_accepts_a_loop():
-    def loop(betas):
-        weight_of_start = 1
-        for beta in betas:
-            weight_of_start *= beta
-        return 1 / (1 - weight_of_start)
-    check.correction_factor(loop, hidden=True)
+def test_efficient_form_is_the_library_step():
+    """Kingma & Ba's rate and eps_hat turn theta before step t into the library's theta after it, for
+    every case the checker uses."""
+    for case in check._efficient_cases(hidden=True):
+        before, after, m, v = check._adam_state_at(case)
+        root = np.sqrt(1 - case["beta2"] ** case["t"])
+        lr_t = case["lr"] * root / (1 - case["beta1"] ** case["t"])
+        np.testing.assert_allclose(after, before - lr_t * m / (np.sqrt(v) + case["eps"] * root), rtol=1e-12)
 
 
-def test_correction_factor_is_the_lessons_for_a_constant_beta():
-    assert np.isclose(check.library_correction([0.9] * 7), 1 / (1 - 0.9**7), rtol=1e-12)
+def test_efficient_form_accepts_math_module_floats():
+    import math
 
-
-def test_correction_factor_feedback_on_form():
-    assert_feedback("should have shape ()", check.correction_factor, lambda betas: [1.0, 2.0])
-    assert_feedback("correction_factor raised", check.correction_factor, lambda betas: betas / 2)
+    def efficient(lr, beta1, beta2, eps, t):
+        c2 = math.sqrt(1.0 - beta2 ** t)
+        return [lr * c2 / (1.0 - beta1 ** t), eps * c2]
+    check.efficient_form(efficient, hidden=True)
 
 
 # -- exercise 4: diagnosis ---------------------------------------------------------------------
@@ -261,7 +262,7 @@ def test_diagnosis_names_the_mistake(ref, change, message):
 
 # -- every typical bug above, in the answer it belongs to ---------------------------------
 
-BUGS = {"ex1_adam_step": ADAM_BUGS, "ex2_adam_on_neuron": LOOP_BUGS, "ex3_correction_factor": CORRECTION_BUGS}
+BUGS = {"ex1_adam_step": ADAM_BUGS, "ex2_adam_on_neuron": LOOP_BUGS, "ex3_efficient_form": EFFICIENT_BUGS}
 
 
 @pytest.mark.parametrize("grade_id, bug", bug_cases(BUGS))

@@ -184,7 +184,7 @@ def test_a_badly_written_number_is_refused(changes, expected):
         number(**changes)
 
 
-@pytest.mark.parametrize("qid", ["Too high", "2x", "", "too-high", "_x", None])
+@pytest.mark.parametrize("qid", ["Too high", "2x", "", "too-high", "_x", "lambda", None])
 def test_ids_are_names_usable_as_keywords(qid):
     with pytest.raises(ValueError, match="a question id must be a short name usable as a keyword"):
         Choice(qid, "?", options=("a", "b"), answer=0, hints={1: "no"})

@@ -1,6 +1,6 @@
 """Every lesson's check of understanding (lessons_lib/quizzes/lessonNN.py) against the format.
 
-The rules of tests/../quiz_spec: 5 to 8 questions with unique ids; a hint for every wrong
+The rules every lesson's quiz module follows: 5 to 8 questions with unique ids; a hint for every wrong
 option, and no hint that gives the answer away (the right option's text, or the right number);
 the answers are all correct and every wrong option gets its own hint; figures draw titled,
 labelled panels; a lesson's questions and figures build in under a second. The test sample
@@ -158,3 +158,11 @@ def test_each_quiz_builds_in_under_a_second():
     times = json.loads(out)
     slow = {k: round(v, 2) for k, v in times.items() if v >= 1.0}
     assert not slow, f"quizzes that take 1 s or more to build (CPU seconds): {slow}"
+
+
+def test_every_lesson_has_a_quiz():
+    """Issue 12: a check of understanding per lesson, 00 to 20."""
+    from lessons_lib.grading import LESSONS as STEMS
+
+    missing = [stem for stem in STEMS if stem[:2] not in quiz.available()]
+    assert not missing, f"lessons without lessons_lib/quizzes/lessonNN.py: {missing}"

@@ -117,6 +117,12 @@ def test_hidden_plotting_cells(path):
         assert not defines_function(cell.source), f"{where} defines a function or class: that code is the lesson"
 
 
+@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+def test_cell_ids_are_unique(path):
+    ids = [cell.get("id") for cell in cells(path)]
+    assert None not in ids and len(set(ids)) == len(ids), f"{path.name}: missing or repeated cell ids"
+
+
 def test_the_notebooks_are_what_the_tool_writes():
     result = subprocess.run([sys.executable, str(REPO / "tools" / "slide_metadata.py"), "--check"],
                             capture_output=True, text=True, cwd=REPO)

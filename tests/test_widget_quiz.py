@@ -123,3 +123,18 @@ def test_a_headless_notebook_shows_the_questions_and_does_not_block(tmp_path):
     assert "it oscillates and converges" in output_area and "Which loss curve" in output_area
     assert output_area.count('src="data:image/png;base64,') == 1
     assert "Error displaying widget" not in output_area
+
+
+@pytest.mark.parametrize("lesson", __import__("lessons_lib.quiz", fromlist=["available"]).available())
+def test_every_lessons_quiz_shows_as_a_widget_and_as_static_markdown_without_its_hints(lesson):
+    w = QuizWidget(lesson)
+    md = w._repr_mimebundle_()["text/markdown"]
+    assert len(IMAGE.findall(md)) == sum(q.figure is not None for q in w.questions)
+    text = IMAGE.sub("", md)
+    for i, q in enumerate(w.questions, 1):
+        assert f"**{i}.** {q.text}" in text
+        hints = list(q.hints.values()) if isinstance(q, Choice) else [q.hint, *q.wrong.values()]
+        assert not any(h in text for h in hints), q.id
+        w.inputs[q.id].value = q.answer if isinstance(q, Choice) else repr(q.answer)
+        w.buttons[q.id].click()
+        assert w.results[q.id].correct, (lesson, q.id, w.feedback[q.id].value)

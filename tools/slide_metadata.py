@@ -105,6 +105,9 @@ NOTES = {
          "may we subtract max(z) from every logit? (softmax(z − c) = softmax(z): the exp(−c) cancels.)"),
     ],
     "04": [
+        ("l03-24", "notes-04-3",
+         "Ask the room: of the five starts, which reach the minimum in 1000 epochs? (Three; (−4, 4) and "
+         "(−5, −5) sit on the shelf with the error above 0.4: stuck on a plateau, not in a minimum.)"),
         ("l03-12", "notes-04-1",
          "Board: E = ½ Σᵢ (f(xᵢ) − yᵢ)² with f = σ(w x + b). Then ∂E/∂w = Σ (f − y) f(1 − f) x and "
          "∂E/∂b = Σ (f − y) f(1 − f). At the start (−2, −2) both outputs are almost 0, f(1 − f) is tiny: the plateau."),
@@ -200,6 +203,9 @@ NOTES = {
          "variance, Var(w) = 2/n_in. Ask: what does all-zero initialisation do? (Every hidden unit stays equal.)"),
     ],
     "16": [
+        ("13-06", "notes-16-3",
+         "Ask the room: will easy examples first speed training up here? (Measured: no, "
+         "the curriculum buys nothing on the moons.)"),
         ("13-09", "notes-16-1",
          "Board: batch norm x̂ = (x − μ_B)/√(σ_B² + ε), then y = γ x̂ + β; layer norm takes μ, σ over one "
          "example's units instead of over the batch."),
@@ -224,6 +230,9 @@ NOTES = {
          "½σ²·tr(H): sharpness is curvature. Ask the room: did our small-batch runs find the flatter minima? (Here, no.)"),
     ],
     "19": [
+        ("mod-02", "notes-19-3",
+         "Board: linear warm-up, lr_t = lr·t/T for t ≤ T, then the schedule after it: the first steps stay "
+         "small while Adam's v is still a poor estimate of the squared gradients."),
         ("mod-11", "notes-19-1",
          "Board: L2 inside Adam adds λθ to g, and then divides it by √v̂: parameters with large gradients "
          "are hardly decayed. AdamW decays outside: θ ← θ − lr·(m̂/(√v̂ + ε) + λθ), the same λ for every parameter."),

@@ -2,7 +2,9 @@
 
 The answer key is the library: every limit and every count is measured with ``optimizers.GD``
 (through ``loops.minimize`` on a ``surfaces.Quadratic``), and the typical wrong answers are
-computed from the same numbers and compared, so each gets its own message.
+computed from the same numbers and compared, so each gets its own message. Exercise 3's map and
+exercise 4's loss curves are drawn from public data here (``BOWL``, ``CURVES``); the configurations
+that decide exercise 4's answers stay private.
 """
 import math
 
@@ -14,11 +16,14 @@ from lessons_lib.surfaces import Quadratic
 
 from . import Feedback, call, hidden_seed, require
 
-__all__ = ["stable_limit", "BOWL_A", "START", "TOLERANCE", "steps_best", "steps_one_over", "BOWL", "read_bowl"]
+__all__ = ["stable_limit", "BOWL_A", "START", "TOLERANCE", "steps_best", "steps_one_over", "BOWL", "read_bowl",
+           "CAUSES", "CURVES", "diagnosis"]
 
 
 def _number(value, name, integer=False):
     """value as a float (an int when ``integer``), with feedback naming ``name`` otherwise."""
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        value = value.reshape(()).item()        # a one-element array is an honest number
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise Feedback(f"{name} should be a number, got {type(value).__name__}")
     x = float(value)
@@ -235,3 +240,82 @@ def read_bowl(steep_angle, kappa_read):
                            "the smallest")
         raise Feedback("kappa_read is not what the map shows: measure the long and the short axis of one "
                        "ellipse (with the axes drawn at equal scale)")
+
+
+# -- exercise 4: diagnose loss curves from hidden bowls -------------------------------------------
+#
+# Each panel is GD on a Quadratic whose kappa, angle, start and rate the student does not see; the
+# cause of its shape follows from lr * lambda_max and kappa, computed below from the same numbers.
+
+CAUSES = ("too_high", "too_small", "ill_conditioned", "well_tuned")
+_PANELS = {   # panel: (kappa, angle, start in eigen-coordinates (flat, steep), lr * lambda_max)
+    "A": (100.0, 1.0, (1.0, 3.0), 1.5),
+    "B": (2.0, 0.2, (2.0, 1.0), 0.03),
+    "C": (3.0, 0.4, (1.0, 1.0), 2.3),
+    "D": (2.0, 2.0, (1.0, 1.0), 4.0 / 3.0),
+}
+_CURVE_STEPS = 40
+
+
+def _panel_run(kappa, angle, start, rate):
+    bowl = Quadratic(kappa=kappa, angle=angle)
+    c, s = math.cos(angle), math.sin(angle)
+    theta0 = np.array([[c, -s], [s, c]]) @ np.array(start)        # from eigen-coordinates to (x, y)
+    return loops.minimize(bowl, GD(rate / bowl.lambda_max), theta0, steps=_CURVE_STEPS)
+
+
+# the loss after each step, per panel: what the task draws (data; the configurations stay here)
+CURVES = {name: _panel_run(*config).epoch_loss for name, config in _PANELS.items()}
+
+
+def _cause(kappa, angle, start, rate):
+    if rate >= 2.0:
+        return "too_high"
+    if kappa >= 10.0:
+        return "ill_conditioned"
+    if rate < 0.2:
+        return "too_small"
+    return "well_tuned"
+
+
+_MISREAD = {   # (the true cause, the answer given): what the curve shows that the answer overlooks
+    ("too_high", "too_small"): "its loss grows step after step: a small rate would still make it fall",
+    ("too_high", "ill_conditioned"): "its loss grows step after step: on any bowl, a rate below the limit "
+                                     "makes the loss fall",
+    ("too_high", "well_tuned"): "its loss grows step after step",
+    ("too_small", "too_high"): "its loss falls at every step: a rate above the limit would make it grow",
+    ("too_small", "ill_conditioned"): "its loss is one slow straight line on the log scale from the very "
+                                      "first step: nothing fast happens first, so no steep direction was "
+                                      "removed early",
+    ("too_small", "well_tuned"): "its loss has hardly fallen after all the steps: compare its slope on the "
+                                 "log scale with the other panels'",
+    ("ill_conditioned", "too_high"): "its loss falls at every step: a rate above the limit would make it grow",
+    ("ill_conditioned", "too_small"): "its loss falls steeply for the first steps: a rate that is too small "
+                                      "would be slow from the start. What makes only the second part slow?",
+    ("ill_conditioned", "well_tuned"): "after its first steps the loss crawls: one direction is far flatter "
+                                       "than the one the rate was set for",
+    ("well_tuned", "too_high"): "its loss falls at every step: a rate above the limit would make it grow",
+    ("well_tuned", "too_small"): "its loss falls by a large factor at every step: that is not a rate that "
+                                 "is too small",
+    ("well_tuned", "ill_conditioned"): "its loss is one steep straight line on the log scale: no direction "
+                                       "is left crawling behind",
+}
+
+
+def diagnosis(answer):
+    """``answer``: {panel: cause} for the panels of CURVES, each cause one of CAUSES."""
+    require(isinstance(answer, dict), f"diagnosis should be a dict {{panel: cause}}, got {type(answer).__name__}")
+    given = {str(k).strip().upper(): v for k, v in answer.items()}
+    missing = sorted(set(_PANELS) - set(given))
+    require(not missing, f"diagnosis has no cause for panel(s) {', '.join(missing)}")
+    extra = sorted(set(given) - set(_PANELS))
+    require(not extra, f"diagnosis names panel(s) {', '.join(extra)}, but the panels are "
+                       f"{', '.join(sorted(_PANELS))}")
+    for name in sorted(_PANELS):
+        cause = given[name]
+        require(isinstance(cause, str) and cause.strip().lower() in CAUSES,
+                f"the cause of panel {name} should be one of {', '.join(repr(c) for c in CAUSES)}, got {cause!r}")
+        true = _cause(*_PANELS[name])
+        cause = cause.strip().lower()
+        if cause != true:
+            raise Feedback(f"panel {name}: {_MISREAD[(true, cause)]}")

@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from lessons_lib import datasets
-from lessons_lib.grading import Feedback, as_array, call, require
+from lessons_lib.grading import Feedback, as_array, call, hidden_seed, require
 from lessons_lib.grading._labels import check_labels
 from lessons_lib.loops import minimize, sgd
 from lessons_lib.optimizers import GD
@@ -104,6 +104,8 @@ def linear_decay(fn, hidden=False):
     cases = [(0.5, 0.005, 100), (0.2, 0.05, 10)]
     if hidden:
         cases += [(1.0, 0.0, 1), (0.3, 0.03, 7), (0.01, 0.1, 20), (0.1, 0.1, 5)]
+        rng = np.random.default_rng(hidden_seed(71))     # and a fresh setting every grading run
+        cases.append((float(rng.uniform(0.01, 1.0)), float(rng.uniform(0.0, 0.01)), int(rng.integers(2, 60))))
     for lr0, lr_tau, tau in cases:
         ts = np.arange(1, 3 * tau + 3)
         mine = _rates(fn, ts, lr0, lr_tau, tau)

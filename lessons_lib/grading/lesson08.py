@@ -7,7 +7,7 @@ is checked by :func:`lessons_lib.grading._steps.check_neuron_descent`.
 """
 import numpy as np
 
-from lessons_lib.grading import Feedback, as_array, call, require
+from lessons_lib.grading import Feedback, as_array, call, hidden_seed, require
 from lessons_lib.grading._steps import (MIXED_SIGNS, check_neuron_descent, check_rule, close, momentum_cases,
                                         neuron_cases, run_library)
 from lessons_lib.loops import minimize
@@ -181,6 +181,9 @@ def optimal_momentum(fn, hidden=False):
     cases = [(1.0, 100.0), (0.5, 5.0)]
     if hidden:
         cases += [(0.01, 1.0), (0.1, 1000.0), (2.0, 8.0)]
+        rng = np.random.default_rng(hidden_seed(81))     # and a fresh quadratic every grading run
+        mu = float(10 ** rng.uniform(-2, 0.5))
+        cases.append((mu, float(mu * 10 ** rng.uniform(0.5, 3))))
     for mu, L in cases:
         out = call(fn, mu, L, what="optimal_momentum")
         require(out is not None, "optimal_momentum returned None: return the pair (lr, gamma)")

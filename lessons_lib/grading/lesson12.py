@@ -1,4 +1,4 @@
-"""Checkers for Exercises 12: Adam, the lecture's Adam typo, a bias correction derived, four
+"""Checkers for Exercises 12: Adam, the lecture's Adam typo, Adam's efficient form derived, four
 Adam runs diagnosed (solutions/12_adam_adamax_nadam.ipynb).
 
 The step rule follows the convention of the update-rule exercises (lessons 08-12, see
@@ -22,7 +22,7 @@ from lessons_lib.loops import batch_gd
 from lessons_lib.problems import MLP, LinearRegression, SigmoidNeuron
 from lessons_lib.surfaces import Beale, Quadratic, Rosenbrock
 
-__all__ = ["adam_step", "adam_on_neuron", "correction_factor", "diagnosis", "CAUSES", "ADAM_PATHS",
+__all__ = ["adam_step", "adam_on_neuron", "efficient_form", "diagnosis", "CAUSES", "ADAM_PATHS",
            "ADAM_SETTINGS"]
 
 
@@ -275,60 +275,76 @@ def adam_on_neuron(fn, hidden=False):
                        "besides the lecture's typo, compare each line with the Adam rule in the task")
 
 
-# -- exercise 3: the bias correction of an average whose beta changes ----------------------
+# -- exercise 3: Kingma & Ba's efficient form of the step ----------------------------------
+#
+# theta <- theta - lr_t * m / (sqrt(v) + eps_hat) is the course's Adam step exactly when
+# lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t) and eps_hat = eps * sqrt(1 - beta2**t). The check
+# uses the student's pair on the state of a library Adam run, so it is judged against the library.
 
-def library_correction(betas):
-    """1 / m_t for the average m <- beta_k m + (1 - beta_k) g run from m = 0 with g = 1 at every step:
-    the factor that makes the corrected average of a constant gradient equal to that gradient."""
-    m = 0.0
-    for beta in betas:
-        m = beta * m + (1 - beta) * 1.0
-    return 1.0 / m
-
-
-def _correction_cases(hidden):
-    cases = [[0.9] * 5, [0.5, 0.9, 0.99], [0.8], [0.9, 0.95, 0.98, 0.99, 0.99, 0.99]]
+def _efficient_cases(hidden):
+    cases = [dict(lr=0.1, beta1=0.9, beta2=0.999, eps=0.1, t=1), dict(lr=0.01, beta1=0.9, beta2=0.999, eps=0.5, t=7),
+             dict(lr=0.05, beta1=0.5, beta2=0.9, eps=1.0, t=3), dict(lr=0.002, beta1=0.95, beta2=0.99, eps=0.2, t=40)]
     if hidden:
-        rng = np.random.default_rng(hidden_seed(61))
-        cases += [rng.uniform(0.5, 0.995, size=int(rng.integers(2, 40))).tolist() for _ in range(5)]
+        rng = np.random.default_rng(hidden_seed(62))
+        for _ in range(6):
+            cases.append(dict(lr=float(10 ** rng.uniform(-3, -0.5)), beta1=float(rng.uniform(0.5, 0.99)),
+                              beta2=float(rng.uniform(0.9, 0.9999)), eps=float(10 ** rng.uniform(-2, 0.5)),
+                              t=int(rng.integers(1, 60))))
     return cases
 
 
-CORRECTION_MISTAKES = [
-    (lambda b: 1 / (1 - b[-1] ** len(b)),
-     "your factor uses only the last beta: the weight left on the zero start shrinks by each step's own "
-     "beta"),
-    (lambda b: 1 / (1 - b[0] ** len(b)),
-     "your factor uses only the first beta: the weight left on the zero start shrinks by each step's own "
-     "beta"),
-    (lambda b: 1 / (1 - np.mean(b) ** len(b)),
-     "your factor uses the average beta: what multiplies the zero start is not a power of the mean"),
-    (lambda b: 1 - np.prod(b),
-     "that is the weight the gradients carry in m_t, not the factor that corrects it"),
-    (lambda b: np.prod(b),
-     "that is the weight the zero start still carries; the correction divides by what the gradients carry"),
-    (lambda b: 1 / np.prod(b),
-     "you divide by the weight of the zero start: the correction divides by the weight of the gradients"),
-    (lambda b: 1 / (1 - np.prod(b[:-1])) if len(b) > 1 else np.inf,
-     "your product misses this step's beta: the average at step t has been multiplied by t betas"),
+def _adam_state_at(case):
+    """theta before and after step t of a library Adam run (gradients drawn from a seeded sequence), and
+    its m and v after that step."""
+    rng = np.random.default_rng(7)
+    grads = rng.normal(size=(case["t"], 3)) * np.array([0.1, 1.0, 5.0])
+    opt = optimizers.Adam(case["lr"], beta1=case["beta1"], beta2=case["beta2"], eps=case["eps"])
+    theta = np.zeros(3)
+    for k in range(case["t"]):
+        before = theta
+        theta = opt.step(theta, lambda x, g=grads[k]: g)
+    return before, theta, opt.m.copy(), opt.v.copy()
+
+
+_EFFICIENT_MISTAKES = [
+    (lambda lr, b1, b2, eps, t: (lr / (1 - b1**t), eps),
+     "your rate corrects m only: v's correction, under the square root, enters lr_t too"),
+    (lambda lr, b1, b2, eps, t: (lr * np.sqrt(1 - b2**t), eps * np.sqrt(1 - b2**t)),
+     "your rate corrects v only: m's correction enters lr_t too"),
+    (lambda lr, b1, b2, eps, t: (lr * (1 - b2**t) / (1 - b1**t), eps * (1 - b2**t)),
+     "v is divided by its correction under the square root: what comes out of the root is the root of it"),
+    (lambda lr, b1, b2, eps, t: (lr * (1 - b1**t) / np.sqrt(1 - b2**t), eps / np.sqrt(1 - b2**t)),
+     "your corrections point the wrong way: m_hat = m / (1 - beta1**t) makes steps larger early on, not smaller"),
 ]
 
 
-def correction_factor(fn, hidden=False):
-    """Check correction_factor(betas) -> the bias-correction factor after len(betas) steps."""
-    for betas in _correction_cases(hidden):
-        where = f"(betas = {[round(b, 4) for b in betas]})"
-        out = call(fn, list(betas), what="correction_factor")
-        value = float(as_array(out, "the factor correction_factor returned", shape=()))
-        want = library_correction(betas)
-        if np.isclose(value, want, rtol=1e-9, atol=0.0):
+def efficient_form(fn, hidden=False):
+    """Check efficient_form(lr, beta1, beta2, eps, t) -> (lr_t, eps_hat) on library Adam runs."""
+    for case in _efficient_cases(hidden):
+        lr, b1, b2, eps, t = (case[k] for k in ("lr", "beta1", "beta2", "eps", "t"))
+        where = f"(lr={lr:g}, beta1={b1:g}, beta2={b2:g}, eps={eps:g}, t={t})"
+        out = call(fn, lr, b1, b2, eps, t, what="efficient_form")
+        require(isinstance(out, (tuple, list)) and len(out) == 2,
+                f"efficient_form should return the pair (lr_t, eps_hat), got {type(out).__name__}")
+        lr_t = float(as_array(out[0], "the lr_t efficient_form returned", shape=()))
+        eps_hat = float(as_array(out[1], "the eps_hat efficient_form returned", shape=()))
+        before, after, m, v = _adam_state_at(case)
+        mine = before - lr_t * m / (np.sqrt(v) + eps_hat)
+        if close(mine, after):
             continue
-        for wrong, message in CORRECTION_MISTAKES:
-            with np.errstate(all="ignore"):
-                if np.isclose(value, wrong(betas), rtol=1e-9, atol=0.0):
-                    raise Feedback(f"{message} {where}")
-        raise Feedback(f"your factor does not turn the average of a constant gradient into that gradient "
-                       f"{where}: unroll m_t for g = 1 and see what it is")
+        for wrong, message in _EFFICIENT_MISTAKES:
+            w_lr, w_eps = wrong(lr, b1, b2, eps, t)
+            if np.isclose(lr_t, w_lr, rtol=1e-9, atol=0.0):
+                raise Feedback(f"{message} {where}")
+        want_lr = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        if np.isclose(lr_t, want_lr, rtol=1e-9, atol=0.0):
+            if np.isclose(eps_hat, eps, rtol=1e-9, atol=0.0):
+                raise Feedback(f"your lr_t is right, but eps_hat = eps makes a different step: eps is added to "
+                               f"sqrt(v_hat) in the course's rule, and moving it next to sqrt(v) rescales it {where}")
+            raise Feedback(f"your lr_t is right, but your eps_hat is not the eps that sits next to sqrt(v) in the "
+                           f"course's step {where}")
+        raise Feedback(f"your pair does not make the course's Adam step {where}: write m_hat and v_hat in terms "
+                       "of m and v, and pull every factor that depends on t out of the fraction")
 
 
 # -- exercise 4: four Adam runs, diagnosed from their paths ------------------------------------

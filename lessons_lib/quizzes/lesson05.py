@@ -53,31 +53,31 @@ QUESTIONS = (
         "noise",
         "Going from batches of 8 to batches of 32 examples, the standard deviation of the mini-batch "
         "gradient's noise",
-        options=("halves", "falls to a quarter", "stays the same"),
-        answer=0,
-        hints={1: "The variance falls with 1/B; its square root, the standard deviation, falls more slowly.",
+        options=("falls to a quarter", "halves", "stays the same"),
+        answer=1,
+        hints={0: "The variance falls with 1/B; its square root, the standard deviation, falls more slowly.",
                2: "A batch is an average of B independent one-example gradients: averages of more "
                   "samples are less noisy."},
     ),
     Choice(
         "sgd_is",
         "`loops.sgd` is `loops.minibatch_gd` with which batch size?",
-        options=("B = 1", "B = N", "B = 32"),
-        answer=0,
-        hints={1: "With B = N every step uses all the data: that is batch gradient descent.",
+        options=("B = N", "B = 1", "B = 32"),
+        answer=1,
+        hints={0: "With B = N every step uses all the data: that is batch gradient descent.",
                2: "32 is a common mini-batch size, not what makes gradient descent stochastic in the "
                   "lecture's sense."},
     ),
     Choice(
         "shuffle",
         "Why does `minibatch_gd` draw a fresh order of the examples every epoch?",
-        options=("so that each batch is a fair random sample and no fixed sequence of pulls repeats "
-                 "every epoch",
-                 "so that the last batch of an epoch is never smaller",
-                 "so that two runs with the same seed give different results"),
-        answer=0,
-        hints={1: "The order does not change the sizes of the batches: they depend only on N and B.",
-               2: "The order comes from a seeded generator: the same seed gives the same batches."},
+        options=("so that the last batch of an epoch is never smaller",
+                 "so that two runs with the same seed give different results",
+                 "so that each batch is a fair random sample and no fixed sequence of pulls repeats "
+                 "every epoch"),
+        answer=2,
+        hints={0: "The order does not change the sizes of the batches: they depend only on N and B.",
+               1: "The order comes from a seeded generator: the same seed gives the same batches."},
     ),
     Choice(
         "which_curve",

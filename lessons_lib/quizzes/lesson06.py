@@ -65,11 +65,11 @@ QUESTIONS = (
     Choice(
         "plateau",
         "Gradient descent crawls across `Plateau()` far from its minimum. Why?",
-        options=("the gradient there is tiny, so each step lr*g is tiny",
-                 "the learning rate decays there",
+        options=("the learning rate decays there",
+                 "the gradient there is tiny, so each step lr*g is tiny",
                  "the gradient points away from the minimum"),
-        answer=0,
-        hints={1: "GD's rate is fixed here: nothing in the loop changes it.",
+        answer=1,
+        hints={0: "GD's rate is fixed here: nothing in the loop changes it.",
                2: "On this bowl the gradient still points straight uphill, away from the minimum, and "
                   "GD steps against it: the direction is right, its size is the problem."},
     ),

@@ -82,11 +82,11 @@ QUESTIONS = (
     Choice(
         "why_decay",
         "Why does SGD need a rate that decays, while batch gradient descent does fine with a constant one?",
-        options=("SGD's gradient does not vanish at the minimum, so constant steps keep jittering around it",
-                 "SGD's gradient is biased, so it converges to the wrong point",
-                 "a decaying rate makes every step cheaper to compute"),
-        answer=0,
-        hints={1: "A mini-batch gradient is an unbiased estimate: on average it is the full gradient.",
-               2: "A step costs the same whatever the rate: the rate only scales it."},
+        options=("SGD's gradient is biased, so it converges to the wrong point",
+                 "a decaying rate makes every step cheaper to compute",
+                 "SGD's gradient does not vanish at the minimum, so constant steps keep jittering around it"),
+        answer=2,
+        hints={0: "A mini-batch gradient is an unbiased estimate: on average it is the full gradient.",
+               1: "A step costs the same whatever the rate: the rate only scales it."},
     ),
 )

@@ -19,8 +19,9 @@ _GAMMA = 0.95
 _HORIZON = _settled_velocity(_GAMMA)
 
 _KAPPA = 100.0
-_RATE = (np.sqrt(_KAPPA) - 1) / (np.sqrt(_KAPPA) + 1)         # the lesson's rate for eigenvalues 1..kappa; a run
-                                                             # with the best pair measures it to 0.4% (tested)
+# the lesson's rate for eigenvalues 1..kappa; a run with the best pair measures it to within 0.4%
+# (tests/test_quiz_lessons_05_08.py)
+_RATE = (np.sqrt(_KAPPA) - 1) / (np.sqrt(_KAPPA) + 1)
 
 # the panels of the figure: momentum on a ravine with three values of gamma
 _ravine = Quadratic(kappa=50)
@@ -91,11 +92,11 @@ QUESTIONS = (
     Choice(
         "u_turns",
         "Why does momentum with a large $\\gamma$ overshoot the bottom of a valley and make u-turns?",
-        options=("the velocity still carries the old gradients that pointed downhill towards the bottom",
-                 "the learning rate grows with every step",
+        options=("the learning rate grows with every step",
+                 "the velocity still carries the old gradients that pointed downhill towards the bottom",
                  "the gradient is taken at the wrong point"),
-        answer=0,
-        hints={1: "lr is fixed; what grows is the sum of gradients the velocity remembers.",
+        answer=1,
+        hints={0: "lr is fixed; what grows is the sum of gradients the velocity remembers.",
                2: "Momentum takes the gradient at the current point; the overshoot comes from what v "
                   "remembers."},
     ),

@@ -3,6 +3,7 @@ starts: no error output (no traceback, nothing on stderr, no widget that fails t
 every code cell executed. The lessons are found on disk, so a new or renumbered lesson is tested
 without editing this file. Timings: benchmarks/bench_browser.py.
 """
+import nbformat
 import pytest
 
 import lab as labdriver
@@ -23,6 +24,11 @@ def test_lesson_runs_all_in_the_browser(lab, path):
     assert errors == [], f"{path} shows errors after Run All:\n" + "\n".join(
         f"  cell {i}: {text[:1500]}" for i, text in errors)
     assert lab.unexecuted(state) == [], f"{path}: code cells left unexecuted after Run All"
-    # the page shows what the model holds: every code cell's prompt has its number
+    # the page shows what the model holds: every code cell's prompt has its number (a plotting cell
+    # whose code opens collapsed, jupyter.source_hidden, shows no prompt: its input is folded away)
+    collapsed = [c.metadata.get("jupyter", {}).get("source_hidden", False)
+                 for c in nbformat.read(lab.server.root_dir / path, as_version=4).cells if c.cell_type == "code"]
     prompts = lab.page.locator(lab._css(".jp-CodeCell .jp-InputPrompt")).all_inner_texts()
-    assert prompts and all(p.strip().startswith("[") and p.strip()[1:-2].isdigit() for p in prompts), prompts
+    assert len(prompts) == len(collapsed), prompts
+    shown = [p for p, hidden in zip(prompts, collapsed) if not hidden]
+    assert shown and all(p.strip().startswith("[") and p.strip()[1:-2].isdigit() for p in shown), prompts
