@@ -28,6 +28,7 @@ TITLE = "Gradient-Based Learning"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 SITE_DIRS = ("notebooks", "exercises", "docs")
 STATIC = "offline_assets"             # MathJax 3, require.js, the widget manager: served from _static/
+SHIM = Path(__file__).resolve().parent / "site_static" / "mathjax2_shim.js"   # the widgets' MathJax 2 calls
 
 
 class BuildFailed(RuntimeError):
@@ -98,9 +99,16 @@ def config(cache_dir):
             "html_static_path": [STATIC],
             "mathjax_path": "mathjax3/tex-chtml-full.js",
             "nb_ipywidgets_js": {"require.js": {}, "html-manager/embed-amd.js": {}},
-            # a widget's output holds its controls and a PNG of its figure: the page has no kernel to
-            # drive the controls, so it shows the picture (a widget without one still renders)
-            "nb_mime_priority_overrides": [["html", WIDGET_VIEW, 60]],
+            "html_js_files": [[SHIM.name, {"defer": "defer"}]],   # after MathJax 3 (see the file)
+            # widget labels write inline math as $...$ (MathJax 3 reads only \(...\) unless told);
+            # the page's own text is not scanned (myst marks the body mathjax_ignore)
+            "mathjax3_config": {"tex": {"inlineMath": [["\\(", "\\)"], ["$", "$"]], "processEscapes": True}},
+            # a widget's output holds its controls and a static form: a PNG of its figure (the
+            # explorers) or markdown (a quiz's questions). The page has no kernel to drive the
+            # controls, so it shows the static form; a widget without one still renders (markdown
+            # is 80, plain text 100, in myst-nb's order for html)
+            "nb_mime_priority_overrides": [["html", WIDGET_VIEW, 95]],
+            "nb_render_markdown_format": "myst",      # markdown outputs get $math$ like the lessons' text
             "nb_execution_raise_on_error": True,
             # heading anchors: the guides link to sections (docs/cheat_sheet.md: [Adam](#adam),
             # docs/instructor_guide.md: ../README.md#quick-start)
@@ -138,6 +146,7 @@ def stage(book, root, cache_dir, only=None):
                 path.unlink()
     shutil.rmtree(book / "_static", ignore_errors=True)   # (an older layout's: Jupyter Book would load all its scripts)
     assets.copy_site_assets(assets.ensure(), book / STATIC)
+    _write_if_changed(book / STATIC / SHIM.name, SHIM.read_bytes())
     return files
 
 

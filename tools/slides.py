@@ -50,16 +50,20 @@ def exporter_config(prefix=ASSETS_DIR):
     return c
 
 
-def prefer_pictures(nb):
-    """Drop a widget's live view where its output also holds its PNG: a deck has no kernel to drive it.
+STATIC_FORMS = ("image/png", "text/markdown")
 
-    The course's widgets display their controls and a PNG of their figure in one output (so a notebook
-    executed headless keeps a picture); the deck shows that picture.
+
+def prefer_pictures(nb):
+    """Drop a widget's live view where its output also holds a static form: a deck has no kernel to drive it.
+
+    The course's widgets display their controls and, in the same output, a PNG of their figure (the
+    explorers) or markdown (a quiz's questions, without hints), so that a notebook executed headless
+    keeps something to read; the deck shows that.
     """
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
-            if WIDGET_VIEW in data and "image/png" in data:
+            if WIDGET_VIEW in data and any(form in data for form in STATIC_FORMS):
                 del data[WIDGET_VIEW]
     return nb
 
