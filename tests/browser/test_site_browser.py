@@ -109,9 +109,9 @@ def test_a_lesson_page_from_disk_renders_math_figures_and_the_widget_picture(bui
     assert picture.is_visible()
     # the quiz's static form: its questions as text with typeset math, not dead controls
     quiz = page.locator("div.cell", has_text="show_quiz(").locator(".cell_output")
-    if quiz.count():
-        assert quiz.locator("mjx-container").count() > 0 and quiz.locator(".jupyter-widgets").count() == 0
-        assert "$" not in quiz.evaluate("el => el.innerText")
+    assert quiz.count() == 1
+    assert quiz.locator("mjx-container").count() > 0 and quiz.locator(".jupyter-widgets").count() == 0
+    assert "$" not in quiz.evaluate("el => el.innerText")
 
 
 def test_plotting_code_is_closed_behind_a_toggle_and_its_figure_shows(built_course, offline):
