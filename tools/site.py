@@ -109,7 +109,8 @@ def config(cache_dir):
             # is 80, plain text 100, in myst-nb's order for html)
             "nb_mime_priority_overrides": [["html", WIDGET_VIEW, 95]],
             "nb_render_markdown_format": "myst",      # markdown outputs get $math$ like the lessons' text
-            "nb_execution_raise_on_error": True,
+            "nb_execution_raise_on_error": True,      # a lesson that raises stops the build...
+            "nb_execution_show_tb": True,             # ...and its traceback is in the log
             # heading anchors: the guides link to sections (docs/cheat_sheet.md: [Adam](#adam),
             # docs/instructor_guide.md: ../README.md#quick-start)
             "myst_heading_anchors": 3,
