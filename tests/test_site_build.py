@@ -222,3 +222,17 @@ def test_decks_load_only_what_is_beside_them(built_course):
         scripts = re.findall(r'"((?:assets/)[^"?]+)(?:\?[^"]*)?"', path.read_text(encoding="utf-8"))
         for url in scripts:                              # the URLs inside the deck's scripts (require, MathJax)
             assert (built_course.slides / url).exists() or (built_course.slides / (url + ".js")).exists(), url
+
+
+def test_a_lesson_that_raises_stops_the_build_and_names_its_error(tmp_path):
+    import course_build
+    from tools import site
+    course_build.require_build_tools()
+    (tmp_path / "course" / "notebooks").mkdir(parents=True)
+    (tmp_path / "course" / "README.md").write_text("# A course\n\nSee [the lesson](notebooks/00_broken.ipynb).\n")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 00 Broken"),
+                                         nbformat.v4.new_code_cell('raise ValueError("boom 42")')])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "course" / "notebooks" / "00_broken.ipynb")
+    with pytest.raises(site.BuildFailed, match=r"(?s)00_broken.ipynb.*Executing notebook failed.*ValueError: boom 42"):
+        site.build(tmp_path / "site", tmp_path / "course", tmp_path / "cache", log=lambda *a: None)

@@ -160,10 +160,12 @@ def build(out, root, cache_dir, only=None, log=print):
     log("+ " + " ".join(cmd))
     done = subprocess.run(cmd, capture_output=True, text=True)
     (out / "build.log").write_text(done.stdout + done.stderr)
-    failed = [line for line in (done.stdout + done.stderr).splitlines() if "Executing notebook failed" in line]
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr).splitlines()     # (no colours)
+    failed = [line for line in lines if "Executing notebook failed" in line]
     if done.returncode != 0 or failed:
+        errors = [line for line in lines if re.match(r"\s*[\w.]*(Error|Exception): ", line)]   # the cells' errors
         raise BuildFailed(f"jupyter-book build failed (exit {done.returncode}); log {out / 'build.log'}:\n"
-                          + "\n".join(failed) + (done.stdout + done.stderr)[-3000:])
+                          + "\n".join(failed + errors[:10]) + "\n...\n" + "\n".join(lines[-15:]))
     index = out / "_build" / "html" / "index.html"
     if not index.is_file():
         raise BuildFailed(f"jupyter-book finished but wrote no {index}; log {out / 'build.log'}")
