@@ -51,6 +51,9 @@ def test_format(path):
     assert all(ids), f"every cell needs nbgrader metadata with a grade_id; missing at {[i for i, g in enumerate(ids) if not g]}"
     assert len(set(ids)) == len(ids), "grade_ids must be unique"
     assert all(_meta(c).get("schema_version") == 3 for c in cells)
+    cell_ids = [c.get("id") for c in cells]
+    assert all(cell_ids) and len(set(cell_ids)) == len(cell_ids), \
+        f"every cell needs a unique id (nbformat 4.5); missing or repeated: {[i for i in cell_ids if cell_ids.count(i) != 1]}"
     for c in cells:
         if c["cell_type"] == "code":
             assert c["outputs"] == [] and c["execution_count"] is None, f"{_meta(c)['grade_id']} is committed with outputs"
