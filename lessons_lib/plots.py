@@ -19,6 +19,7 @@ from collections import namedtuple
 
 import base64
 import io
+import re
 import tempfile
 from pathlib import Path
 
@@ -533,13 +534,45 @@ def _pil_image():
     return Image
 
 
+# The player's buttons as inline SVG (16x16, the button's text colour). matplotlib draws them with
+# Font Awesome, loaded from a CDN: offline (a course site from disk, a lecture hall without network)
+# they were empty boxes.
+_BUTTON_ICONS = {
+    "fa fa-minus": "M2 7h12v2H2z",
+    "fa fa-plus": "M7 2h2v5h5v2H9v5H7V9H2V7h5z",
+    "fa fa-fast-backward": "M15 2 8.5 8l6.5 6zM8.5 2 2 8l6.5 6zM0.5 2H2v12H0.5z",
+    "fa fa-step-backward": "M13 2 5 8l8 6zM3 2h2v12H3z",
+    "fa fa-play fa-flip-horizontal": "M12 2 2 8l10 6z",
+    "fa fa-pause": "M3 2h4v12H3zM9 2h4v12H9z",
+    "fa fa-play": "M4 2l10 6-10 6z",
+    "fa fa-step-forward": "M3 2l8 6-8 6zM11 2h2v12h-2z",
+    "fa fa-fast-forward": "M1 2l6.5 6L1 14zM7.5 2 14 8l-6.5 6zM14 2h1.5v12H14z",
+}
+_FONT_AWESOME_LINK = re.compile(r'<link[^>]*font-awesome[^>]*>\s*')
+_ICON = re.compile(r'<i class="(fa fa-[a-z -]+)"></i>')
+
+
+def _offline_buttons(html):
+    """matplotlib's player HTML without its Font Awesome link, each button icon an inline SVG."""
+    def svg(match):
+        path = _BUTTON_ICONS.get(match.group(1))
+        if path is None:
+            raise ValueError(f"no offline icon for the player's button {match.group(1)!r}: add it to _BUTTON_ICONS")
+        return (f'<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" '
+                f'style="vertical-align: middle"><path fill="currentColor" d="{path}"/></svg>')
+    return _ICON.sub(svg, _FONT_AWESOME_LINK.sub("", html))
+
+
 def race_to_jshtml(anim, default_mode="once"):
-    """The HTML + JavaScript player of a ``race`` animation (frames embedded as PNG)."""
+    """The HTML + JavaScript player of a ``race`` animation (frames embedded as PNG).
+
+    Self-contained: it loads nothing from the network (the buttons' icons are inline SVG).
+    """
     fps = 1000 / anim._interval
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "race.html")
         anim.save(str(path), writer=_BlittingHTMLWriter(anim.moving, fps=fps, default_mode=default_mode))
-        return path.read_text()
+        return _offline_buttons(path.read_text())
 
 
 def race_html(surface, optimizers, steps, **kwargs):

@@ -55,3 +55,12 @@ def student_venv(tmp_path_factory):
     pip's cache makes this quick where the test command has just installed the same packages;
     it needs the package index and nothing else."""
     return student_env.make(tmp_path_factory.mktemp("student"))
+
+
+@pytest.fixture(scope="session")
+def built_course(tmp_path_factory):
+    """The course site and slides, built once per session from a copy of the course whose lesson 01
+    is tagged for slides (see course_build). Skipped where npm is missing (failed under CI=true)."""
+    import course_build
+    course_build.require_build_tools()
+    return course_build.build_all(tmp_path_factory.mktemp("built"))

@@ -227,3 +227,69 @@ def assert_bug_is_named(check, edit, bugs, answers, grade_id, bug):
     edits, message = bugs[grade_id][bug]
     name = answers[grade_id]
     assert_feedback(message, getattr(check, name), edit(grade_id, *edits)[name])
+
+
+# -- diagnose tasks: a dict naming the cause of each run -----------------------------------------
+
+def swapped(answer, x, y):
+    """The diagnosis ``answer`` with the causes of runs x and y exchanged (a student's mix-up)."""
+    answer = dict(answer)
+    answer[x], answer[y] = answer[y], answer[x]
+    return answer
+
+
+def assert_diagnosis_feedback(message, checker, answer, causes):
+    """checker(answer) is rejected with ``message``, and the feedback names no cause (it says what
+    to look at), except where it lists the allowed causes for an answer that is not one of them."""
+    text = assert_feedback(message, checker, answer)
+    if "is not one of the causes" not in text:
+        assert not any(cause in text for cause in causes), f"the feedback names a cause: {text!r}"
+
+
+# -- the kind of each graded cell (issue 12) ----------------------------------------------------
+
+TASK_KINDS = ("task-implement", "task-derive", "task-predict", "task-diagnose", "task-read-picture",
+              "task-fix-listing", "task-explain")
+
+
+def assert_kinds(nb, kinds):
+    """Each graded cell carries exactly the one kind ``kinds`` gives it ([(grade_id, kind)], in order),
+    and the cells that implement a rule the task shows hold at most a third of the set's points."""
+    found = [(nbgrader(c)["grade_id"], c.metadata.get("tags")) for c in nb.cells if nbgrader(c)["grade"]]
+    assert found == [(gid, [kind]) for gid, kind in kinds]
+    assert all(kind in TASK_KINDS for _, kind in kinds)
+    points = {gid: pts for gid, pts in graded_cells(nb)}
+    implement = sum(points[gid] for gid, kind in kinds if kind == "task-implement")
+    assert 3 * implement <= sum(points.values()), f"{implement} of {sum(points.values())} points implement a shown rule"
+
+def assert_hidden_inputs_change_with_the_run_seed(cases):
+    """``cases(hidden=True)`` (a checker's hidden inputs, drawn with hidden_seed) differ between two
+    grading runs: no answer can be tuned to them."""
+    from lessons_lib.grading import RUN_SEED
+    drawn = []
+    for run in (1, 2):
+        token = RUN_SEED.set(run)
+        try:
+            drawn.append(cases(True))
+        finally:
+            RUN_SEED.reset(token)
+    assert drawn[0] != drawn[1]
+
+
+def assert_task_kinds(nb, kinds, rubrics):
+    """Every graded cell carries exactly its one kind tag (``kinds``: grade_id -> "task-..."), and the
+    cells tagged ``rubric`` are ``rubrics`` (grade_ids, in order)."""
+    found = {nbgrader(c)["grade_id"]: [t for t in c.metadata.get("tags", []) if t.startswith("task-")]
+             for c in nb.cells if nbgrader(c)["grade"]}
+    assert found == {gid: [kind] for gid, kind in kinds.items()}
+    assert [nbgrader(c)["grade_id"] for c in nb.cells if "rubric" in c.metadata.get("tags", [])] == list(rubrics)
+
+# -- the kind of each graded cell (issue 12) ---------------------------------------------------
+
+def assert_kinds_and_share(nb, graded, kinds):
+    """Each graded cell carries exactly its one kind tag (``kinds``: {grade_id: "task-..."}), and the
+    points tagged task-implement are at most a third of the set's (``graded``: [(grade_id, points)])."""
+    found = {nbgrader(c)["grade_id"]: c.metadata.get("tags", []) for c in nb.cells if nbgrader(c)["grade"]}
+    assert found == {gid: [kind] for gid, kind in kinds.items()}
+    implement = sum(p for gid, p in graded if kinds[gid] == "task-implement")
+    assert 3 * implement <= sum(p for _, p in graded), f"{implement} of {sum(p for _, p in graded)} points implement a rule"

@@ -140,3 +140,9 @@ def test_bench_notebooks_rejects_a_path_that_is_not_a_notebook():
     done = run("bench_notebooks.py", str(BENCH / "README.md"))
     assert done.returncode == 2
     assert "not a notebook file:" in done.stderr and "README.md" in done.stderr
+
+
+def test_bench_site_refuses_an_edit_outside_the_lessons_it_builds():
+    # (a run builds the site three times: its numbers are in benchmarks/README.md, not in the suite)
+    done = run("bench_site.py", "--only", "00", "--edit", "05")
+    assert done.returncode == 2 and "--edit 05 must be one of --only ['00']" in done.stderr

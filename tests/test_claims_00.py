@@ -62,7 +62,7 @@ def _has_exercise_set(stem):
 
 
 # a lesson split from another shares that lesson's set (its row and its text name which tasks are its own)
-SHARED_SETS = {"17_noise_stopping_search": "16_training_tricks"}
+SHARED_SETS = {}
 
 
 @pytest.mark.parametrize("stem", LESSONS[1:])

@@ -7,6 +7,8 @@ stopping) against independent references, and asserts that the notebook's text s
 exactly that number or phrase.
 """
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -34,9 +36,10 @@ def test_notebook_runs_the_experiments_the_claims_assume(code, text):
     for snippet in ["GD(lr=0.05), saddle, steps=200", "EarlyStopping(val, patience=5)", "epochs=30)",
                     "np.logspace(-3, 0, 3)", "datasets.corrupt_labels(y_pool[:200], 0.3, n_classes=10, seed=0)"]:
         assert snippet in code, f"the notebook no longer runs {snippet!r}; update the claims and this test"
-    _in(text, "shares [exercises/16_training_tricks.ipynb](../exercises/16_training_tricks.ipynb)",
-        "Exercises 3 and 4 belong here", "python -m lessons_lib.grade exercises/16_training_tricks.ipynb",
-        "(18_generalisation.ipynb)")
+    _in(text, "[exercises/17_noise_stopping_search.ipynb](../exercises/17_noise_stopping_search.ipynb)",
+        "python -m lessons_lib.grade exercises/17_noise_stopping_search.ipynb", "(18_generalisation.ipynb)")
+    assert (Path(__file__).resolve().parent.parent / "exercises" / "17_noise_stopping_search.ipynb").exists()
+    # the tasks of lesson 16's set on this lesson's tricks are still linked where the lesson discusses them
     for k in (3, 4):
         _in(text, f"[Exercise {k}](../exercises/16_training_tricks.ipynb)")
     for k in (1, 2):                                           # lesson 16's

@@ -89,10 +89,10 @@ def test_format(path):
             assert gid.endswith("_written") and "### BEGIN SOLUTION" in _src(c), gid
         elif m.get("grade"):
             assert gid.endswith("_test") and ids[k - 1] == gid[: -len("_test")], f"{gid} has no answer cell above it"
-        elif k > 1 and gid.endswith("_rubric"):                # the rubric under a written answer
-            assert c["cell_type"] == "markdown" and m["locked"] and "rubric" in c["metadata"].get("tags", []), gid
-            assert ids[k - 1] == gid[: -len("_rubric")] + "_written", f"{gid} must follow its written answer"
-            assert _src(c).lstrip().startswith("<details>") and "</details>" in _src(c), gid
+        elif k > 1 and re.fullmatch(r"ex\d+_rubric", gid):      # a written answer's rubric, right under it
+            assert c["cell_type"] == "markdown" and m["locked"] and ids[k - 1] == gid[: -len("rubric")] + "written", gid
+            assert "rubric" in c["metadata"].get("tags", []), gid
+            assert _src(c).startswith("<details><summary>Rubric") and _src(c).rstrip().endswith("</details>"), gid
         elif k > 1:
             assert c["cell_type"] == "markdown" and m["locked"] and re.fullmatch(r"ex\d+_task", gid), gid
     assert 2 <= auto <= 6, f"{auto} auto-graded exercises; the format asks for 2 to 6"

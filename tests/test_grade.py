@@ -126,9 +126,9 @@ def test_the_solution_scores_full_marks(graded):
 
 def test_written_answers_are_listed_as_manual_and_not_counted(graded):
     written = by_id(graded[0]["solution"])["ex5_written"]
-    assert written == {"id": "ex5_written", "points": 0.0, "max": 2.0,
+    assert written == {"id": "ex5_written", "points": 0.0, "max": 4.0,
                        "message": "written answer: graded by hand", "manual": True}
-    assert graded[0]["solution"]["max"] == 8.0   # 4 tests x 2 points; the written 2 points are not in max
+    assert graded[0]["solution"]["max"] == 8.0   # 4 tests x 2 points; the written 4 points are not in max
 
 
 def test_flags_are_advice_and_output_is_never_glued_to_the_token(graded):

@@ -130,11 +130,10 @@ def _momentum_classes():
         "    for _ in range(epochs):\n        r = rows[-1]\n        dw, db = neuron.grad(np.array([r.w, r.b]))\n"
         "        v_w, v_b = gamma * r.v_w + lr * dw, gamma * r.v_b + lr * db\n"
         "        rows.append(Row(r.w - v_w, r.b - v_b, v_w, v_b))\n    return [astuple(r) for r in rows]\n"))
-    sub.answer("ex3_velocity_weights", (
-        "def velocity_weights(t, lr, gamma):\n    return np.array([lr * gamma ** (t - k) for k in range(1, t + 1)])\n\n"
-        "def horizon(gamma, n=0):\n    # 1 + gamma + gamma^2 + ... summed until the terms vanish\n"
-        "    total, term = 0.0, 1.0\n    while term > 1e-17 or n < 10:\n        total, term, n = total + term, term * gamma, n + 1\n"
-        "    return total if gamma < 1 else float('inf')\n"))
+    sub.answer("ex3_fill_steps", (
+        "import math\n\ndef first_within(gamma, share=0.01):\n    # the missing part of v after t steps is gamma**t\n"
+        "    t = 1\n    while gamma ** t > share:\n        t += 1\n    return t\n\n"
+        "steps_090, steps_099 = first_within(0.9), first_within(0.99)\n"))
     sub.answer("ex4_optimal_momentum", (
         "import math\n\ndef optimal_momentum(mu, L):\n    s = (math.sqrt(L) - math.sqrt(mu)) / (math.sqrt(L) + math.sqrt(mu))\n"
         "    return [4 / (math.sqrt(L) + math.sqrt(mu)) ** 2, s * s]\n"))
@@ -174,12 +173,12 @@ def _training_tricks_classes():
 
 
 def _which_optimizer_reduce():
-    return Submission("which_optimizer").answer("ex2_random_search", (
-        "import functools\n\ndef random_search(run, budget, rng, low=1e-4, high=1.0):\n"
-        "    tried = [(float(lr), run(lr)) for lr in sample_log_uniform(rng, low, high, budget)]\n"
-        "    finite = [pair for pair in tried if math.isfinite(pair[1])]\n"
-        "    if not finite:\n        return None, math.inf\n"
-        "    return functools.reduce(lambda a, b: b if b[1] < a[1] else a, finite)\n"))
+    # the chance of a hit as 1 minus the product of the misses, with functools.reduce; the budget by a while loop
+    return Submission("which_optimizer").answer("ex1_p_hit", (
+        "import functools\nimport operator\n\ndef p_hit(window_decades, range_decades, budget):\n"
+        "    miss = 1 - window_decades / range_decades\n"
+        "    return 1 - functools.reduce(operator.mul, [miss] * int(budget), 1.0)\n\n"
+        "budget_95 = 1\nwhile p_hit(1.5, 5, budget_95) < 0.95:\n    budget_95 += 1\n"))
 
 
 def _surfaces_recursion():
@@ -189,6 +188,24 @@ def _surfaces_recursion():
         "def basin_of(surface, start, lr=0.02, steps=1000, tol=1e-3):\n    end = np.array(start, dtype=float)\n"
         "    for _ in range(steps):\n        end = end - lr * surface.grad(end)\n"
         "    for i, m in enumerate(surface.minima):\n        if np.linalg.norm(m - end) <= tol:\n            return i\n    return -1\n"))
+
+
+def _adagrad_loop_and_dict_call():
+    """A derived distance summed in a plain loop; a diagnosis built with dict(...)."""
+    return (Submission("adagrad")
+            .answer("ex2_adagrad_distance", "def adagrad_distance(lr, c, t, eps):\n    G, total = 0.0, 0.0\n"
+                    "    for _ in range(t):\n        G += c * c\n        total += lr * abs(c) / (G + eps) ** 0.5\n"
+                    "    return total\n")
+            .answer("ex3_diagnosis", "diagnosis = dict(A='G not accumulated', B='eps outside the root',\n"
+                    "                 C='eps under the root', D='no square root')\n"))
+
+
+def _rmsprop_readings_and_numpy_scalars():
+    """A picture read a little off (within the task's 20%), a dict in another order, a numpy scalar."""
+    return (Submission("rmsprop_adadelta")
+            .answer("ex2_which_is_which", "which = {'C': 'Adagrad', 'A': 'RMSProp', 'B': 'Adadelta'}\n"
+                    "rmsprop_settles_at = 0.0098\n")
+            .answer("ex3_hover", "hover_at = np.float64(0.01) / 2\n"))
 
 
 CASES = {
@@ -240,8 +257,10 @@ CASES = {
     "own_error_subclass_and_generator": (_minibatch_own_error, {}),
     "gradcheck_used_in_exercise_1": (_backprop_gradcheck_in_ex1, {}),
     "dropout_class_and_early_stopping_index": (_training_tricks_classes, {}),
-    "random_search_with_reduce": (_which_optimizer_reduce, {}),
+    "p_hit_with_reduce": (_which_optimizer_reduce, {}),
     "recursive_descent_on_library_surface": (_surfaces_recursion, {}),
+    "adagrad_loop_and_dict_call": (_adagrad_loop_and_dict_call, {}),
+    "rmsprop_readings_and_numpy_scalars": (_rmsprop_readings_and_numpy_scalars, {}),
 }
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
+from exercise_support import (assert_kinds_and_share, assert_feedback, assert_not_implemented_passes_through,
                               assert_notebook_structure, cell)
 from lessons_lib.gradcheck import numerical_gradient as library_numerical_gradient
 from lessons_lib.grading import lesson01 as check
@@ -10,7 +10,7 @@ from lessons_lib.grading import lesson01 as check
 LESSON = "01"
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_grad_f_test", 2), ("ex2_numerical_gradient_test", 2), ("ex3_gd_step_test", 2),
-          ("ex4_lr_fast_test", 2), ("ex5_written", 2)]
+          ("ex4_lr_fast_test", 2), ("ex5_written", 4)]
 
 
 # -- exercise 1 ------------------------------------------------------------------------------
@@ -185,3 +185,10 @@ def test_notebook_structure(nb):
     assert_notebook_structure(nb, GRADED)
     # every hidden region passes hidden=True
     assert all("hidden=True" in cell(nb, grade_id).source for grade_id, _ in GRADED if grade_id.endswith("_test"))
+
+
+
+def test_every_graded_cell_has_one_kind_and_at_most_a_third_for_copying_a_rule(nb):
+    assert_kinds_and_share(nb, GRADED, {"ex1_grad_f_test": "task-derive", "ex2_numerical_gradient_test": "task-implement",
+                                   "ex3_gd_step_test": "task-implement", "ex4_lr_fast_test": "task-derive",
+                                   "ex5_written": "task-explain"})

@@ -9,13 +9,14 @@ import math
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
+from exercise_support import (assert_kinds_and_share, assert_feedback, assert_not_implemented_passes_through,
                               assert_notebook_structure, unanswered)
+from lessons_lib import datasets, gradcheck, losses, optimizers, problems
 from lessons_lib.grading import lesson03 as check
 
 LESSON = "03"
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_mse_test", 3), ("ex2_nll_test", 4), ("ex3_saturation_test", 3), ("ex4_written", 2)]
+GRADED = [("ex1_nll_test", 4), ("ex2_smoothed_ce_grad_test", 3), ("ex3_limits_test", 3), ("ex4_written", 2)]
 
 
 def _sigmoid(z):
@@ -23,66 +24,6 @@ def _sigmoid(z):
 
 
 # --- exercise 1 ---------------------------------------------------------------------------------
-
-def _residual(theta, X, y):
-    return X @ theta[:-1] + theta[-1] - y
-
-
-def test_mse_accepts_the_solution(ref):
-    check.mse(ref["mse_loss"], ref["mse_grad"])
-    check.mse(ref["mse_loss"], ref["mse_grad"], hidden=True)
-
-
-MSE_LOSS_BUGS = {
-    "sum": (lambda t, X, y: np.sum(_residual(t, X, y) ** 2), "grows with the number of examples"),
-    "half": (lambda t, X, y: 0.5 * np.mean(_residual(t, X, y) ** 2), "half of the mean squared error"),
-    "rmse": (lambda t, X, y: np.sqrt(np.mean(_residual(t, X, y) ** 2)), "square root"),
-    "no bias": (lambda t, X, y: np.mean((X @ t[:-1] - y) ** 2), "ignores the bias"),
-    "per example": (lambda t, X, y: _residual(t, X, y) ** 2, "one per example"),
-    "abs": (lambda t, X, y: np.mean(np.abs(_residual(t, X, y))), "not the mean of the squared residuals"),
-}
-
-
-def _mse_in_place(theta, X, y):
-    y -= X @ theta[:-1] + theta[-1]  # reuses y for the residual: the caller's y is gone
-    return float(np.mean(y**2))
-
-
-@pytest.mark.parametrize("bug", sorted(MSE_LOSS_BUGS))
-def test_mse_loss_bugs_are_named(ref, bug):
-    loss, message = MSE_LOSS_BUGS[bug]
-    assert_feedback(message, check.mse, loss, ref["mse_grad"])
-
-
-def test_mse_loss_that_overwrites_y_is_caught(ref):
-    assert_feedback("changed the array y", check.mse, _mse_in_place, ref["mse_grad"])
-
-
-def _grad(theta, X, y, w_scale=2.0, b_scale=2.0, mean=True):
-    r = _residual(theta, X, y)
-    m = len(y) if mean else 1
-    return np.concatenate([w_scale / m * (X.T @ r), [b_scale / m * np.sum(r)]])
-
-
-MSE_GRAD_BUGS = {
-    "sign": (lambda t, X, y: -_grad(t, X, y), "wrong sign"),
-    "sum": (lambda t, X, y: _grad(t, X, y, mean=False), "grows with the number of examples"),
-    "missing 2": (lambda t, X, y: _grad(t, X, y, 1.0, 1.0), "half of the right one"),
-    "bias": (lambda t, X, y: _grad(t, X, y, 2.0, 1.0), "last entry (the bias"),
-    "weights": (lambda t, X, y: np.concatenate([2 * X.mean(axis=0) * _residual(t, X, y).mean(),
-                                                [2 * _residual(t, X, y).mean()]]), "weights' part is not"),
-    "no bias entry": (lambda t, X, y: 2 / len(y) * (X.T @ _residual(t, X, y)), "needs its entry too"),
-    "other": (lambda t, X, y: _grad(t, X, y, 3.0, 3.0), "does not match the derivative"),
-}
-
-
-@pytest.mark.parametrize("bug", sorted(MSE_GRAD_BUGS))
-def test_mse_grad_bugs_are_named(ref, bug):
-    grad, message = MSE_GRAD_BUGS[bug]
-    assert_feedback(message, check.mse, ref["mse_loss"], grad)
-
-
-# --- exercise 2 ---------------------------------------------------------------------------------
 
 def test_nll_accepts_the_solution(ref):
     check.nll(ref["nll_loss"], ref["nll_grad"])
@@ -142,45 +83,150 @@ def test_nll_grad_bugs_are_named(ref, bug):
     assert_feedback(message, check.nll, ref["nll_loss"], grad)
 
 
-# --- exercise 3 ---------------------------------------------------------------------------------
+# --- exercise 2 ---------------------------------------------------------------------------------
 
-def test_saturation_accepts_the_solution(ref):
-    check.saturation(ref["mse_grad_z"], ref["nll_grad_z"], ref["ratio"])
-    check.saturation(ref["mse_grad_z"], ref["nll_grad_z"], ref["ratio"], hidden=True)
-
-
-def test_the_ratio_shows_that_mse_saturates(ref):
-    # the NLL gradient at a confidently wrong prediction is 1 / sigma'(-8), about 3000 times MSE's
-    s = 1 / (1 + math.exp(8))
-    assert ref["ratio"] == pytest.approx(1 / (s * (1 - s)), rel=1e-12)
-    assert ref["ratio"] > 2900
+def test_smoothed_ce_grad_accepts_the_solution(ref):
+    check.smoothed_ce_grad(ref["smoothed_ce_grad"])
+    check.smoothed_ce_grad(ref["smoothed_ce_grad"], hidden=True)
 
 
-SATURATION_BUGS = {
-    "mse without sigmoid'": (lambda z, y: _sigmoid(z) - y, None, None, "equals sigmoid(z) - y"),
-    "mse sign": (lambda z, y: -(_sigmoid(z) - y) * _sigmoid(z) * (1 - _sigmoid(z)), None, None, "wrong sign"),
-    "mse twice": (lambda z, y: 2 * (_sigmoid(z) - y) * _sigmoid(z) * (1 - _sigmoid(z)), None, None, "twice"),
-    "mse scalar only": (lambda z, y: (1 / (1 + math.exp(-z)) - y), None, None, "raised TypeError"),
-    "nll with sigmoid'": (None, lambda z, y: (_sigmoid(z) - y) * _sigmoid(z) * (1 - _sigmoid(z)), None,
-                          "has the sigmoid's derivative in it"),
-    "nll sign": (None, lambda z, y: y - _sigmoid(z), None, "wrong sign"),
-    "ratio upside down": (None, None, "inverse", "upside down"),
-    "ratio other": (None, None, 42.0, "ratio should be"),
+def test_the_course_gradient_is_the_gradient_of_the_task_loss():
+    rng = np.random.default_rng(3)
+    Z, Y = rng.normal(scale=2.0, size=(5, 4)), rng.integers(0, 4, size=5)
+    q = (1 - 0.2) * losses.onehot(Y, 4) + 0.2 / 4
+    result = gradcheck.gradcheck(lambda z: check.smoothed_ce(z, Y, 0.2), lambda z: (losses.softmax(z) - q) / 5, Z)
+    assert result.ok, result
+
+
+def test_smoothed_ce_grad_accepts_loops_and_a_hand_written_stable_softmax():
+    def loops(Z, Y, eps):
+        m, K = Z.shape
+        out = np.zeros((m, K))
+        for i in range(m):
+            e = [math.exp(z - max(Z[i])) for z in Z[i]]
+            for k in range(K):
+                target = eps / K + (1 - eps if k == Y[i] else 0.0)
+                out[i, k] = (e[k] / sum(e) - target) / m
+        return out.tolist()
+    check.smoothed_ce_grad(loops, hidden=True)
+
+
+def _smoothed(Z, Y, eps, *, target=None, scale=1.0, softmax=None):
+    m, K = Z.shape
+    hot = losses.onehot(Y, K)
+    q = (1 - eps) * hot + eps / K if target is None else target(hot, eps, K)
+    p = losses.softmax(Z) if softmax is None else softmax(Z)
+    return scale * (p - q) / m
+
+
+def _naive_softmax(Z):
+    with np.errstate(all="ignore"):
+        return np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+
+
+def _batch_softmax(Z):
+    e = np.exp(Z - Z.max(axis=0))
+    return e / e.sum(axis=0)
+
+
+SMOOTHED_BUGS = {
+    "plain target": (lambda Z, Y, e: _smoothed(Z, Y, e, target=lambda h, e, K: h), "ignores the smoothing"),
+    "scaled plain": (lambda Z, Y, e: (1 - e) * _smoothed(Z, Y, e, target=lambda h, e, K: h), "scaled the plain gradient"),
+    "no eps/K": (lambda Z, Y, e: _smoothed(Z, Y, e, target=lambda h, e, K: (1 - e) * h), "misses the eps/K"),
+    "K - 1": (lambda Z, Y, e: _smoothed(Z, Y, e, target=lambda h, e, K: (1 - e) * h + e / (K - 1) * (1 - h)),
+              "over the K - 1 other classes"),
+    "sum not 1": (lambda Z, Y, e: _smoothed(Z, Y, e, target=lambda h, e, K: h + e / K), "does not sum to 1"),
+    "sign": (lambda Z, Y, e: _smoothed(Z, Y, e, scale=-1.0), "wrong sign"),
+    "sum over batch": (lambda Z, Y, e: _smoothed(Z, Y, e, scale=float(len(Z))), "grows with the batch"),
+    "axis 0": (lambda Z, Y, e: _smoothed(Z, Y, e, softmax=_batch_softmax), "normalises over the batch"),
+    "overflow": (lambda Z, Y, e: _smoothed(Z, Y, e, softmax=_naive_softmax), "without overflow"),
+    "other": (lambda Z, Y, e: _smoothed(Z, Y, e) + 1e-3, "check it against finite differences"),
+    "one row": (lambda Z, Y, e: _smoothed(Z, Y, e)[0], "should have shape"),
 }
 
 
-@pytest.mark.parametrize("bug", sorted(SATURATION_BUGS))
-def test_saturation_bugs_are_named(ref, bug):
-    mse, nll, ratio, message = SATURATION_BUGS[bug]
-    ratio = 1 / ref["ratio"] if ratio == "inverse" else (ref["ratio"] if ratio is None else ratio)
-    assert_feedback(message, check.saturation, mse or ref["mse_grad_z"], nll or ref["nll_grad_z"], ratio)
+@pytest.mark.parametrize("bug", sorted(SMOOTHED_BUGS))
+def test_smoothed_ce_grad_bugs_are_named(bug):
+    fn, message = SMOOTHED_BUGS[bug]
+    assert_feedback(message, check.smoothed_ce_grad, fn)
+
+
+def test_smoothed_ce_grad_must_not_change_its_inputs():
+    def in_place(Z, Y, eps):
+        Z -= Z.max(axis=1, keepdims=True)
+        return _smoothed(Z, Y, eps)
+    assert_feedback("changed the arrays Z or Y", check.smoothed_ce_grad, in_place)
+
+
+# --- exercise 3 ---------------------------------------------------------------------------------
+
+def test_limits_accept_the_solution_and_predictions_from_the_rounded_limit(ref):
+    check.limit_sum(ref["limit_sum"])
+    check.limit_copied(ref["limit_copied"])
+    check.limit_x10(ref["limit_x10"])
+    check.limit_sum(0.42 / 32)
+    check.limit_copied(0.42)
+    check.limit_copied(np.float32(0.42))
+
+
+def _runs_away(grad, lr, steps=3000):
+    theta, opt = np.zeros(2), optimizers.GD(lr)
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            theta = opt.step(theta, grad)
+    return not np.all(np.abs(theta) < 1e6)
+
+
+@pytest.mark.parametrize("name", ["limit_sum", "limit_copied", "limit_x10"])
+def test_each_limit_is_where_the_library_gd_runs_away(ref, name):
+    X, y = datasets.linear_data()
+    grad = {"limit_sum": lambda t: len(y) * problems.LinearRegression(X, y).grad(t),
+            "limit_copied": problems.LinearRegression(np.vstack([X] * 10), np.tile(y, 10)).grad,
+            "limit_x10": problems.LinearRegression(10 * X, y).grad}[name]
+    limit = ref[name]
+    assert not _runs_away(grad, 0.98 * limit) and _runs_away(grad, 1.02 * limit)
+
+
+def test_the_three_changes_give_three_different_kinds_of_answer(ref):
+    mean = check._stability_limit("mean")
+    assert ref["limit_sum"] == pytest.approx(mean / 32)
+    assert ref["limit_copied"] == pytest.approx(mean)
+    assert mean / 100 * 1.4 < ref["limit_x10"] < mean / 10 / 5      # neither /10 nor /100
+
+
+@pytest.mark.parametrize("checker, factor, message", [
+    (check.limit_sum, 32, "your limit is the mean's"),
+    (check.limit_sum, 32 * 32, "grew with the number of examples"),
+    (check.limit_sum, 1.6, "runs away at your rate"),
+    (check.limit_sum, 0.5, "still converges well above your rate"),
+    (check.limit_copied, 0.1, "divided by the number of copies"),
+    (check.limit_copied, 10, "multiplied by the number of copies"),
+    (check.limit_copied, 1 / 320, "a sum over all the copies"),
+    (check.limit_copied, 1.5, "runs away at your rate"),
+])
+def test_limits_name_the_bug(ref, checker, factor, message):
+    name = checker.__name__
+    assert_feedback(message, checker, factor * ref[name])
+
+
+@pytest.mark.parametrize("divisor, message", [
+    (100, "divided the lesson's limit by 100"), (10, "divided the lesson's limit by 10"),
+    (1, "your limit is the lesson's"),
+])
+def test_limit_x10_names_the_bug(divisor, message):
+    assert_feedback(message, check.limit_x10, check._stability_limit("mean") / divisor)
+
+
+@pytest.mark.parametrize("value, message", [(-0.1, "positive learning rate"), ([0.1, 0.2], "one number"),
+                                            ("0.4", "number")])
+def test_limits_want_one_positive_number(value, message):
+    assert_feedback(message, check.limit_copied, value)
 
 
 # --- unanswered exercises -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("checker, args", [
-    (check.mse, (unanswered, unanswered)), (check.nll, (unanswered, unanswered)),
-    (check.saturation, (unanswered, unanswered, 1.0)),
+    (check.nll, (unanswered, unanswered)), (check.smoothed_ce_grad, (unanswered,)),
 ])
 def test_not_implemented_passes_through(checker, args):
     assert_not_implemented_passes_through(checker, *args)
@@ -189,6 +235,11 @@ def test_not_implemented_passes_through(checker, args):
 # --- the notebook -----------------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    # each test cell also says, in one line, that the visible checks passed
-    assert_notebook_structure(nb, GRADED,
-                              prints=["ex1_mse_test", "ex2_nll_test", "ex3_saturation_test"])
+    # the test cell of exercise 1 also says, in one line, that the visible checks passed
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex3_limits_test"], prints=["ex1_nll_test"])
+
+
+
+def test_every_graded_cell_has_one_kind_and_at_most_a_third_for_copying_a_rule(nb):
+    assert_kinds_and_share(nb, GRADED, {"ex1_nll_test": "task-implement", "ex2_smoothed_ce_grad_test": "task-derive",
+                                   "ex3_limits_test": "task-predict", "ex4_written": "task-explain"})

@@ -9,8 +9,9 @@ import inspect
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
+from exercise_support import (assert_kinds_and_share, assert_feedback, assert_not_implemented_passes_through,
                               assert_notebook_structure, unanswered)
+from lessons_lib import gradcheck
 from lessons_lib.grading import lesson04 as check
 from lessons_lib.loops import minimize
 from lessons_lib.optimizers import GD
@@ -19,7 +20,7 @@ from lessons_lib.surfaces import LocalMinima
 
 LESSON = "04"
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_toy_neuron_test", 4), ("ex2_contour_reading_test", 2), ("ex3_basins_test", 4)]
+GRADED = [("ex1_grad_centre_test", 3), ("ex2_contour_reading_test", 3), ("ex3_basins_test", 4), ("ex4_written", 2)]
 
 
 def _sigmoid(z):
@@ -28,88 +29,89 @@ def _sigmoid(z):
 
 # --- exercise 1 ---------------------------------------------------------------------------------
 
-def test_toy_neuron_accepts_the_solution(ref):
-    args = ref["f"], ref["error"], ref["grad_w"], ref["grad_b"]
-    check.toy_neuron(*args)
-    check.toy_neuron(*args, hidden=True)
+def test_grad_centre_accepts_the_solution(ref):
+    check.grad_centre(ref["grad_centre"])
+    check.grad_centre(ref["grad_centre"], hidden=True)
 
 
-def test_toy_neuron_matches_the_lecture_numbers(ref):
-    # the lecture's start sits on a plateau: the error is large and the gradient tiny
-    assert ref["error"](-2.0, -2.0) == pytest.approx(SigmoidNeuron().loss(np.array([-2.0, -2.0])), rel=1e-12)
-    assert abs(ref["grad_w"](-2.0, -2.0)) < 0.01 and abs(ref["grad_b"](-2.0, -2.0)) < 0.01
+def _centre_parts(w, c, X, Y):
+    X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+    fx = _sigmoid(w * (X - c))
+    return X, fx, (fx - Y) * fx * (1 - fx)
 
 
-def _parts(w, b, X, Y):
-    fx = _sigmoid(w * np.asarray(X) + b)
-    return fx, fx - np.asarray(Y)
+def test_grad_centre_is_the_gradient_of_the_error_by_finite_differences(ref):
+    X, Y = np.array([0.5, 2.5]), np.array([0.2, 0.9])
+
+    def error(p):
+        return float(np.sum(0.5 * (_sigmoid(p[0] * (X - p[1])) - Y) ** 2))
+    result = gradcheck.gradcheck(error, lambda p: ref["grad_centre"](p[0], p[1], X, Y), np.array([1.3, -0.4]))
+    assert result.ok, result
 
 
-def _error_overwriting_y(w, b, X, Y):
-    Y -= _sigmoid(w * X + b)  # the residual written into the caller's Y
-    return float(np.sum(0.5 * Y**2))
+def test_grad_centre_accepts_the_lecture_neuron_and_the_chain_rule_through_b():
+    def via_b(w, c, X, Y):
+        e_w, e_b = SigmoidNeuron(X, Y).grad(np.array([w, -w * c]))
+        return [e_w - c * e_b, -w * e_b]
+    check.grad_centre(via_b, hidden=True)
+
+    def loops(w, c, X, Y):
+        dw = dc = 0.0
+        for x, y in zip(X, Y):
+            fx = 1 / (1 + np.exp(-w * (x - c)))
+            dw += (fx - y) * fx * (1 - fx) * (x - c)
+            dc += (fx - y) * fx * (1 - fx) * (-w)
+        return np.array([dw, dc])
+    check.grad_centre(loops, hidden=True)
 
 
-ERROR_BUGS = {
-    "mean": (lambda w, b, X, Y: np.mean(0.5 * _parts(w, b, X, Y)[1] ** 2), "averages over the points"),
-    "no half": (lambda w, b, X, Y: np.sum(_parts(w, b, X, Y)[1] ** 2), "twice the lecture's"),
-    "abs": (lambda w, b, X, Y: np.sum(np.abs(_parts(w, b, X, Y)[1])), "is not the sum over the points"),
-    "overwrites Y": (_error_overwriting_y, "changed the data X or Y"),
-}
+def _centre_bug(kind):
+    def grad(w, c, X, Y):
+        X, fx, d = _centre_parts(w, c, X, Y)
+        r = fx - np.asarray(Y, dtype=float)
+        return {"swapped": [np.sum(-w * d), np.sum(d * (X - c))],
+                "dc without w": [np.sum(d * (X - c)), -np.sum(d)],
+                "dc sign": [np.sum(d * (X - c)), np.sum(w * d)],
+                "dw with x": [np.sum(d * X), np.sum(-w * d)],
+                "mean": [np.mean(d * (X - c)), np.mean(-w * d)],
+                "sign": [-np.sum(d * (X - c)), np.sum(w * d)],
+                "twice": [2 * np.sum(d * (X - c)), -2 * w * np.sum(d)],
+                "no sigmoid'": [np.sum(r * (X - c)), np.sum(-w * r)],
+                "other": [np.sum(d * (X - c)) + 0.1, np.sum(-w * d) - 0.1],
+                "one entry": [np.sum(d * (X - c))]}[kind]
+    return grad
 
 
-@pytest.mark.parametrize("bug", sorted(ERROR_BUGS))
-def test_error_bugs_are_named(ref, bug):
-    error, message = ERROR_BUGS[bug]
-    assert_feedback(message, check.toy_neuron, ref["f"], error, ref["grad_w"], ref["grad_b"])
+@pytest.mark.parametrize("kind, message", [
+    ("swapped", "entries are swapped"),
+    ("dc without w", "your dE/dc misses a factor"),
+    ("dc sign", "your dE/dc has the wrong sign"),
+    ("dw with x", "treats the neuron as sigmoid(w x + b) with b fixed"),
+    ("mean", "averages over the points"),
+    ("sign", "your gradient has the wrong sign"),
+    ("twice", "twice the right one"),
+    ("no sigmoid'", "misses the sigmoid's derivative"),
+    ("other", "is not the gradient of the error"),
+    ("one entry", "should have shape (2,)"),
+])
+def test_grad_centre_bugs_are_named(kind, message):
+    assert_feedback(message, check.grad_centre, _centre_bug(kind))
 
 
-def test_f_with_the_wrong_sign_is_named(ref):
-    f = lambda w, b, x: 1.0 / (1.0 + np.exp(w * x + b))  # noqa: E731
-    assert_feedback("falls as w*x + b grows", check.toy_neuron, f, ref["error"], ref["grad_w"], ref["grad_b"])
-
-
-def _grad(w, b, X, Y, *, x=True, mean=False, sigmoid_prime=True, scale=1.0):
-    fx, r = _parts(w, b, X, Y)
-    delta = r * (fx * (1 - fx) if sigmoid_prime else 1.0) * (np.asarray(X) if x else 1.0)
-    return scale * (np.mean(delta) if mean else np.sum(delta))
-
-
-GRAD_W_BUGS = {
-    "missing x": (lambda w, b, X, Y: _grad(w, b, X, Y, x=False), "leaves out a factor"),
-    "mean": (lambda w, b, X, Y: _grad(w, b, X, Y, mean=True), "averages over the points"),
-    "no f(1-f)": (lambda w, b, X, Y: _grad(w, b, X, Y, sigmoid_prime=False), "missing the sigmoid's derivative"),
-    "sign": (lambda w, b, X, Y: _grad(w, b, X, Y, scale=-1.0), "wrong sign"),
-    "twice": (lambda w, b, X, Y: _grad(w, b, X, Y, scale=2.0), "twice the right value"),
-    "other": (lambda w, b, X, Y: _grad(w, b, X, Y, scale=3.0), "not the derivative of the error"),
-}
-GRAD_B_BUGS = {
-    "times x": (lambda w, b, X, Y: _grad(w, b, X, Y), "multiplies by x"),
-    "mean": (lambda w, b, X, Y: _grad(w, b, X, Y, x=False, mean=True), "averages over the points"),
-    "no f(1-f)": (lambda w, b, X, Y: _grad(w, b, X, Y, x=False, sigmoid_prime=False),
-                  "missing the sigmoid's derivative"),
-    "sign": (lambda w, b, X, Y: _grad(w, b, X, Y, x=False, scale=-1.0), "wrong sign"),
-    "twice": (lambda w, b, X, Y: _grad(w, b, X, Y, x=False, scale=2.0), "twice the right value"),
-}
-
-
-@pytest.mark.parametrize("bug", sorted(GRAD_W_BUGS))
-def test_grad_w_bugs_are_named(ref, bug):
-    grad_w, message = GRAD_W_BUGS[bug]
-    assert_feedback(message, check.toy_neuron, ref["f"], ref["error"], grad_w, ref["grad_b"])
-
-
-@pytest.mark.parametrize("bug", sorted(GRAD_B_BUGS))
-def test_grad_b_bugs_are_named(ref, bug):
-    grad_b, message = GRAD_B_BUGS[bug]
-    assert_feedback(message, check.toy_neuron, ref["f"], ref["error"], ref["grad_w"], grad_b)
+def test_grad_centre_must_not_change_the_data():
+    def in_place(w, c, X, Y):
+        X -= c
+        fx = _sigmoid(w * X)
+        d = (fx - Y) * fx * (1 - fx)
+        return np.array([np.sum(d * X), np.sum(-w * d)])
+    assert_feedback("changed the data X or Y", check.grad_centre, in_place)
 
 
 # --- exercise 2 ---------------------------------------------------------------------------------
 
 def test_contour_reading_accepts_the_solution(ref):
-    check.contour_reading(ref["steepest"], ref["flattest"])
-    check.contour_reading(ref["steepest"].lower(), " " + ref["flattest"], hidden=True)
+    check.contour_reading(ref["steepest"], ref["flattest"], ref["downhill"])
+    check.contour_reading(ref["steepest"].lower(), " " + ref["flattest"], "se ")
 
 
 def test_the_notebook_draws_the_points_the_checker_grades(ref):
@@ -144,7 +146,23 @@ def test_contour_points_tell_height_from_slope():
     ("B", 0, "should be one of the labels"),
 ])
 def test_contour_reading_mistakes_are_named(steepest, flattest, message):
-    assert_feedback(message, check.contour_reading, steepest, flattest)
+    assert_feedback(message, check.contour_reading, steepest, flattest, "SE")
+
+
+def test_the_way_down_from_c_is_clearly_one_compass_direction():
+    s = check.contour_surface()
+    g = s.grad(np.array(check.CONTOUR_POINTS[check.DOWNHILL_POINT]))
+    angle = np.degrees(np.arctan2(-g[1], -g[0]))
+    assert abs(angle - -45) < 10          # south-east, far from the neighbours' 30-degree windows
+
+
+@pytest.mark.parametrize("downhill, message", [
+    ("NW", "that direction climbs"), ("NE", "runs along the contour line"), ("SW", "runs along the contour line"),
+    ("E", "not the way down"), ("S", "not the way down"), ("down", "one of the compass directions"),
+    (None, "one of the compass directions"),
+])
+def test_downhill_mistakes_are_named(downhill, message):
+    assert_feedback(message, check.contour_reading, "B", "A", downhill)
 
 
 # --- exercise 3 ---------------------------------------------------------------------------------
@@ -235,7 +253,7 @@ def test_some_starts_do_not_end_at_the_nearest_minimum():
 # --- unanswered exercises -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("checker, args", [
-    (check.toy_neuron, (unanswered,) * 4), (check.basins, (unanswered, unanswered)),
+    (check.grad_centre, (unanswered,)), (check.basins, (unanswered, unanswered)),
 ])
 def test_not_implemented_passes_through(checker, args):
     assert_not_implemented_passes_through(checker, *args)
@@ -247,4 +265,10 @@ def test_notebook_structure(nb):
     # a question with one answer has nothing left to hide
     # each test cell also says, in one line, that the visible checks passed
     assert_notebook_structure(nb, GRADED, without_hidden=["ex2_contour_reading_test"],
-                              prints=["ex1_toy_neuron_test", "ex2_contour_reading_test", "ex3_basins_test"])
+                              prints=["ex2_contour_reading_test", "ex3_basins_test"])
+
+
+
+def test_every_graded_cell_has_one_kind_and_at_most_a_third_for_copying_a_rule(nb):
+    assert_kinds_and_share(nb, GRADED, {"ex1_grad_centre_test": "task-derive", "ex2_contour_reading_test": "task-read-picture",
+                                   "ex3_basins_test": "task-implement", "ex4_written": "task-explain"})

@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from exercise_support import assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure,
+                              assert_kinds_and_share)
 from lessons_lib.grading import lesson05 as check
 from lessons_lib.loops import minibatch_gd, steps_per_epoch
 from lessons_lib.optimizers import GD
@@ -17,72 +18,51 @@ from lessons_lib.problems import SigmoidNeuron
 
 LESSON = "05"
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_steps_per_epoch_test", 2), ("ex2_make_batches_test", 3), ("ex3_minibatch_epoch_test", 4),
-          ("ex4_written", 1)]
+GRADED = [("ex1_run_counts_test", 2), ("ex2_make_batches_test", 3), ("ex3_minibatch_epoch_test", 4),
+          ("ex4_written", 1), ("ex5_diagnosis_test", 3)]
+# the kind of each graded cell (issue 12): at most a third of the points implement a rule shown
+KINDS = {"ex1_run_counts_test": "task-predict", "ex2_make_batches_test": "task-implement",
+         "ex3_minibatch_epoch_test": "task-fix-listing", "ex4_written": "task-explain",
+         "ex5_diagnosis_test": "task-diagnose"}
 
 
-# --- exercise 1 ---------------------------------------------------------------------------------
+# --- exercise 1: predict the counts ------------------------------------------------------------
 
-def test_steps_per_epoch_accepts_the_solution(ref):
-    check.steps_per_epoch(ref["steps_per_epoch"])
-    check.steps_per_epoch(ref["steps_per_epoch"], hidden=True)
-
-
-def test_the_lecture_table_rounds_up(ref):
-    # batch: 1 step, stochastic: N steps, mini-batch: N/B rounded up (the last batch is smaller)
-    assert [ref["steps_per_epoch"](10, b) for b in (10, 1, 3)] == [1, 10, 4] == [
-        steps_per_epoch(10, b) for b in (10, 1, 3)]
+def test_run_counts_accepts_the_solution(ref):
+    check.run_counts(ref["steps"], ref["samples_seen"], ref["last_batch"])
+    check.run_counts(np.int64(48), 3000.0, 40)             # honest other types
 
 
-def _validated(count):
-    def steps(n, batch_size):
-        if n < 1:
-            raise ValueError(f"n must be >= 1, got {n}")
-        if not 1 <= batch_size <= n:
-            raise ValueError(f"batch_size must be between 1 and n, got {batch_size}")
-        return count(n, batch_size)
-    return steps
+def test_the_counts_come_from_the_library_run():
+    h = check.count_run()
+    n, batch, epochs = check.COUNT_N, check.COUNT_BATCH, check.COUNT_EPOCHS
+    assert (h.steps, h.samples_seen) == (epochs * steps_per_epoch(n, batch), epochs * n) == (48, 3000)
+    assert np.diff(np.concatenate([[0], h.step_samples]))[steps_per_epoch(n, batch) - 1] == n % batch == 40
 
 
-def _only_zero_checked(n, batch_size):
-    if batch_size < 1:
-        raise ValueError("batch_size must be >= 1")
-    return math.ceil(n / batch_size)
+def test_the_task_quotes_the_checker_numbers(sources):
+    text = sources["ex1_task"]
+    assert f"$N = {check.COUNT_N}$" in text and f"$B = {check.COUNT_BATCH}$" in text
+    assert f"batch_size={check.COUNT_BATCH}, epochs={check.COUNT_EPOCHS})" in text
 
 
-def _vague_error(n, batch_size):
-    if not 1 <= batch_size <= n:
-        raise ValueError("bad input")
-    return math.ceil(n / batch_size)
-
-
-STEPS_BUGS = {
-    "floor": (_validated(lambda n, b: n // b), "would never be used"),
-    "floor + 1": (_validated(lambda n, b: n // b + 1), "no smaller batch left over"),
-    "true division": (_validated(lambda n, b: n / b), "not a whole number"),
-    "upside down": (_validated(lambda n, b: math.ceil(b / n)), "goes down as batch_size goes up"),
-    "no checks": (lambda n, b: math.ceil(n / b), "raised ZeroDivisionError"),
-    "batch larger than n": (_only_zero_checked, "returned without complaint"),
-    "vague error": (_vague_error, "does not name batch_size"),
-}
-
-
-@pytest.mark.parametrize("bug", sorted(STEPS_BUGS))
-def test_steps_per_epoch_bugs_are_named(bug):
-    fn, message = STEPS_BUGS[bug]
-    assert_feedback(message, check.steps_per_epoch, fn)
-
-
-def test_steps_per_epoch_checks_n_too():
-    def no_n_check(n, batch_size):
-        if not 1 <= batch_size:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        if batch_size > max(n, 1):
-            raise ValueError(f"batch_size must be <= n, got {batch_size}")
-        return math.ceil(n / batch_size)
-    check.steps_per_epoch(no_n_check)  # the visible checks do not try n = 0 ...
-    assert_feedback("steps_per_epoch(0, 1) returned without complaint",
-                    check.steps_per_epoch, no_n_check, hidden=True)  # ... the hidden ones do
+@pytest.mark.parametrize("answer, message", [
+    ((45, 3000, 40), "the last, smaller batch of an epoch is still a step"),
+    ((47, 3000, 40), "batches do not run on across epochs"),
+    ((16, 3000, 40), "count the steps of one epoch"),
+    ((50, 3000, 40), "steps = 50 is not what the run makes"),
+    ((48, 3072, 40), "the last batch of each epoch is smaller"),
+    ((48, 1000, 40), "how many examples does one epoch use?"),
+    ((48, 3000, 64), "64 does not divide 1000"),
+    ((48, 3000, 24), "how many examples the last batch is short of a full one"),
+    ((48, 3000, 8), "what is left of its 1000 examples?"),
+    ((48.5, 3000, 40), "steps should be a whole number"),
+    ((48, "3000", 40), "samples_seen should be a whole number, got str"),
+    ((48, 3000, True), "last_batch should be a whole number, got bool"),
+])
+def test_run_counts_names_the_mistake(answer, message):
+    text = assert_feedback(message, check.run_counts, *answer)
+    assert not {"48", "3000", "40"} & set(text.replace(":", " ").replace(",", " ").split()) - {str(a) for a in answer}
 
 
 # --- exercise 2 ---------------------------------------------------------------------------------
@@ -219,9 +199,61 @@ def test_the_listing_with_batch_size_zero_divides_by_zero():
         _listing_minibatch(-2.0, -2.0, np.array([0.5, 2.5]), np.array([0.2, 0.9]), 1.0, 0)
 
 
+# --- exercise 5: diagnose five runs --------------------------------------------------------------
+
+def test_diagnose_accepts_the_solution(ref):
+    assert ref["diagnosis"] == check.diagnosis_key()
+    check.diagnose(ref["diagnosis"])
+
+
+def test_each_cause_is_behind_one_panel_and_in_the_task(sources):
+    assert sorted(check.diagnosis_key().values()) == sorted(check.CAUSES)
+    for cause in check.CAUSES:
+        assert f"| `\"{cause}\"` |" in sources["ex5_task"]
+
+
+def test_the_curves_show_their_causes():
+    """The key is the configuration; the curves must show what the feedback says each cause looks like."""
+    runs = check.diagnosis_runs()
+    by = {cause: runs[panel] for panel, cause in check.diagnosis_key().items()}
+    assert not any(h.diverged for h in by.values())
+    assert by["lr_too_high"].epoch_loss[2] > 1e6 * by["lr_too_high"].epoch_loss[0]      # off the scale at once
+    assert all(h.final_loss < h.epoch_loss[0] for c, h in by.items() if c != "lr_too_high")
+    assert by["full_batch"].steps == check.DIAGNOSIS_EPOCHS
+    # not shuffled: every epoch repeats the same batches, so the last two epochs' batch losses
+    # have the same shape (nearly proportional); shuffled, they do not
+    def epoch_shape_change(h):
+        per = h.steps_per_epoch
+        a, b = np.log(h.batch_loss[-2 * per:-per]), np.log(h.batch_loss[-per:])
+        return float(np.std((a - a.mean()) - (b - b.mean())))
+    assert epoch_shape_change(by["not_shuffled"]) < 0.05 < 0.3 < epoch_shape_change(by["shuffled_minibatch"])
+    # batch size 1: the noisiest batch loss (its spread in log units over the last epoch)
+    spread = {c: float(np.ptp(np.log10(by[c].batch_loss[-by[c].steps_per_epoch:])))
+              for c in ("not_shuffled", "shuffled_minibatch", "batch_size_1")}
+    assert spread["batch_size_1"] > 2 * max(spread["not_shuffled"], spread["shuffled_minibatch"])
+    curves = check.diagnosis_curves()
+    assert all(np.array_equal(curves[p][1], runs[p].batch_loss) for p in runs)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"A": "shuffled_minibatch", "C": "not_shuffled"}, "panel A is not 'shuffled_minibatch' (2 panels are wrong"),
+    ({"C": "not_shuffled", "A": "shuffled_minibatch"}, "a fresh order every epoch give a batch loss that jitters"),
+    ({"D": "full_batch", "B": "batch_size_1"}, "panel B is not 'batch_size_1'"),
+    ({"E": "batch_size_1", "D": "lr_too_high"}, "panel D is not 'lr_too_high'"),
+])
+def test_diagnose_names_the_mistake(change, message):
+    text = assert_feedback(message, check.diagnose, {**check.diagnosis_key(), **change})
+    assert f"'{check.diagnosis_key()[min(change)]}'" not in text
+
+
+def test_diagnose_rejects_malformed_answers():
+    assert_feedback("as a dict {panel: cause}", check.diagnose, ["not_shuffled"])
+    assert_feedback("no cause for panel(s) ['B', 'C', 'D', 'E']", check.diagnose, {"A": "not_shuffled"})
+
+
 # --- unanswered exercises -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("checker", [check.steps_per_epoch, check.make_batches, check.minibatch_epoch])
+@pytest.mark.parametrize("checker", [check.make_batches, check.minibatch_epoch])
 def test_not_implemented_passes_through(checker):
     assert_not_implemented_passes_through(checker)
 
@@ -230,5 +262,9 @@ def test_not_implemented_passes_through(checker):
 
 def test_notebook_structure(nb):
     # each test cell also says, in one line, that the visible checks passed
-    assert_notebook_structure(nb, GRADED,
-                              prints=["ex1_steps_per_epoch_test", "ex2_make_batches_test", "ex3_minibatch_epoch_test"])
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex1_run_counts_test", "ex5_diagnosis_test"],
+                              prints=["ex2_make_batches_test", "ex3_minibatch_epoch_test"])
+
+
+def test_every_graded_cell_has_its_kind(nb):
+    assert_kinds_and_share(nb, GRADED, KINDS)

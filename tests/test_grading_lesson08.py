@@ -7,14 +7,18 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure
+from exercise_support import (assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure,
+                              assert_kinds_and_share)
 from lessons_lib.grading import Feedback
 from lessons_lib.grading import lesson08 as check
 
 LESSON = "08"
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_momentum_step_test", 3), ("ex2_momentum_descent_test", 2), ("ex3_velocity_weights_test", 2),
+GRADED = [("ex1_momentum_step_test", 3), ("ex2_momentum_descent_test", 2), ("ex3_fill_steps_test", 2),
           ("ex4_optimal_momentum_test", 2)]
+# the kind of each graded cell (issue 12): at most a third of the points implement a rule shown
+KINDS = {"ex1_momentum_step_test": "task-implement", "ex2_momentum_descent_test": "task-fix-listing",
+         "ex3_fill_steps_test": "task-predict", "ex4_optimal_momentum_test": "task-derive"}
 
 
 # -- exercise 1: momentum_step ----------------------------------------------------------------
@@ -185,31 +189,33 @@ def test_momentum_descent_hidden_catches_a_hard_wired_neuron(ref):
     assert_feedback("leaves the course's path", check.momentum_descent, own_neuron, hidden=True)
 
 
-# -- exercise 3: weights and horizon --------------------------------------------------------
+# -- exercise 3: predict how long the velocity takes to fill ------------------------------
 
-def test_weights_and_horizon_accept_reference(ref):
-    check.velocity_weights(ref["velocity_weights"], hidden=True)
-    check.horizon(ref["horizon"], hidden=True)
+def test_fill_steps_accepts_reference(ref):
+    check.fill_steps(ref["steps_090"], ref["steps_099"])
+    check.fill_steps(np.int64(ref["steps_090"]), float(ref["steps_099"]))   # honest other types
 
 
-@pytest.mark.parametrize("bug, message", [
-    (lambda t, lr, gamma: lr * gamma ** np.arange(t), "opposite order"),
-    (lambda t, lr, gamma: gamma ** np.arange(t - 1, -1, -1.0), "missing the learning rate"),
-    (lambda t, lr, gamma: lr * gamma ** np.arange(t, 0, -1.0), "off by one"),
-    (lambda t, lr, gamma: lr * gamma ** np.arange(t - 1, -1, -1.0)[1:], "so 5 weights"),
-    (lambda t, lr, gamma: np.full(t, lr), "do not match what momentum puts in v"),
+def test_fill_steps_are_measured_on_the_library():
+    """The reference counts are the library's; the 1% criterion rounds ln(0.01)/ln(gamma) up."""
+    for gamma in check.FILL_GAMMAS:
+        assert check.library_fill_steps(gamma) == int(np.ceil(np.log(0.01) / np.log(gamma)))
+
+
+@pytest.mark.parametrize("answer, message", [
+    ((10, 459), "steps_090 (gamma = 0.9): 1/(1 - gamma) is how many recent gradients v remembers"),
+    ((44, 100), "steps_099 (gamma = 0.99): 1/(1 - gamma) is how many"),
+    ((43, 459), "one step short"),
+    ((44, 458), "one step short"),
+    ((22, 459), "within 10% of where it settles, not 1%"),
+    ((30, 459), "too small"),
+    ((44, 700), "too large"),
+    ((44.5, 459), "whole number of steps"),
+    (("44", 459), "should be a whole number of steps, got str"),
+    ((True, 459), "should be a whole number of steps, got bool"),
 ])
-def test_velocity_weights_names_the_bug(bug, message):
-    assert_feedback(message, check.velocity_weights, bug)
-
-
-@pytest.mark.parametrize("bug, message", [
-    (lambda gamma: gamma / (1 - gamma), "leaves out the newest gradient"),
-    (lambda gamma: 1 / (1 - gamma**2), "watch what v / lr settles to"),
-    (lambda gamma: None, "returned None"),
-])
-def test_horizon_names_the_bug(bug, message):
-    assert_feedback(message, check.horizon, bug)
+def test_fill_steps_names_the_mistake(answer, message):
+    assert_feedback(message, check.fill_steps, *answer)
 
 
 # -- exercise 4: the best lr and gamma ---------------------------------------------------------
@@ -251,8 +257,7 @@ def test_optimal_momentum_names_the_bug(bug, message):
 
 # -- unanswered exercises -----------------------------------------------------------------
 
-@pytest.mark.parametrize("checker", [check.momentum_step, check.momentum_descent, check.velocity_weights,
-                                     check.horizon, check.optimal_momentum])
+@pytest.mark.parametrize("checker", [check.momentum_step, check.momentum_descent, check.optimal_momentum])
 def test_not_implemented_passes_through(checker):
     assert_not_implemented_passes_through(checker)
 
@@ -260,4 +265,8 @@ def test_not_implemented_passes_through(checker):
 # -- the notebook ------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert_notebook_structure(nb, GRADED)
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex3_fill_steps_test"])
+
+
+def test_every_graded_cell_has_its_kind(nb):
+    assert_kinds_and_share(nb, GRADED, KINDS)

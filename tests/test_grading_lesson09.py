@@ -7,12 +7,19 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure
+from exercise_support import (assert_feedback, assert_kinds, assert_not_implemented_passes_through,
+                              assert_notebook_structure)
 from lessons_lib.grading import lesson09 as check
 
 LESSON = "09"
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_nesterov_step_test", 3), ("ex2_nag_descent_test", 2), ("ex3_torch_form_test", 3)]
+GRADED = [("ex1_nesterov_step_test", 3), ("ex2_nag_descent_test", 2), ("ex3_torch_form_test", 3),
+          ("ex4_diverging_test", 2)]
+# the kind of each graded cell (issue 12), in notebook order
+KINDS = [("ex1_nesterov_step_test", "task-implement"),
+         ("ex2_nag_descent_test", "task-fix-listing"),
+         ("ex3_torch_form_test", "task-derive"),
+         ("ex4_diverging_test", "task-predict")]
 
 
 # -- exercise 1: nesterov_step ----------------------------------------------------------------
@@ -217,6 +224,31 @@ def test_torch_nesterov_step_names_the_bug(bug, message):
     assert_feedback(message, check.torch_nesterov_step, bug)
 
 
+# -- exercise 4: predict which diverge -------------------------------------------------------------
+
+def test_diverging_accepts_reference(ref):
+    check.diverging(ref["diverging"])
+    check.diverging(["Nesterov"])   # any container of the names
+
+
+def test_the_race_is_what_the_task_says():
+    """GD and heavy-ball momentum converge, NAG's loss grows (lr * lambda_max = 1.5 < 2 < 3.8, > 1.36)."""
+    assert check._race_diverged() == {"Nesterov"}
+
+
+@pytest.mark.parametrize("answer, message", [
+    (set(), "you predict that all three converge"),
+    ({"GD", "Nesterov"}, "you predict that GD diverges"),
+    ({"GD", "Momentum", "Nesterov"}, "you predict that GD diverges"),
+    ({"Momentum", "Nesterov"}, "you predict that heavy-ball momentum diverges"),
+    ({"Momentum"}, "you predict that heavy-ball momentum diverges"),
+    ({"nag"}, "are not names of this race"),
+    ("Nesterov", "should be a set of names"),
+])
+def test_diverging_names_the_mistake(answer, message):
+    assert_feedback(message, check.diverging, answer)
+
+
 # -- unanswered exercises -----------------------------------------------------------------
 
 @pytest.mark.parametrize("checker", [check.nesterov_step, check.nag_descent, check.to_torch,
@@ -228,4 +260,8 @@ def test_not_implemented_passes_through(checker):
 # -- the notebook ------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert_notebook_structure(nb, GRADED)
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex4_diverging_test"])
+
+
+def test_graded_cells_are_tagged_with_their_kind(nb):
+    assert_kinds(nb, KINDS)

@@ -7,12 +7,19 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import assert_feedback, assert_not_implemented_passes_through, assert_notebook_structure
+from exercise_support import (assert_diagnosis_feedback, assert_feedback, assert_kinds,
+                              assert_not_implemented_passes_through, assert_notebook_structure, swapped)
 from lessons_lib.grading import lesson10 as check
 
 LESSON = "10"
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_adagrad_step_test", 3), ("ex2_sparse_rates_test", 2)]
+GRADED = [("ex1_adagrad_step_test", 3), ("ex2_adagrad_distance_test", 3), ("ex3_diagnosis_test", 3),
+          ("ex4_written", 1)]
+# the kind of each graded cell (issue 12), in notebook order
+KINDS = [("ex1_adagrad_step_test", "task-implement"),
+         ("ex2_adagrad_distance_test", "task-derive"),
+         ("ex3_diagnosis_test", "task-diagnose"),
+         ("ex4_written", "task-explain")]
 
 
 # -- exercise 1: adagrad_step ----------------------------------------------------------------
@@ -86,48 +93,89 @@ def test_adagrad_step_names_the_bug(bug, message):
     assert_feedback(message, check.adagrad_step, bug)
 
 
-# -- exercise 2: effective rates on sparse features -----------------------------------------
+# -- exercise 2: adagrad_distance -------------------------------------------------------------
 
-def test_sparse_rates_accept_reference(ref):
-    check.sparse_rates(ref["rates"], ref["fastest"])
-    assert ref["fastest"] == {4, 5}   # the two rarest features (5% and 2% of the examples)
-
-
-def test_task_text_quotes_the_run(sources):
-    text = sources["ex2_task"]
-    run = check.SPARSE_RUN
-    assert f"sparse_regression(n={run['n']}, seed={run['seed']})" in text
-    assert f"Adagrad(lr={run['lr']}, eps={run['eps']:g})" in text
-    assert f"batch_size={run['batch_size']}, epochs={run['epochs']}, seed=0" in text
+def test_adagrad_distance_accepts_reference(ref):
+    check.adagrad_distance(ref["adagrad_distance"])
+    check.adagrad_distance(ref["adagrad_distance"], hidden=True)
 
 
-def test_rare_features_get_the_largest_rates():
-    rates, G = check.library_sparse_rates(**check.SPARSE_RUN)
-    assert set(np.argsort(rates[:6])[-2:]) == {4, 5} and set(np.argsort(rates[:6])[:2]) == {0, 1}
+def test_adagrad_distance_accepts_a_plain_loop():
+    def loop(lr, c, t, eps):
+        G, total = 0, 0
+        for _ in range(t):
+            G += c * c
+            total += lr * abs(c) / (G + eps) ** 0.5
+        return total
+    check.adagrad_distance(loop, hidden=True)
 
 
-@pytest.mark.parametrize("change, fastest, message", [
-    (lambda r, G, lr, eps: r, {0, 1}, "the two features with the smallest effective rates"),
-    (lambda r, G, lr, eps: r, {3, 5}, "not the two features with the largest"),
-    (lambda r, G, lr, eps: r, {5, 6}, "the last parameter is the bias"),
-    (lambda r, G, lr, eps: r, [5, 5], "exactly two different features"),
-    (lambda r, G, lr, eps: r, "45", "a set of two feature indices"),
-    (lambda r, G, lr, eps: r, {4.0, 5.0}, "whole-number feature indices"),
-    (lambda r, G, lr, eps: 1 / np.sqrt(G + eps), {4, 5}, "missing the learning rate"),
-    (lambda r, G, lr, eps: lr / (G + eps), {4, 5}, "the square root is missing"),
-    (lambda r, G, lr, eps: G, {4, 5}, "grow with G"),
-    (lambda r, G, lr, eps: 2 * r, {4, 5}, "do not match the run the task describes"),
-    (lambda r, G, lr, eps: r[:6], {4, 5}, "rates should have shape (7,)"),
+def test_adagrad_distance_reference_is_the_library():
+    """For small eps the distance is close to the integral 2 lr sqrt(t) and far below GD's t lr |c|."""
+    d = check.library_distance(0.1, 1.0, 100, 1e-8)
+    assert abs(d - 2 * 0.1 * np.sqrt(100)) < 0.2 and d < 0.2 * 100 * 0.1
+
+
+def _steps(length):
+    return lambda lr, c, t, eps: sum(length(lr, abs(c), k, eps) for k in range(1, t + 1))
+
+
+@pytest.mark.parametrize("bug, message", [
+    (lambda lr, c, t, eps: t * lr * abs(c) / np.sqrt(c * c + eps), "all your steps are as long as the first"),
+    (lambda lr, c, t, eps: lr * abs(c) / np.sqrt(t * c * c + eps), "the length of the t-th step alone"),
+    (_steps(lambda lr, a, k, eps: lr * a / (np.sqrt(k * a * a) + eps)), "eps outside the square root"),
+    (_steps(lambda lr, a, k, eps: lr * a / (k * a * a + eps)), "the square root is missing"),
+    (_steps(lambda lr, a, k, eps: lr * a / np.sqrt((k - 1) * a * a + eps)), "G from before its own gradient"),
+    (lambda lr, c, t, eps: _steps(lambda lr, a, k, eps: lr * a / np.sqrt(k * a * a + eps))(lr, c, t - 1, eps),
+     "one step too few"),
+    (lambda lr, c, t, eps: 2 * lr * np.sqrt(t), "the integral that approximates the sum"),
+    (lambda lr, c, t, eps: -_steps(lambda lr, a, k, eps: lr * a / np.sqrt(k * a * a + eps))(lr, c, t, eps),
+     "your distance is negative"),
+    (lambda lr, c, t, eps: t * lr * abs(c), "not the one Adagrad travels"),
+    (lambda lr, c, t, eps: [1.0, 2.0], "should have shape ()"),
 ])
-def test_sparse_rates_name_the_problem(change, fastest, message):
-    rates, G = check.library_sparse_rates(**check.SPARSE_RUN)
-    changed = change(rates, G, check.SPARSE_RUN["lr"], check.SPARSE_RUN["eps"])
-    assert_feedback(message, check.sparse_rates, changed, fastest)
+def test_adagrad_distance_names_the_mistake(bug, message):
+    assert_feedback(message, check.adagrad_distance, bug)
+
+
+# -- exercise 3: diagnosis -----------------------------------------------------------------------
+
+def test_diagnosis_accepts_reference(ref):
+    check.diagnosis(ref["diagnosis"])
+
+
+def test_the_mystery_runs_are_the_rules_they_claim():
+    """Each run's first step is the one its cause takes from x0 = 3 (lr = eps = 1); the course's rule
+    and 'G not accumulated' take the same first step and part later."""
+    paths = check.MYSTERY_PATHS
+    truth = check._MYSTERY
+    first = {truth[run]: paths[run][0] - paths[run][1] for run in paths}
+    assert np.isclose(first["eps under the root"], 3 / np.sqrt(10))
+    assert np.isclose(first["G not accumulated"], 3 / np.sqrt(10))
+    assert np.isclose(first["eps outside the root"], 3 / 4)
+    assert np.isclose(first["no square root"], 3 / 10)
+    ok, forgetful = (paths[r] for r in ("C", "A"))
+    assert truth["C"] == "eps under the root" and truth["A"] == "G not accumulated"
+    assert abs(forgetful[-1]) < 1e-6 < abs(ok[-1])
+    assert sorted(truth.values()) == sorted(check.CAUSES)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: swapped(a, "A", "C"), "run A: the first step cannot tell these two rules apart"),
+    (lambda a: swapped(a, "B", "C"), "run B: compute the first step each candidate rule takes"),
+    (lambda a: swapped(a, "B", "D"), "run B: compute the first step"),
+    (lambda a: swapped(a, "A", "D"), "run A: compute the first step"),
+    (lambda a: {**a, "D": "lr too high"}, "is not one of the causes"),
+    (lambda a: {k: v for k, v in a.items() if k != "D"}, "a cause for each of the runs"),
+    (lambda a: list(a.values()), "diagnosis should be a dict"),
+])
+def test_diagnosis_names_the_mistake(ref, change, message):
+    assert_diagnosis_feedback(message, check.diagnosis, change(ref["diagnosis"]), check.CAUSES)
 
 
 # -- unanswered exercises -----------------------------------------------------------------
 
-@pytest.mark.parametrize("checker", [check.adagrad_step])
+@pytest.mark.parametrize("checker", [check.adagrad_step, check.adagrad_distance])
 def test_not_implemented_passes_through(checker):
     assert_not_implemented_passes_through(checker)
 
@@ -135,4 +183,8 @@ def test_not_implemented_passes_through(checker):
 # -- the notebook ------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert_notebook_structure(nb, GRADED, without_hidden=["ex2_sparse_rates_test"])
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex3_diagnosis_test"])
+
+
+def test_graded_cells_are_tagged_with_their_kind(nb):
+    assert_kinds(nb, KINDS)

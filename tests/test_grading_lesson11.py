@@ -7,56 +7,22 @@ below is written as a student would write it and must be rejected with its messa
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
+from exercise_support import (assert_feedback, assert_kinds, assert_not_implemented_passes_through,
                               assert_notebook_structure, cell)
 from lessons_lib.grading import lesson11 as check
 
 LESSON = "11"
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_rmsprop_step_test", 3), ("ex2_adadelta_step_test", 3), ("ex3_written", 1)]
+GRADED = [("ex1_adadelta_step_test", 3), ("ex2_which_is_which_test", 2), ("ex3_hover_test", 3),
+          ("ex4_written", 2)]
+# the kind of each graded cell (issue 12), in notebook order
+KINDS = [("ex1_adadelta_step_test", "task-implement"),
+         ("ex2_which_is_which_test", "task-read-picture"),
+         ("ex3_hover_test", "task-predict"),
+         ("ex4_written", "task-explain")]
 
 
-# -- exercise 1: rmsprop_step ----------------------------------------------------------------
-
-def test_rmsprop_step_accepts_reference(ref):
-    check.rmsprop_step(ref["rmsprop_step"])
-    check.rmsprop_step(ref["rmsprop_step"], hidden=True)
-
-
-def _rms(update_E, move):
-    def step(theta, grad_fn, state, lr, beta, eps):
-        g = grad_fn(theta)
-        old = state["E"]
-        state["E"] = update_E(old, g, beta)
-        return move(theta, g, old, state["E"], lr, eps)
-    return step
-
-
-_avg = lambda E, g, beta: beta * E + (1 - beta) * g * g          # noqa: E731
-_ok = lambda th, g, old, E, lr, eps: th - lr * g / np.sqrt(E + eps)  # noqa: E731
-
-
-def _rms_not_stored(theta, grad_fn, state, lr, beta, eps):
-    g = grad_fn(theta)
-    E = beta * state["E"] + (1 - beta) * g * g
-    return theta - lr * g / np.sqrt(E + eps)
-
-
-@pytest.mark.parametrize("bug, message", [
-    (_rms(lambda E, g, beta: beta * E + g * g, _ok), "without its weight (1 - beta)"),
-    (_rms(lambda E, g, beta: E + g * g, _ok), "a growing sum, as in Adagrad"),
-    (_rms(lambda E, g, beta: (1 - beta) * E + beta * g * g, _ok), "your weights are swapped"),
-    (_rms(_avg, lambda th, g, old, E, lr, eps: th - lr * g / (np.sqrt(E) + eps)), "eps under the square root"),
-    (_rms(_avg, lambda th, g, old, E, lr, eps: th - lr * g / (E + eps)), "the square root is missing"),
-    (_rms(_avg, lambda th, g, old, E, lr, eps: th - lr * g / np.sqrt(old + eps)), "E from before this step"),
-    (_rms(_avg, lambda th, g, old, E, lr, eps: th + lr * g / np.sqrt(E + eps)), "moves theta uphill"),
-    (_rms_not_stored, "state['E'] is still zero after step 1"),
-])
-def test_rmsprop_step_names_the_bug(bug, message):
-    assert_feedback(message, check.rmsprop_step, bug)
-
-
-# -- exercise 2: adadelta_step ----------------------------------------------------------------
+# -- exercise 1: adadelta_step ----------------------------------------------------------------
 
 def test_adadelta_step_accepts_reference(ref):
     check.adadelta_step(ref["adadelta_step"])
@@ -127,20 +93,88 @@ def test_adadelta_step_names_the_bug(bug, message):
     assert_feedback(message, check.adadelta_step, bug)
 
 
-# -- exercise 3: the written answer ---------------------------------------------------------
+# -- exercise 2: which is which ------------------------------------------------------------------
 
-def test_written_answer_is_a_manually_graded_cell(nb):
-    written = cell(nb, "ex3_written")
+RIGHT = {"A": "RMSProp", "B": "Adadelta", "C": "Adagrad"}
+
+
+def test_which_is_which_accepts_reference(ref):
+    check.which_is_which(ref["which"], ref["rmsprop_settles_at"])
+    check.which_is_which(RIGHT, 0.0085)    # a reading within 20%
+    check.which_is_which(RIGHT, 0.0115)
+
+
+def test_the_picture_shows_what_the_task_says():
+    """Adagrad's steps fall like 1/sqrt(t), RMSProp's settle at lr, Adadelta's start at about
+    sqrt(eps / (1 - rho)) and grow."""
+    adagrad, rmsprop, adadelta = (check.STEP_LENGTHS[r] for r in ("C", "A", "B"))
+    t = np.arange(1, check.SLOPE_STEPS + 1)
+    np.testing.assert_allclose(adagrad, 0.1 / np.sqrt(t), rtol=1e-6)
+    assert np.isclose(rmsprop[-1], 0.01, rtol=1e-3) and rmsprop[0] > 3 * rmsprop[-1]
+    assert np.isclose(adadelta[0], np.sqrt(1e-6 / 0.05), rtol=1e-3) and np.all(np.diff(adadelta) > 0)
+
+
+@pytest.mark.parametrize("which, reading, message", [
+    ({"A": "Adagrad", "B": "Adadelta", "C": "RMSProp"}, 0.01, "run A does not behave like Adagrad"),
+    ({"A": "RMSProp", "B": "Adagrad", "C": "Adadelta"}, 0.01, "run B does not behave like Adagrad"),
+    ({"A": "Adadelta", "B": "RMSProp", "C": "Adagrad"}, 0.01, "run A does not behave like Adadelta"),
+    ({"A": "RMSProp", "B": "RMSProp", "C": "Adagrad"}, 0.01, "each optimizer made exactly one"),
+    ({"A": "RMSProp", "B": "Adam", "C": "Adagrad"}, 0.01, "is not one of"),
+    ({"A": "RMSProp", "B": "Adadelta"}, 0.01, "should be a dict with the keys"),
+    (RIGHT, 0.0316, "that is RMSProp's first step"),
+    (RIGHT, 0.003, "is not where RMSProp's curve goes flat"),
+    (RIGHT, [0.01, 0.02], "should have shape ()"),
+])
+def test_which_is_which_names_the_mistake(which, reading, message):
+    text = assert_feedback(message, check.which_is_which, which, reading)
+    assert "run" not in message or not any(f"is {name}" in text for name in check.NAMES)
+
+
+# -- exercise 3: hover ----------------------------------------------------------------------------
+
+def test_hover_accepts_reference(ref):
+    check.hover(ref["hover_at"])
+    check.hover(-0.005)   # the sign of a 2-cycle's end point is not the question
+
+
+def test_rmsprop_hovers_at_half_the_rate():
+    """The 2-cycle the task derives: |x| -> lr / 2 whatever a and beta (beta = 0.9 here)."""
+    run = dict(check.HOVER_RUN)
+    assert np.isclose(check.library_hover(**run), run["lr"] / 2, rtol=1e-3)
+    assert np.isclose(check.library_hover(**{**run, "a": 1.0}), run["lr"] / 2, rtol=1e-3)
+
+
+@pytest.mark.parametrize("value, message", [
+    (0.0, "ends (almost) at the minimum"),
+    (1e-9, "ends (almost) at the minimum"),
+    (0.01, "the length of one step"),
+    (0.01 / 8, "depends on the curvature a"),
+    (0.01 / 4, "depends on the curvature a"),
+    (0.02, "that is not where this run hovers"),
+    ([0.005, 0.005], "should have shape ()"),
+])
+def test_hover_names_the_mistake(value, message):
+    assert_feedback(message, check.hover, value)
+
+
+# -- exercise 4: the written answer ---------------------------------------------------------
+
+def test_written_answer_is_a_manually_graded_cell_with_a_rubric(nb):
+    written = cell(nb, "ex4_written")
     assert written.cell_type == "markdown"
     assert written.metadata["nbgrader"] == {"schema_version": 3, "grade": True, "solution": True,
-                                            "locked": False, "grade_id": "ex3_written", "points": 1}
+                                            "locked": False, "grade_id": "ex4_written", "points": 2}
     model = written.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
-    assert "units" in model and "RMS" in model and model.count(". ") + model.strip().endswith(".") == 2
+    assert "units" in model and "RMS" in model
+    rubric = cell(nb, "ex4_rubric")
+    assert rubric.metadata["nbgrader"] == {"schema_version": 3, "grade": False, "solution": False,
+                                           "locked": True, "grade_id": "ex4_rubric"}
+    assert rubric.metadata["tags"] == ["rubric"] and "(2 points)" in rubric.source
 
 
 # -- unanswered exercises -----------------------------------------------------------------
 
-@pytest.mark.parametrize("checker", [check.rmsprop_step, check.adadelta_step])
+@pytest.mark.parametrize("checker", [check.adadelta_step])
 def test_not_implemented_passes_through(checker):
     assert_not_implemented_passes_through(checker)
 
@@ -148,4 +182,8 @@ def test_not_implemented_passes_through(checker):
 # -- the notebook ------------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert_notebook_structure(nb, GRADED)
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex2_which_is_which_test", "ex3_hover_test"])
+
+
+def test_graded_cells_are_tagged_with_their_kind(nb):
+    assert_kinds(nb, KINDS)

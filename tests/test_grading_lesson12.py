@@ -1,6 +1,6 @@
-"""The checkers of exercise set 12 (Adam, Adamax, Nadam): they accept the solutions notebook's
-answers, reject each typical bug with its own message, let NotImplementedError through, and the
-notebook has the exercise-set structure.
+"""The checkers of exercise set 12 (Adam, the lecture's Adam loop, bias corrections): they accept
+the solutions notebook's answers, reject each typical bug with its own message, let
+NotImplementedError through, and the notebook has the exercise-set structure.
 
 Buggy submissions are made the way a student makes them: the solution's source with one line
 changed (the ``edit`` fixture fails loudly if the line it edits is no longer in the notebook).
@@ -8,17 +8,23 @@ changed (the ``edit`` fixture fails loudly if the line it edits is no longer in 
 import numpy as np
 import pytest
 
-from exercise_support import (assert_bug_is_named, assert_feedback, assert_not_implemented_passes_through,
-                              assert_notebook_structure, bug_cases)
+from exercise_support import (assert_bug_is_named, assert_diagnosis_feedback, assert_feedback, assert_kinds,
+                              assert_not_implemented_passes_through, assert_notebook_structure, bug_cases,
+                              swapped)
 from lessons_lib.grading import Feedback
 from lessons_lib.grading import lesson12 as check
 
 LESSON = "12"
 ANSWERS = {"ex1_adam_step": "adam_step", "ex2_adam_on_neuron": "adam_on_neuron",
-           "ex3_adamax_step": "adamax_step", "ex4_nadam_step": "nadam_step"}
+           "ex3_correction_factor": "correction_factor"}
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_adam_step_test", 3), ("ex2_adam_on_neuron_test", 2), ("ex3_adamax_step_test", 2),
-          ("ex4_nadam_step_test", 2)]
+GRADED = [("ex1_adam_step_test", 3), ("ex2_adam_on_neuron_test", 2), ("ex3_correction_factor_test", 2),
+          ("ex4_diagnosis_test", 3)]
+# the kind of each graded cell (issue 12), in notebook order
+KINDS = [("ex1_adam_step_test", "task-implement"),
+         ("ex2_adam_on_neuron_test", "task-fix-listing"),
+         ("ex3_correction_factor_test", "task-derive"),
+         ("ex4_diagnosis_test", "task-diagnose")]
 
 
 # -- the reference solutions pass, visible and hidden ---------------------------------
@@ -43,8 +49,6 @@ def test_library_optimizer_passes_through_an_adapter():
             return new
         return step
     check.adam_step(wrap(check.optimizers.Adam), hidden=True)
-    check.adamax_step(wrap(check.optimizers.Adamax), hidden=True)
-    check.nadam_step(wrap(check.optimizers.Nadam), hidden=True)
 
 
 def test_rule_written_in_another_order_passes():
@@ -61,8 +65,7 @@ def test_rule_written_in_another_order_passes():
     check.adam_step(adam, hidden=True)
 
 
-@pytest.mark.parametrize("name, keys", [("adam_step", ("m", "v")), ("adamax_step", ("m", "u")),
-                                        ("nadam_step", ("m", "v"))])
+@pytest.mark.parametrize("name, keys", [("adam_step", ("m", "v"))])
 def test_the_caller_creates_the_state(name, keys):
     """The convention of the update-rule exercises: the first step gets the library's state names,
     zeros shaped like theta, and t = 0."""
@@ -184,60 +187,81 @@ def test_the_slide_as_given_is_the_bug_the_checker_knows():
     assert np.abs(np.subtract(buggy, ref)).max() > 0.1
 
 
-ADAMAX_BUGS = {
-    "no absolute value": ([("np.abs(g) + eps", "g + eps")], "whatever its sign"),
-    "m not corrected": ([('lr / (1 - beta1**t) * state["m"]', 'lr * state["m"]')],
-                        "is the bias correction of m applied?"),
-    "u corrected too": ([('state["m"] / state["u"]', 'state["m"] / (state["u"] / (1 - beta2**t))')],
-                        "your u is bias-corrected"),
-    "eps outside the max": ([("np.abs(g) + eps)", "np.abs(g))"),
-                             ('state["m"] / state["u"]', 'state["m"] / (state["u"] + eps)')],
-                            "you add eps outside the max"),
-    "u never decays": ([('np.maximum(beta2 * state["u"]', 'np.maximum(state["u"]')], "your u never decays"),
-    "u as an average": ([('np.maximum(beta2 * state["u"], np.abs(g) + eps)',
-                          'beta2 * state["u"] + (1 - beta2) * (np.abs(g) + eps)')], "a decaying average"),
-    "t read before it is counted (python float division)": (
-        [('state["t"] += 1\n    t = state["t"]', 't = state["t"]\n    state["t"] += 1')],
-        "adamax_step divided by zero: is something like 1 - beta**t zero because t is 0?"),
-    "m_hat stored back": ([('return theta - lr / (1 - beta1**t) * state["m"] / state["u"]',
-                            'state["m"] = state["m"] / (1 - beta1**t)\n    return theta - lr * state["m"] / state["u"]')],
-                          "your state['m'] holds the bias-corrected value"),
-}
-
-
-def test_adamax_zero_gradient_without_eps_is_caught_by_the_hidden_check(edit):
-    """No eps at all: fine while every gradient is non-zero, nan where a gradient is exactly zero."""
-    fn = edit("ex3_adamax_step", ("np.abs(g) + eps", "np.abs(g)"))["adamax_step"]
-    assert_feedback("inf or nan", check.adamax_step, fn, hidden=True)
-
-
-NADAM_BUGS = {
-    "plain Adam": ([("beta1 * m_hat + (1 - beta1) * g / (1 - beta1**t)", "m_hat")], "exactly Adam's"),
-    "current term uncorrected": ([("(1 - beta1) * g / (1 - beta1**t)", "(1 - beta1) * g")],
-                                 "this step's gradient is not bias-corrected"),
-    "momentum term uncorrected": ([("beta1 * m_hat +", 'beta1 * state["m"] +')], "uses m without its bias"),
-    "Dozat's t + 1": ([("beta1 * m_hat +", 'beta1 * state["m"] / (1 - beta1**(t + 1)) +')], "Dozat"),
-    "gradient at a look-ahead point": (
-        [("g = grad_fn(theta)", "g = grad_fn(theta - 0.9 * state['m'])")], "the gradient away from theta"),
-    "t read before it is counted": ([('state["t"] += 1\n    t = state["t"]', 't = state["t"]\n    state["t"] += 1')],
-                                    "1 - beta**0 = 0"),
-}
-
-
 def test_each_known_variant_is_told_apart():
     """Every wrong rule the checkers know, submitted as it is, gets its own message."""
-    for checker, variants in ((check.adam_step, check._ADAM_VARIANTS), (check.adamax_step, check._ADAMAX_VARIANTS),
-                              (check.nadam_step, check._NADAM_VARIANTS)):
+    for checker, variants in ((check.adam_step, check._ADAM_VARIANTS),):
         for rule, message in variants:
             with pytest.raises(Feedback) as info:
                 checker(rule)
             assert str(info.value).startswith(message), (message, str(info.value))
 
 
+# -- exercise 3: the correction factor of a changing beta -------------------------------------
+
+CORRECTION_BUGS = {
+    "last beta only": ([("np.prod(betas)", "betas[-1] ** len(betas)")], "uses only the last beta"),
+    "first beta only": ([("np.prod(betas)", "betas[0] ** len(betas)")], "uses only the first beta"),
+    "mean beta": ([("np.prod(betas)", "np.mean(betas) ** len(betas)")], "uses the average beta"),
+    "the weight, not the factor": ([("1.0 / (1.0 - np.prod(betas))", "1.0 - np.prod(betas)")],
+                                   "the weight the gradients carry"),
+    "the zero start's weight": ([("1.0 / (1.0 - np.prod(betas))", "np.prod(betas)")],
+                                "the weight the zero start still carries"),
+    "divides by the start's weight": ([("1.0 / (1.0 - np.prod(betas))", "1.0 / np.prod(betas)")],
+                                      "you divide by the weight of the zero start"),
+    "one beta short": ([("np.prod(betas)", "np.prod(betas[:-1])")], "misses this step's beta"),
+    "the lesson's factor with a sum": ([("np.prod(betas)", "np.sum(betas)")], "does not turn the average"),
+}
+
+
+def test_correction_factor_accepts_a_loop():
+    def loop(betas):
+        weight_of_start = 1
+        for beta in betas:
+            weight_of_start *= beta
+        return 1 / (1 - weight_of_start)
+    check.correction_factor(loop, hidden=True)
+
+
+def test_correction_factor_is_the_lessons_for_a_constant_beta():
+    assert np.isclose(check.library_correction([0.9] * 7), 1 / (1 - 0.9**7), rtol=1e-12)
+
+
+def test_correction_factor_feedback_on_form():
+    assert_feedback("should have shape ()", check.correction_factor, lambda betas: [1.0, 2.0])
+    assert_feedback("correction_factor raised", check.correction_factor, lambda betas: betas / 2)
+
+
+# -- exercise 4: diagnosis ---------------------------------------------------------------------
+
+def test_diagnosis_accepts_reference(ref):
+    check.diagnosis(ref["diagnosis"])
+
+
+def test_the_runs_take_the_first_steps_the_task_derives():
+    """First steps of 1, 0.1, 31.6 and 3.16 lr in each coordinate (lr = 0.1)."""
+    lengths = {"Adam as written": 1.0, "no correction of m": 0.1, "no correction of v": 1 / np.sqrt(1e-3),
+               "no correction at all": 0.1 / np.sqrt(1e-3)}
+    for run, cause in check._ADAM_RUNS.items():
+        path = check.ADAM_PATHS[run]
+        np.testing.assert_allclose(np.abs(path[1] - path[0]) / 0.1, lengths[cause], rtol=1e-6)
+    assert sorted(check._ADAM_RUNS.values()) == sorted(check.CAUSES)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: swapped(a, "A", "C"), "run A was not made by that rule"),
+    (lambda a: swapped(a, "B", "D"), "run B was not made by that rule"),
+    (lambda a: swapped(a, "C", "D"), "run C was not made by that rule"),
+    (lambda a: {**a, "A": "Adam as written"}, "each cause made exactly one"),
+    (lambda a: {**a, "A": "eps inside the root"}, "is not one of the causes"),
+    (lambda a: {k: v for k, v in a.items() if k != "A"}, "should be a dict with the keys"),
+])
+def test_diagnosis_names_the_mistake(ref, change, message):
+    assert_diagnosis_feedback(message, check.diagnosis, change(ref["diagnosis"]), check.CAUSES)
+
+
 # -- every typical bug above, in the answer it belongs to ---------------------------------
 
-BUGS = {"ex1_adam_step": ADAM_BUGS, "ex2_adam_on_neuron": LOOP_BUGS, "ex3_adamax_step": ADAMAX_BUGS,
-        "ex4_nadam_step": NADAM_BUGS}
+BUGS = {"ex1_adam_step": ADAM_BUGS, "ex2_adam_on_neuron": LOOP_BUGS, "ex3_correction_factor": CORRECTION_BUGS}
 
 
 @pytest.mark.parametrize("grade_id, bug", bug_cases(BUGS))
@@ -266,4 +290,8 @@ def test_wrong_shape_is_feedback():
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert_notebook_structure(nb, GRADED)
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex4_diagnosis_test"])
+
+
+def test_graded_cells_are_tagged_with_their_kind(nb):
+    assert_kinds(nb, KINDS)

@@ -1,138 +1,125 @@
-"""The checkers of exercise set 20 (which optimizer): they accept the solutions notebook's answers
-and other correct samplers, reject each typical bug with its own message, let NotImplementedError
-through, and the notebook has the exercise-set structure (with its written answer).
+"""Exercises 20 (which optimizer): the checkers in lessons_lib.grading.lesson20 and the source notebook.
+
+The reference answers are the notebook's own answer cells; other honest answers pass; each typical
+slip is rejected with its own message; the probability the checker uses agrees with log-uniform draws,
+and the window it expects is the one the figure's data show.
 """
 import math
 
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
-                              assert_notebook_structure, cell)
+from exercise_support import (assert_feedback, assert_hidden_inputs_change_with_the_run_seed,
+                              assert_not_implemented_passes_through, assert_notebook_structure, assert_task_kinds)
 from lessons_lib.grading import lesson20 as check
 
 LESSON = "20"
-ANSWERS = {"ex1_sample_log_uniform": "sample_log_uniform", "ex2_random_search": "random_search"}
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_sample_log_uniform_test", 2), ("ex2_random_search_test", 2), ("ex3_written", 2)]
+GRADED = [("ex1_p_hit_test", 3), ("ex2_window_test", 3), ("ex3_written", 2)]
+KINDS = {"ex1_p_hit_test": "task-derive", "ex2_window_test": "task-read-picture", "ex3_written": "task-explain"}
 
 
-@pytest.mark.parametrize("grade_id", list(ANSWERS))
-def test_solution_passes(ref, grade_id):
-    name = ANSWERS[grade_id]
-    getattr(check, name)(ref[name])
-    getattr(check, name)(ref[name], hidden=True)
+def test_notebook_structure_kinds_and_rubric(nb):
+    """The graded cells, their points and kinds (no points for copying a rule), the written answer's rubric."""
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex2_window_test"])
+    assert_task_kinds(nb, KINDS, ["ex3_rubric"])
 
 
-CORRECT_SAMPLERS = {
-    "powers of ten": lambda rng, low, high, n: 10 ** rng.uniform(np.log10(low), np.log10(high), n),
-    "ratio to a power": lambda rng, low, high, n: low * (high / low) ** rng.random(n),
-    "one at a time": lambda rng, low, high, n: np.array(
-        [math.exp(rng.uniform(math.log(low), math.log(high))) for _ in range(n)]),
-    "descending": lambda rng, low, high, n: high * (low / high) ** rng.random(n),
+# -- exercise 1 ---------------------------------------------------------------------------------
+
+def test_p_hit_accepts_reference_and_other_honest_forms(ref):
+    check.p_hit(ref["p_hit"])
+    check.p_hit(ref["p_hit"], hidden=True)
+    check.budget_95(ref["budget_95"])
+    check.budget_95(9.0)
+
+    def by_loop(w, r, n):
+        miss = 1.0
+        for _ in range(n):
+            miss *= 1 - w / r
+        return 1 - miss
+    check.p_hit(by_loop, hidden=True)
+    check.p_hit(lambda w, r, n: -math.expm1(n * math.log1p(-w / r)) if w < r else 1.0, hidden=True)
+
+
+def test_the_probability_is_what_log_uniform_draws_do():
+    rng = np.random.default_rng(0)
+    for w, r, n in [(1.5, 5.0, 8), (0.5, 3.0, 4)]:
+        lo = rng.uniform(0, r - w, size=20000)                      # the window somewhere in the range
+        draws = rng.uniform(0, r, size=(20000, n))                  # log10 of the rates, shifted to [0, r]
+        hit = np.any((draws >= lo[:, None]) & (draws <= lo[:, None] + w), axis=1).mean()
+        assert hit == pytest.approx(check._p_hit(w, r, n), abs=0.01)
+
+
+def test_hidden_inputs_change_with_the_run_seed():
+    assert_hidden_inputs_change_with_the_run_seed(check._hit_cases)
+
+
+P_HIT_SLIPS = {
+    "chances added": (lambda w, r, n: n * w / r, "adds the draws' chances"),
+    "every draw hits": (lambda w, r, n: (w / r) ** n, "every draw lands in the window"),
+    "one draw": (lambda w, r, n: w / r, "a single draw"),
+    "one draw fewer": (lambda w, r, n: 1 - (1 - w / r) ** (n - 1), "one draw fewer"),
+    "shares in rates": (lambda w, r, n: 1 - (1 - 10 ** w / 10 ** r) ** n, "measured in decades"),
+    "the chance of missing": (lambda w, r, n: (1 - w / r) ** n, "every draw misses"),
+    "above one": (lambda w, r, n: 1 + w / r, "a probability lies in [0, 1]"),
+    "something else": (lambda w, r, n: 0.5, "not the chance that at least one draw"),
 }
 
 
-@pytest.mark.parametrize("name", list(CORRECT_SAMPLERS))
-def test_other_correct_samplers_pass(name):
-    check.sample_log_uniform(CORRECT_SAMPLERS[name])
-    check.sample_log_uniform(CORRECT_SAMPLERS[name], hidden=True)
+@pytest.mark.parametrize("slip", list(P_HIT_SLIPS))
+def test_p_hit_names_each_slip(slip):
+    fn, message = P_HIT_SLIPS[slip]
+    assert_feedback(message, check.p_hit, fn)
 
 
-SAMPLER_BUGS = {
-    "uniform, not log": ([("np.exp(rng.uniform(np.log(low), np.log(high), size=n))", "rng.uniform(low, high, size=n)")],
-                         "it looks like lr itself is sampled uniformly"),
-    "low and high as exponents": ([("np.exp(rng.uniform(np.log(low), np.log(high), size=n))",
-                                    "10 ** rng.uniform(low, high, size=n)")], "not their exponents"),
-    "global numpy random": ([("rng.uniform(", "np.random.uniform(")], "never used the rng you gave it"),
-    "fresh generator": ([("rng.uniform(", "np.random.default_rng(0).uniform(")], "never used the rng you gave it"),
-    "unseeded generator": ([("return np.exp(rng.uniform(",
-                             "rng.random()\n    return np.exp(np.random.default_rng().uniform(")],
-                           "different samples"),
-    "natural log and powers of ten mixed": ([("np.exp(rng.uniform(np.log(low), np.log(high), size=n))",
-                                              "10 ** rng.uniform(np.log(low), np.log(high), size=n)")],
-                                            "are not all in [low, high]"),
-    "squashed towards low": ([("np.exp(rng.uniform(np.log(low), np.log(high), size=n))",
-                               "np.exp(np.log(low) + (np.log(high) - np.log(low)) * rng.random(n) ** 2)")],
-                             "not spread evenly over log(lr)"),
-    "one sample": ([("size=n", "size=1")], "should have shape"),
-}
+@pytest.mark.parametrize("value, message", [(8, "still misses the window"), (11, "the smallest"),
+                                            (4, "still misses the window"), (9.5, "a whole number")])
+def test_budget_95_names_each_slip(value, message):
+    assert_feedback(message, check.budget_95, value)
 
 
-@pytest.mark.parametrize("bug", list(SAMPLER_BUGS))
-def test_sampler_bug_is_named(edit, bug):
-    edits, message = SAMPLER_BUGS[bug]
-    assert_feedback(message, check.sample_log_uniform, edit("ex1_sample_log_uniform", *edits)["sample_log_uniform"])
+def test_p_hit_lets_not_implemented_through():
+    assert_not_implemented_passes_through(check.p_hit)
 
 
-SEARCH_BUGS = {
-    "argmin over nan": ([("""    best_lr, best_loss = None, math.inf
-    for lr in sample_log_uniform(rng, low, high, budget):
-        loss = run(lr)
-        if loss < best_loss:        # False for nan: a diverged run never wins
-            best_lr, best_loss = float(lr), loss
-    return best_lr, best_loss""", """    lrs = sample_log_uniform(rng, low, high, budget)
-    losses = [run(lr) for lr in lrs]
-    i = int(np.argmin(losses))
-    return lrs[i], losses[i]""")], "picked a run that diverged"),
-    "highest loss": ([("if loss < best_loss:", "if best_lr is None or loss > best_loss:")], "the highest loss"),
-    "last rate": ([("if loss < best_loss:", "if True:")], "last rate tried"),
-    "uniform rates": ([("sample_log_uniform(rng, low, high, budget)", "rng.uniform(low, high, budget)")],
-                      "it looks like lr itself is sampled uniformly"),
-    "budget off by one": ([("sample_log_uniform(rng, low, high, budget)",
-                            "sample_log_uniform(rng, low, high, budget + 1)")], "the budget is"),
-    "run called twice": ([("loss = run(lr)", "loss = run(lr)\n        run(lr)")], "the budget is"),
-    "unseeded": ([("sample_log_uniform(rng, low, high, budget)",
-                   "sample_log_uniform(np.random.default_rng(), low, high, budget)")], "different rates"),
-    "returns the index": ([("best_lr, best_loss = float(lr), loss", "best_lr, best_loss = 7, loss")],
-                          "not one of the rates you tried"),
-    "loss of another rate": ([("best_lr, best_loss = float(lr), loss", "best_lr, best_loss = float(lr), loss + 1")],
-                             "is not the loss that run returned"),
-    "all diverged, nan returned": ([("return best_lr, best_loss",
-                                     "return best_lr, (best_loss if best_lr else math.nan)")],
-                                   "should return (None, inf)"),
-}
+# -- exercise 2 ---------------------------------------------------------------------------------
+
+def test_the_window_is_what_the_data_show_and_readable():
+    lrs, losses = check.sensitivity_curve()
+    low, high = check._window()
+    assert (lrs.size, losses.size) == (40, 40) and np.all(np.diff(lrs) > 0)
+    assert 1e-4 <= lrs[0] and lrs[-1] <= 10
+    below = losses < check.LEVEL
+    assert below.sum() >= 10 and low == lrs[below][0] and high == lrs[below][-1]
+    # an honest reading needs clear margins: the neighbours outside the window are well above the line,
+    # and the window's ends well below it
+    i, j = np.flatnonzero(below)[[0, -1]]
+    assert losses[i - 1] - check.LEVEL > 0.015 and losses[j + 1] - check.LEVEL > 0.01
+    assert check.LEVEL - losses[i] > 0.015 and check.LEVEL - losses[j] > 0.015
+    assert not below[j + 1:].any() and not below[:i].any()
+    # a rate inside the window jumps above the line (the task asks what that says)
+    assert not below[i:j + 1].all()
 
 
-@pytest.mark.parametrize("bug", list(SEARCH_BUGS))
-def test_random_search_bug_is_named(edit, bug):
-    edits, message = SEARCH_BUGS[bug]
-    fn = edit("ex2_random_search", *edits)["random_search"]
-    hidden = bug.startswith("all diverged")
-    if hidden:
-        check.random_search(fn)  # the visible cases always have runs that converge
-    assert_feedback(message, check.random_search, fn, hidden=hidden)
+def test_reading_accepts_the_reference_and_honest_readings(ref):
+    check.reading(ref["window_low"], ref["window_high"], ref["window_decades"])
+    check.reading(0.1, 4, 1.6)                      # rounded generously
+    check.reading(0.12, 3.0, math.log10(3.0 / 0.12))  # the width of the ends read
+    check.reading(np.float64(0.1), 3.5, 1.5)
 
 
-def test_visible_random_search_case_has_diverging_runs(ref):
-    """The visible budget-30 case is only a test of nan handling if some of its runs diverge."""
-    run = check.QuadraticRun()
-    ref["random_search"](run, 30, np.random.default_rng(0), 1e-4, 1.0)
-    losses = [loss for _, loss in run.calls]
-    assert sum(math.isnan(v) for v in losses) >= 3 and sum(math.isfinite(v) for v in losses) >= 10
-
-
-def test_quadratic_run_is_gradient_descent_from_the_library():
-    """QuadraticRun's closed form is the loss of loops.minimize with GD on a quadratic."""
-    from lessons_lib.loops import minimize
-    from lessons_lib.optimizers import GD
-    from lessons_lib.surfaces import Quadratic
-    run = check.QuadraticRun(lam=10.0, steps=20)
-    for lr in (1e-3, 0.05, 0.1, 0.15, 0.199):
-        history = minimize(Quadratic(kappa=10.0), GD(lr=lr), [0.0, 1.0], steps=20)
-        assert math.isclose(run.loss(lr), history.final_loss, rel_tol=1e-9, abs_tol=1e-300)
-    assert math.isnan(run.loss(0.25)) and run.loss(0.1) == 0.0
-
-
-def test_not_implemented_passes_through():
-    for name in ANSWERS.values():
-        assert_not_implemented_passes_through(getattr(check, name))
-
-
-# -- the notebook ----------------------------------------------------------------------
-
-def test_notebook_structure(nb):
-    assert_notebook_structure(nb, GRADED)
-    # the written answer's cell holds its model answer only
-    written = cell(nb, "ex3_written").source
-    assert written.startswith("### BEGIN SOLUTION") and written.rstrip().endswith("### END SOLUTION")
+@pytest.mark.parametrize("reading, message", [
+    ((0.4, 3.7, 1.0), "near the lowest point of the curve"),
+    ((0.11, 0.45, 0.6), "near the lowest point of the curve"),
+    ((0.03, 3.7, 2.1), "where the points cross the dotted line"),
+    ((0.11, 1.2, 1.0), "where the points cross the dotted line"),
+    ((3.7, 0.11, 1.5), "above your window_high"),
+    ((0.11, 3.7, 33.6), "ratio high / low"),
+    ((0.11, 3.7, 3.5), "natural logarithm"),
+    ((0.11, 3.0, 2.89), "difference of rates"),
+    ((0.11, 3.7, 0.8), "not the width of the window"),
+    ((-0.1, 3.7, 1.5), "a positive number"),
+])
+def test_reading_names_each_slip(reading, message):
+    assert_feedback(message, check.reading, *reading)

@@ -326,3 +326,22 @@ def test_curves_uses_given_axes_and_refuses_nothing_to_plot():
     assert plots.curves({"a": ([0, 1], [1, 0])}, ax=ax, ylabel="y", title="t") is ax
     with pytest.raises(ValueError, match="at least one"):
         plots.curves({}, ylabel="y", title="t")
+
+
+def test_race_html_loads_nothing_from_the_network_and_its_buttons_have_icons():
+    # matplotlib's player takes its button icons from Font Awesome on a CDN: offline they were empty boxes
+    text = plots.race_html(surfaces.Quadratic(), {"GD": O.GD(lr=0.1)}, steps=10, frames=3).data
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", text)
+    assert not re.search(r"https?://|@import|url\(", text)
+    buttons = re.findall(r"<button[^>]*>(.*?)</button>", text, re.S)
+    assert len(buttons) == 9
+    for button in buttons:
+        assert re.fullmatch(r'\s*<svg viewBox="0 0 16 16" width="14" height="14"[^>]*><path fill="currentColor" '
+                            r'd="M[0-9 .,A-Za-z-]+"/></svg>', button), button
+    assert len(set(buttons)) == 9                      # nine different pictures
+    assert "fa-" not in text
+
+
+def test_offline_buttons_names_an_icon_it_cannot_draw():
+    with pytest.raises(ValueError, match="fa fa-rocket"):
+        plots._offline_buttons('<button><i class="fa fa-rocket"></i></button>')

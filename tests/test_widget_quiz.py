@@ -114,3 +114,12 @@ def test_a_headless_notebook_shows_the_questions_and_does_not_block(tmp_path):
     (out,) = nb.cells[1].outputs
     assert sorted(out["data"]) == ["application/vnd.jupyter.widget-view+json", "text/markdown", "text/plain"]
     assert SAMPLE.QUESTIONS[0].text in out["data"]["text/markdown"]
+    # exported as a page without the widgets' state (nbconvert, a site build), the static markdown shows:
+    # the questions and the figures, rendered, not an error in place of the widget
+    nbconvert = pytest.importorskip("nbconvert")
+    nb.metadata.pop("widgets", None)
+    page, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
+    output_area = page.split('class="jp-OutputArea', 1)[1]
+    assert "it oscillates and converges" in output_area and "Which loss curve" in output_area
+    assert output_area.count('src="data:image/png;base64,') == 1
+    assert "Error displaying widget" not in output_area

@@ -1,20 +1,19 @@
-"""Checkers for solutions/03_losses.ipynb: the MSE, the cross-entropy and saturation.
+"""Checkers for solutions/03_losses.ipynb: a stable cross-entropy, a smoothed softmax gradient, mean or sum.
 
-The answer key is lessons_lib.problems: ``LinearRegression`` (mean squared error),
-``LogisticRegression`` (negative log-likelihood, written stably) and
-``SigmoidNeuron`` (squared error through a sigmoid, the lecture's toy).
-Every check draws its inputs from a seeded generator, so every run is the same.
+The answer key is the library: ``problems.LogisticRegression`` (the negative log-likelihood,
+written stably), ``losses.log_softmax`` and ``losses.softmax`` (the smoothed cross-entropy of
+exercise 2), ``problems.LinearRegression`` and ``optimizers.GD`` (the stability limits of
+exercise 3). Every check draws its inputs from a seeded generator, so every run is the same.
 """
 import numpy as np
 
 from . import Feedback, as_array, call, hidden_seed, require
-from ..problems import LinearRegression, LogisticRegression, SigmoidNeuron
+from ..datasets import linear_data
+from ..losses import log_softmax, onehot, softmax
+from ..optimizers import GD
+from ..problems import LinearRegression, LogisticRegression
 
-__all__ = ["mse", "nll", "saturation", "SATURATION_Z", "SATURATION_Y"]
-
-# The saturated wrong prediction of exercise 3: the label is 1, the neuron says z = -8.
-SATURATION_Z = -8.0
-SATURATION_Y = 1.0
+__all__ = ["nll", "smoothed_ce_grad", "smoothed_ce", "limit_sum", "limit_copied", "limit_x10", "COPIES", "SCALE"]
 
 
 def _close(a, b, rtol=1e-9, atol=1e-12):
@@ -86,60 +85,7 @@ def _one_part_right(g, ref, bias_hint, residual):
                        f"each example's {residual} is multiplied by its own input x")
 
 
-# --- exercise 1: the mean squared error of linear regression ---------------------------
-
-def mse(mse_loss, mse_grad, hidden=False):
-    """Check mse_loss(theta, X, y) and mse_grad(theta, X, y) against LinearRegression."""
-    cases = [(hidden_seed(21), 30, 3), (hidden_seed(22), 5, 1)] if hidden else [(1, 8, 3), (2, 4, 2)]
-    if hidden:
-        cases.append((hidden_seed(23), 1, 2))
-    for seed, n, d in cases:
-        X, y, theta = _data(seed, n, d)
-        problem = LinearRegression(X, y)
-        _check_mse_loss(mse_loss, problem, theta, X, y)
-        _check_mse_grad(mse_grad, problem, theta, X, y)
-
-
-def _check_mse_loss(mse_loss, problem, theta, X, y):
-    n = len(y)
-    got = _scalar_loss(_call_unchanged(mse_loss, "mse_loss", theta, X, y), "mse_loss", n)
-    ref = problem.loss(theta)
-    if _close(got, ref):
-        return
-    no_bias = theta.copy()
-    no_bias[-1] = 0.0
-    if n > 1 and _close(got, n * ref):
-        raise Feedback("your loss grows with the number of examples: it is a sum over the batch; "
-                       "the MSE averages over the batch")
-    if _close(got, 0.5 * ref):
-        raise Feedback("your loss is half of the mean squared error: this lesson's MSE has no "
-                       "factor 1/2 (the toy neuron of lesson 04 has one, this loss does not)")
-    if _close(got, np.sqrt(ref)):
-        raise Feedback("your loss is the square root of the MSE (the RMSE): leave the mean of the "
-                       "squared residuals as it is")
-    if _close(got, problem.loss(no_bias)):
-        raise Feedback("your loss ignores the bias: the prediction is X @ w + b with b = theta[-1]")
-    raise Feedback(f"mse_loss gives {got:.6g} on a batch of {n} examples, which is not the mean of "
-                   "the squared residuals (y_hat - y)^2 with y_hat = X @ w + b")
-
-
-def _check_mse_grad(mse_grad, problem, theta, X, y):
-    n, d = X.shape
-    g = _gradient(_call_unchanged(mse_grad, "mse_grad", theta, X, y), "mse_grad", d)
-    ref = problem.grad(theta)
-    if _close(g, ref):
-        return
-    _sign_or_sum(g, ref, n, ", and a step against it would climb. Check the order in the residual "
-                            "r = y_hat - y")
-    if _close(g, 0.5 * ref):
-        raise Feedback("your gradient is half of the right one: differentiate r^2 once more, "
-                       "a factor is missing")
-    _one_part_right(g, ref, ": y_hat changes with b at rate 1", "residual")
-    raise Feedback("mse_grad does not match the derivative of the MSE: compare it with finite "
-                   "differences (lessons_lib.gradcheck.gradcheck) to find the entry that is off")
-
-
-# --- exercise 2: the negative log-likelihood of logistic regression ----------------------
+# --- exercise 1: the negative log-likelihood of logistic regression ----------------------
 
 # (z, label): confident predictions where a naive formula overflows or takes log(0).
 _STABILITY_CASES = [(40.0, 0.0), (-40.0, 1.0), (800.0, 0.0), (-800.0, 1.0), (800.0, 1.0), (-800.0, 0.0)]
@@ -251,90 +197,181 @@ def _check_nll_large_z(nll_loss, nll_grad, z, label):
                                     "in a form that never divides inf by inf (e^z / (1 + e^z) does "
                                     "for large z)")
     require(_close(g, ref_grad, rtol=1e-7, atol=1e-12),
-            f"your gradient for {where} is wrong: it should be p - y (times x = 1) even when the "
-            "prediction is extremely confident")
+            f"your gradient for {where} is finite but wrong: derive it for one example and check that "
+            "nothing in it is clipped or rounded when the prediction is extremely confident")
 
 
-# --- exercise 3: which loss saturates ------------------------------------------------------
+# --- exercise 2: the gradient of the label-smoothed cross-entropy ---------------------------
 
-def _mse_grad_z_reference(z, y):
-    """d/dz of 0.5 (sigmoid(z) - y)^2, from the lecture's toy neuron with x = 1, w = 0, b = z."""
-    z, y = np.broadcast_arrays(np.asarray(z, dtype=float), np.asarray(y, dtype=float))
-    out = np.empty(z.shape)
-    with np.errstate(all="ignore"):
-        for label in np.unique(y):
-            mask = y == label
-            neuron = SigmoidNeuron(X=(1.0,), Y=(float(label),))
-            theta = np.stack([np.zeros(mask.sum()), z[mask]])
-            out[mask] = neuron.grad(theta)[1]
-    return out
+def _smoothed_targets(Y, n_classes, eps):
+    """q = (1 - eps) onehot(y) + eps / K: every class gets eps/K, the true one 1 - eps on top."""
+    return (1.0 - eps) * onehot(np.asarray(Y), n_classes) + eps / n_classes
 
 
-def _nll_grad_z_reference(z, y):
-    """d/dz of the NLL: LogisticRegression's bias gradient for one example with x = 0, b = z."""
-    z, y = np.broadcast_arrays(np.asarray(z, dtype=float), np.asarray(y, dtype=float))
-    out = np.empty(z.shape)
-    with np.errstate(over="ignore"):
-        for i in np.ndindex(z.shape):
-            out[i] = LogisticRegression(np.zeros((1, 1)), np.array([y[i]])).grad([0.0, z[i]])[-1]
-    return out
+def smoothed_ce(Z, Y, eps):
+    """The mean over the batch of -sum_k q_k log softmax(z)_k (the loss the task defines)."""
+    Z = np.asarray(Z, dtype=float)
+    return float(-np.mean(np.sum(_smoothed_targets(Y, Z.shape[1], eps) * log_softmax(Z), axis=1)))
 
 
-def _elementwise(fn, what, z, y):
-    """fn(z, y) on copies, as an array shaped like z."""
-    with np.errstate(all="ignore"):
-        got = as_array(call(fn, z.copy(), y.copy(), what=what), f"the value of {what}")
-    require(got.shape == z.shape, f"{what} should work elementwise on arrays (use np.exp): for "
-                                  f"z of shape {z.shape} it returned shape {got.shape}")
-    return got
-
-
-def saturation(mse_grad_z, nll_grad_z, ratio, hidden=False):
-    """Check the two derivatives with respect to z and the ratio at the saturated prediction."""
+def _smoothed_cases(hidden):
+    cases = [(51, 4, 3, 0.1), (52, 1, 5, 0.2)]
     if hidden:
-        rng = np.random.default_rng(hidden_seed(41))
-        z = rng.uniform(-40, 40, size=(3, 7))
-        y = (rng.random((3, 7)) < 0.5).astype(float)
-    else:
-        z = np.tile(np.linspace(-12.0, 12.0, 13), 2)
-        y = np.repeat([0.0, 1.0], 13)
-    ref_mse, ref_nll = _mse_grad_z_reference(z, y), _nll_grad_z_reference(z, y)
+        rng = np.random.default_rng(hidden_seed(53))
+        cases += [(int(rng.integers(1 << 30)), int(m), int(k), float(e))
+                  for m, k, e in zip(rng.integers(2, 40, 4), rng.integers(2, 12, 4), rng.uniform(0.01, 0.4, 4))]
+    out = []
+    for seed, m, k, eps in cases:
+        rng = np.random.default_rng(seed)
+        out.append((rng.normal(scale=3.0, size=(m, k)), rng.integers(0, k, size=m), eps))
+    # confident logits: a softmax that exponentiates raw logits overflows here
+    out.append((np.array([[750.0, 0.0, -5.0]]), np.array([1]), 0.1))
+    if hidden:
+        out.append((np.array([[800.0, 0.0, -5.0], [2.0, 900.0, 1.0]]), np.array([1, 1]), 0.1))
+    return out
 
-    got = _elementwise(mse_grad_z, "mse_grad_z", z, y)
-    if not _close(got, ref_mse):
-        if _close(got, ref_nll):
-            raise Feedback("your mse_grad_z equals sigmoid(z) - y: the chain rule through the sigmoid "
-                           "adds the factor dsigmoid/dz")
-        if _close(got, -ref_mse):
-            raise Feedback("your mse_grad_z has the wrong sign: check the order in sigmoid(z) - y")
-        if _close(got, 2 * ref_mse):
-            raise Feedback("your mse_grad_z is twice the right value: the 1/2 in 0.5 (sigmoid(z) - y)^2 "
-                           "cancels the 2 from the square")
-        raise Feedback("mse_grad_z does not match the derivative of 0.5 (sigmoid(z) - y)^2 with respect "
-                       "to z: use the chain rule, outer derivative times the sigmoid's derivative")
 
-    got = _elementwise(nll_grad_z, "nll_grad_z", z, y)
-    if not _close(got, ref_nll):
-        require(np.all(np.isfinite(got)), "nll_grad_z returned inf or nan for large |z|: compute the "
-                                          "sigmoid as 1 / (1 + e^-z)")
-        if _close(got, ref_mse):
-            raise Feedback("your nll_grad_z has the sigmoid's derivative in it: with the log-likelihood "
-                           "that factor cancels")
-        if _close(got, -ref_nll):
-            raise Feedback("your nll_grad_z has the wrong sign: check the order in sigmoid(z) - y")
-        raise Feedback("nll_grad_z does not match the derivative of -[y log p + (1 - y) log(1 - p)], "
-                       "p = sigmoid(z), with respect to z")
+def smoothed_ce_grad(student, hidden=False):
+    """``student(Z, Y, eps)`` must return the gradient of ``smoothed_ce`` with respect to Z, shape (m, K)."""
+    for Z, Y, eps in _smoothed_cases(hidden):
+        m, k = Z.shape
+        given_Z, given_Y = Z.copy(), Y.copy()
+        with np.errstate(all="ignore"):
+            out = call(student, given_Z, given_Y, eps, what="smoothed_ce_grad(Z, Y, eps)")
+        require(np.array_equal(given_Z, Z) and np.array_equal(given_Y, Y),
+                "smoothed_ce_grad changed the arrays Z or Y it was given: compute with new arrays")
+        g = as_array(out, "smoothed_ce_grad(Z, Y, eps)", shape=Z.shape)
+        p, q = softmax(Z), _smoothed_targets(Y, k, eps)
+        want = (p - q) / m
+        if _close(g, want, rtol=1e-7, atol=1e-12):
+            continue
+        where = f"for a batch of {m} with {k} classes and eps = {eps:g}"
+        require(np.all(np.isfinite(g)), f"your gradient is not finite {where} (the logits reach "
+                                        f"{np.abs(Z).max():.0f}): compute the softmax without overflow")
+        hot = onehot(Y, k)
+        slips = [
+            (-want, "your gradient has the wrong sign: a step against it would raise the loss"),
+            (m * want, "your gradient grows with the batch: the loss is a mean over the examples"),
+            ((p - hot) / m, "your gradient ignores the smoothing: with eps > 0 the target is not onehot(y)"),
+            ((1 - eps) * (p - hot) / m, "you scaled the plain gradient by (1 - eps): the eps/K that every "
+                                        "class receives changes the target too"),
+            ((p - (1 - eps) * hot) / m, "your target misses the eps/K that every class receives, the true one "
+                                        "included"),
+            ((p - (1 - eps) * hot - eps / max(k - 1, 1) * (1 - hot)) / m,
+             "your target spreads eps over the K - 1 other classes: in this task every class gets eps/K"),
+            ((p - hot - eps / k) / m, "your target does not sum to 1: it adds eps/K but never takes eps off "
+                                      "the true class"),
+        ]
+        for value, message in slips:
+            if _close(g, value, rtol=1e-7, atol=1e-12):
+                raise Feedback(f"{where}: {message}")
+        sums = np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=0) if m > 1 else None
+        if sums is not None and _close(g, (sums - q) / m, rtol=1e-7, atol=1e-12):
+            raise Feedback(f"{where}: your softmax normalises over the batch (axis 0): each example's "
+                           "probabilities over its K classes must sum to 1")
+        raise Feedback(f"{where}: your gradient is not the one of the smoothed cross-entropy: check it "
+                       "against finite differences of the loss (lessons_lib.gradcheck)")
 
-    ref_ratio = float(_nll_grad_z_reference(SATURATION_Z, SATURATION_Y)
-                      / _mse_grad_z_reference(SATURATION_Z, SATURATION_Y))
-    r = as_array(ratio, "ratio")
-    require(r.size == 1, f"ratio should be one number, got an array of shape {r.shape}")
-    r = float(r.reshape(()))
-    if _close(r, ref_ratio, rtol=1e-6):
+
+# --- exercise 3: mean or sum? the stability limit -------------------------------------------
+
+COPIES = 10     # the data set copied 10 times
+SCALE = 10.0    # the input measured in units 10 times smaller: x -> 10 x
+
+
+def _stability_limit(kind):
+    """2 / lambda_max of the Hessian of the loss ``kind`` on datasets.linear_data():
+    'mean' (the lesson's MSE), 'sum' (the summed squared error), 'copied' (the MSE of the data
+    copied COPIES times) or 'x10' (the MSE with the input multiplied by SCALE)."""
+    X, y = linear_data()
+    if kind == "copied":
+        X, y = np.vstack([X] * COPIES), np.tile(y, COPIES)
+    if kind == "x10":
+        X = SCALE * X
+    H = LinearRegression(X, y).hessian()
+    if kind == "sum":
+        H = len(y) * H
+    return 2.0 / float(np.linalg.eigvalsh(H).max())
+
+
+def _gd_diverges(kind, lr, steps=3000):
+    """Does the library's GD with rate lr run away on the loss ``kind`` (from theta = 0)?"""
+    X, y = linear_data()
+    n = len(y)
+    if kind == "copied":
+        X, y = np.vstack([X] * COPIES), np.tile(y, COPIES)
+    if kind == "x10":
+        X = SCALE * X
+    problem = LinearRegression(X, y)
+    scale = float(n) if kind == "sum" else 1.0
+    theta, opt = np.zeros(2), GD(lr)
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            theta = opt.step(theta, lambda t: scale * problem.grad(t))
+            if not np.all(np.isfinite(theta)) or np.abs(theta).max() > 1e8:
+                return True
+    return False
+
+
+def _limit_value(value, name):
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise Feedback(f"{name} should be a number, got {type(value).__name__}")
+    arr = as_array(value, name)
+    require(arr.size == 1, f"{name} should be one number, got an array of shape {arr.shape}")
+    x = float(arr.reshape(()))
+    require(np.isfinite(x) and x > 0, f"{name} should be a positive learning rate, got {x!r}")
+    return x
+
+
+_LIMIT_RTOL = 0.03    # a prediction from the lesson's rounded limit (0.42) is an honest one
+
+
+def _check_limit(value, kind, name, slips):
+    got = _limit_value(value, name)
+    want = _stability_limit(kind)
+    if abs(got - want) <= _LIMIT_RTOL * want:
         return
-    if _close(r, 1.0 / ref_ratio, rtol=1e-6):
-        raise Feedback("your ratio is upside down: divide the NLL gradient by the MSE gradient")
-    if _close(r, -ref_ratio, rtol=1e-6):
-        raise Feedback("your ratio has the wrong sign: both gradients point the same way here")
-    raise Feedback(f"ratio should be nll_grad_z / mse_grad_z at z = {SATURATION_Z:g}, y = "
-                   f"{SATURATION_Y:g}; yours is {r:.6g}")
+    for factor, message in slips:
+        if abs(got - factor * want) <= _LIMIT_RTOL * factor * want:
+            raise Feedback(f"{name}: {message}")
+    if _gd_diverges(kind, got):
+        raise Feedback(f"{name}: the library's batch GD on this loss runs away at your rate: your limit "
+                       "is too large")
+    raise Feedback(f"{name}: the library's batch GD on this loss still converges well above your rate: "
+                   "your limit is too small")
+
+
+def limit_sum(value):
+    """``value``: the stability limit of batch GD on the summed squared error of linear_data()."""
+    n = len(linear_data()[1])
+    _check_limit(value, "sum", "limit_sum", [
+        (n, "your limit is the mean's: the summed loss adds up all the examples' gradients, so its "
+            "steps are not the mean's"),
+        (n * n, "your limit grew with the number of examples: does a sum make the gradient larger or "
+                "smaller than the mean's?"),
+    ])
+
+
+def limit_copied(value):
+    """``value``: the stability limit of batch GD on the MSE of linear_data() copied COPIES times."""
+    _check_limit(value, "copied", "limit_copied", [
+        (1 / COPIES, "you divided by the number of copies: the mean divides the larger sum by the larger "
+                     "count, so what happens to its gradient?"),
+        (COPIES, "you multiplied by the number of copies: the mean divides the larger sum by the larger "
+                 "count, so what happens to its gradient?"),
+        (1 / (COPIES * len(linear_data()[1])), "that is a limit for a sum over all the copies: this loss is "
+                                               "a mean"),
+    ])
+
+
+def limit_x10(value):
+    """``value``: the stability limit of batch GD on the MSE of linear_data() with x -> SCALE x."""
+    base = _stability_limit("mean") / _stability_limit("x10")
+    _check_limit(value, "x10", "limit_x10", [
+        (base / SCALE ** 2, "you divided the lesson's limit by 100: only the weight's curvature scales "
+                            "with x^2; the bias's input is 1 in any units, so recompute the Hessian's "
+                            "eigenvalues"),
+        (base / SCALE, "you divided the lesson's limit by 10: the curvature in w is a mean of x^2, "
+                       "so how does it scale with the units of x? Recompute the Hessian's eigenvalues"),
+        (base, "your limit is the lesson's: the Hessian of the MSE depends on the inputs, and they changed"),
+    ])

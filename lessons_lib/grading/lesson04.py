@@ -1,8 +1,9 @@
-"""Checkers for solutions/04_error_surfaces.ipynb: the toy neuron, contour maps, starting points.
+"""Checkers for solutions/04_error_surfaces.ipynb: the neuron by its centre, contour maps, starting points.
 
-The answer key is lessons_lib: ``SigmoidNeuron`` (the lecture's error and its
-gradient), the surfaces' ``grad`` (how steep a point is) and
-``loops.minimize`` with ``optimizers.GD`` (where gradient descent ends).
+The answer key is lessons_lib: ``SigmoidNeuron`` (the lecture's error and its gradient, from
+which the chain rule gives the gradient in the centre parameters), the surfaces' ``grad`` (how
+steep a point is, and which way is down) and ``loops.minimize`` with ``optimizers.GD`` (where
+gradient descent ends).
 """
 import numpy as np
 
@@ -12,7 +13,7 @@ from ..optimizers import GD
 from ..problems import SigmoidNeuron, sigmoid
 from ..surfaces import LocalMinima, Quadratic, Rosenbrock, Saddle
 
-__all__ = ["toy_neuron", "contour_reading", "basins", "CONTOUR_POINTS", "contour_surface",
+__all__ = ["grad_centre", "contour_reading", "basins", "CONTOUR_POINTS", "DOWNHILL_POINT", "contour_surface",
            "BASIN_TOL"]
 
 # Exercise 2: labelled points on the map of contour_surface().
@@ -38,13 +39,16 @@ def _number(value, what):
     return float(arr.reshape(()))
 
 
-# --- exercise 1: the toy neuron's error and gradient ------------------------------------------
+# --- exercise 1: the neuron by its centre -----------------------------------------------------
+#
+# f(x) = sigmoid(w (x - c)) is the lecture's neuron with b = -w c, so by the chain rule
+# dE/dw = E_w + E_b * (-c) and dE/dc = E_b * (-w), with (E_w, E_b) = SigmoidNeuron.grad.
 
-def _toy_cases(hidden):
-    """(X, Y, [(w, b), ...]): the lecture's data first, then seeded data sets (hidden)."""
+def _centre_cases(hidden):
+    """(X, Y, [(w, c), ...]): the lecture's data first, then seeded data sets (hidden)."""
     if not hidden:
         rng = np.random.default_rng(3)
-        points = [(-2.0, -2.0), (1.0, -1.0), (0.5, 0.3)] + [tuple(p) for p in rng.uniform(-3, 3, (3, 2))]
+        points = [(-2.0, -1.0), (1.0, 1.0), (3.0, 0.2)] + [tuple(p) for p in rng.uniform(-3, 3, (3, 2))]
         return [(np.array([0.5, 2.5]), np.array([0.2, 0.9]), points)]
     cases = []
     for seed, n in ((31, 3), (32, 5)):
@@ -55,99 +59,72 @@ def _toy_cases(hidden):
     return cases
 
 
-def _call_on_data(fn, what, w, b, X, Y):
-    Xc, Yc = X.copy(), Y.copy()
-    with np.errstate(all="ignore"):
-        out = call(fn, w, b, Xc, Yc, what=what)
-    require(np.array_equal(Xc, X) and np.array_equal(Yc, Y),
-            f"{what} changed the data X or Y you passed in")
-    return _number(out, f"the value of {what}")
+def _centre_reference(X, Y, w, c):
+    """(dE/dw, dE/dc) from the library's gradient in (w, b) and the chain rule through b = -w c."""
+    e_w, e_b = SigmoidNeuron(X, Y).grad(np.array([w, -w * c]))
+    return np.array([e_w - c * e_b, -w * e_b]), e_w, e_b
 
 
-def toy_neuron(f, error, grad_w, grad_b, hidden=False):
-    """Check f(w, b, x), error(w, b, X, Y), grad_w(w, b, X, Y), grad_b(w, b, X, Y)."""
-    for X, Y, points in _toy_cases(hidden):
-        neuron = SigmoidNeuron(X, Y)
+def grad_centre(student, hidden=False):
+    """``student(w, c, X, Y)`` must return (dE/dw, dE/dc) of E = sum 0.5 (sigmoid(w (x - c)) - y)^2."""
+    for X, Y, points in _centre_cases(hidden):
         n = len(X)
-        for w, b in points:
-            _check_f(f, w, b, X)
-            theta = np.array([w, b])
-            at = f"at w = {w:.3g}, b = {b:.3g}"
-            _check_error(error, neuron, w, b, X, Y, n, at)
-            _check_toy_grad(grad_w, "grad_w", 0, "your grad_w leaves out a factor: how fast does "
-                            "z = w*x + b change when w changes?", neuron, theta, X, Y, n, at)
-            _check_toy_grad(grad_b, "grad_b", 1, "your grad_b multiplies by x: z = w*x + b changes "
-                            "with b at rate 1", neuron, theta, X, Y, n, at)
-
-
-def _check_f(f, w, b, X):
-    for x in X:
-        with np.errstate(all="ignore"):
-            got = _number(call(f, w, b, float(x), what="f"), "the value of f")
-        ref = float(sigmoid(w * x + b))
-        if _close(got, ref):
-            continue
-        if _close(got, 1.0 - ref):
-            raise Feedback("your f falls as w*x + b grows: the sigmoid is 1 / (1 + e^(-z)), with a "
-                           "minus sign in the exponent")
-        raise Feedback(f"f(w, b, x) should be the sigmoid of w*x + b; for w = {w:.3g}, b = {b:.3g}, "
-                       f"x = {x:.3g} yours gives {got:.6g}")
-
-
-def _check_error(error, neuron, w, b, X, Y, n, at):
-    got = _call_on_data(error, "error", w, b, X, Y)
-    ref = float(neuron.loss(np.array([w, b])))
-    if _close(got, ref):
-        return
-    if _close(got, ref / n):
-        raise Feedback("your error averages over the points; the lecture's error is the sum over "
-                       "the points (no division by N)")
-    if _close(got, 2 * ref):
-        raise Feedback("your error is twice the lecture's: each point contributes "
-                       "0.5 * (f(x) - y)^2")
-    raise Feedback(f"error {at} gives {got:.6g}, which is not the sum over the points of "
-                   "0.5 * (f(x) - y)^2")
-
-
-def _toy_parts(theta, X, Y):
-    fx = sigmoid(theta[0] * X + theta[1])
-    return fx, fx - Y
-
-
-def _check_toy_grad(fn, what, k, confused, neuron, theta, X, Y, n, at):
-    """grad_w (k = 0) or grad_b (k = 1) against entry k of the neuron's gradient; confused is
-    the message for an answer that equals the other entry."""
-    got = _call_on_data(fn, what, theta[0], theta[1], X, Y)
-    ref = neuron.grad(theta)
-    if _close(got, ref[k]):
-        return
-    r = _toy_parts(theta, X, Y)[1]
-    dz = X if k == 0 else 1.0  # how fast z = w*x + b changes with w (x), with b (1)
-    if _close(got, ref[1 - k]):
-        raise Feedback(confused)
-    if _close(got, ref[k] / n):
-        raise Feedback(f"your {what} averages over the points; the lecture's error sums over them, "
-                       "so its gradient is a sum too")
-    if _close(got, np.sum(r * dz)):
-        raise Feedback(f"your {what} is missing the sigmoid's derivative: the chain rule through "
-                       "f = sigmoid(z) adds the factor df/dz")
-    if _close(got, -ref[k]):
-        raise Feedback(f"your {what} has the wrong sign: check the order in f(x) - y")
-    if _close(got, 2 * ref[k]):
-        raise Feedback(f"your {what} is twice the right value: the 0.5 in the error cancels the 2 "
-                       "from the square")
-    raise Feedback(f"{what} {at} gives {got:.6g}, which is not the derivative of the error with "
-                   f"respect to {'wb'[k]}: check it against finite differences of your error")
+        for w, c in points:
+            Xc, Yc = X.copy(), Y.copy()
+            with np.errstate(all="ignore"):
+                out = call(student, w, c, Xc, Yc, what="grad_centre(w, c, X, Y)")
+            require(np.array_equal(Xc, X) and np.array_equal(Yc, Y),
+                    "grad_centre changed the data X or Y you passed in")
+            got = as_array(out, "grad_centre(w, c, X, Y)", shape=(2,))
+            want, e_w, e_b = _centre_reference(X, Y, w, c)
+            if _close(got, want):
+                continue
+            at = f"at w = {w:.3g}, c = {c:.3g}"
+            if _close(got, want[::-1]):
+                raise Feedback(f"{at} your two entries are swapped: return (dE/dw, dE/dc) in that order")
+            if _close(got[0], want[0]) and not _close(got[1], want[1]):
+                if _close(got[1], -e_b):
+                    raise Feedback(f"{at} your dE/dc misses a factor: how fast does w (x - c) change when "
+                                   "c changes?")
+                if _close(got[1], w * e_b):
+                    raise Feedback(f"{at} your dE/dc has the wrong sign: check the sign of the derivative of w (x - c) with respect to c")
+                raise Feedback(f"{at} your dE/dw is right but your dE/dc is not: follow c through "
+                               "z = w (x - c) with the chain rule")
+            if _close(got[0], e_w):
+                raise Feedback(f"{at} your dE/dw treats the neuron as sigmoid(w x + b) with b fixed: here "
+                               "w multiplies (x - c), so it also moves the term -w c")
+            if _close(got, want / n):
+                raise Feedback(f"{at} your gradient averages over the points: the error sums over them")
+            if _close(got, -want):
+                raise Feedback(f"{at} your gradient has the wrong sign: check the order in f(x) - y")
+            if _close(got, 2 * want):
+                raise Feedback(f"{at} your gradient is twice the right one: the 0.5 in the error cancels "
+                               "the 2 from the square")
+            r = sigmoid(w * (X - c)) - Y
+            if _close(got, np.array([np.sum(r * (X - c)), np.sum(-w * r)])):
+                raise Feedback(f"{at} your gradient misses the sigmoid's derivative: the chain rule "
+                               "through f = sigmoid(z) adds the factor df/dz")
+            raise Feedback(f"grad_centre {at} is not the gradient of the error: check each entry against "
+                           "finite differences of the error")
 
 
 # --- exercise 2: reading a contour map ---------------------------------------------------------
 
-def contour_reading(steepest, flattest, hidden=False):
-    """Check the labels of the steepest and the flattest of CONTOUR_POINTS on contour_surface().
+_COMPASS = {"E": 0.0, "NE": 45.0, "N": 90.0, "NW": 135.0, "W": 180.0, "SW": -135.0, "S": -90.0, "SE": -45.0}
+DOWNHILL_POINT = "C"
+_DIRECTION_TOLERANCE = 30.0   # degrees between the answered direction and the true one
 
-    The key is the length of the library's gradient at each point. (hidden adds
-    nothing: the question has one answer.)
-    """
+
+def _gap(a, b):
+    d = (a - b) % 360.0
+    return min(d, 360.0 - d)
+
+
+def contour_reading(steepest, flattest, downhill):
+    """Check the labels of the steepest and the flattest of CONTOUR_POINTS on contour_surface(), and
+    ``downhill``, the compass direction of steepest descent at DOWNHILL_POINT.
+
+    The key is the library's gradient at each point (its length, and its direction)."""
     surface = contour_surface()
     labels = sorted(CONTOUR_POINTS)
     pts = np.array([CONTOUR_POINTS[k] for k in labels], dtype=float).T
@@ -168,7 +145,7 @@ def contour_reading(steepest, flattest, hidden=False):
             raise Feedback(f"around point {steepest} the contour lines are far apart: that is a "
                            "gentle slope, not a steep one")
         raise Feedback(f"point {steepest} is not the steepest: compare how tightly the contour lines "
-                       "crowd around each point (or the length of surface.grad there)")
+                       "crowd around each point")
     if flattest != by_slope[0]:
         if flattest == by_height[0]:
             raise Feedback(f"point {flattest} is the lowest of the points, but low is not flat: look "
@@ -177,7 +154,24 @@ def contour_reading(steepest, flattest, hidden=False):
             raise Feedback(f"around point {flattest} the contour lines crowd together: that is a "
                            "steep slope, not a flat one")
         raise Feedback(f"point {flattest} is not the flattest: compare how far apart the contour "
-                       "lines are around each point (or the length of surface.grad there)")
+                       "lines are around each point")
+    require(isinstance(downhill, str) and downhill.strip().upper() in _COMPASS,
+            f"downhill should be one of the compass directions {', '.join(repr(k) for k in _COMPASS)}, "
+            f"got {downhill!r}")
+    answer = _COMPASS[downhill.strip().upper()]
+    g = surface.grad(np.array(CONTOUR_POINTS[DOWNHILL_POINT], dtype=float))
+    down = float(np.degrees(np.arctan2(-g[1], -g[0])))
+    if _gap(answer, down) <= _DIRECTION_TOLERANCE:
+        return
+    if _gap(answer, down + 180.0) <= _DIRECTION_TOLERANCE:
+        raise Feedback(f"downhill: from {DOWNHILL_POINT} that direction climbs: it is the gradient's "
+                       "own direction, and steepest descent goes against it")
+    if min(_gap(answer, down + 90.0), _gap(answer, down - 90.0)) <= _DIRECTION_TOLERANCE:
+        raise Feedback(f"downhill: from {DOWNHILL_POINT} that direction runs along the contour line, "
+                       "where the height does not change: steepest descent crosses the lines at a "
+                       "right angle")
+    raise Feedback(f"downhill: that is not the way down from {DOWNHILL_POINT}: look at which "
+                   "neighbouring contour line is lower, and cross the lines at a right angle")
 
 
 # --- exercise 3: where gradient descent ends depends on where it starts ----------------------

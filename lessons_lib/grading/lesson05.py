@@ -1,5 +1,6 @@
-"""Checkers for solutions/05_minibatch.ipynb: steps per epoch, the mini-batch partition,
-and the lecture's stochastic and mini-batch listings with their bugs fixed.
+"""Checkers for solutions/05_minibatch.ipynb: the counts of a mini-batch run (predicted), the
+mini-batch partition, the lecture's stochastic and mini-batch listings with their bugs fixed,
+and five runs diagnosed from their loss curves.
 
 The answer key is lessons_lib.loops: ``steps_per_epoch`` and ``minibatch_gd`` (run
 on the toy ``SigmoidNeuron`` with ``GD`` and ``shuffle=False``, one epoch).
@@ -9,12 +10,14 @@ import re
 import numpy as np
 
 from . import Feedback, as_array, call, hidden_seed, require
+from .. import datasets
+from ._labels import check_labels
 from ..loops import minibatch_gd
 from ..loops import steps_per_epoch as _steps_per_epoch
 from ..optimizers import GD
-from ..problems import SigmoidNeuron
+from ..problems import LinearRegression, SigmoidNeuron
 
-__all__ = ["steps_per_epoch", "make_batches", "minibatch_epoch"]
+__all__ = ["run_counts", "make_batches", "minibatch_epoch", "diagnosis_curves", "diagnose", "CAUSES"]
 
 
 def _close(a, b, rtol=1e-10, atol=1e-14):
@@ -43,42 +46,57 @@ def _expect_value_error(fn, args, shown, name, allowed):
                    "raise a ValueError that says so")
 
 
-# --- exercise 1: steps per epoch --------------------------------------------------------------
+# --- exercise 1: predict the counts of a mini-batch run --------------------------------------------
 
-def steps_per_epoch(fn, hidden=False):
-    """Check fn(n, batch_size) against lessons_lib.loops.steps_per_epoch."""
-    cases = ([(2, 1), (2, 2), (10, 3), (64, 8), (1000, 1), (1000, 1000), (60000, 64)] if not hidden
-             else [(1, 1), (65, 8), (7, 2), (50000, 128), (99, 98), (100, 7)])
-    for n, batch_size in cases:
-        out = call(fn, n, batch_size, what="steps_per_epoch")
-        got = as_array(out, "the value of steps_per_epoch")
-        require(got.size == 1, f"steps_per_epoch should return one number, got shape {got.shape}")
-        got = float(got.reshape(()))
-        ref = _steps_per_epoch(n, batch_size)
-        if got == ref:
-            continue
-        where = f"for n = {n} and batch_size = {batch_size} your count is {got:g}"
-        if got != int(got):
-            raise Feedback(f"{where}, not a whole number: a step uses a whole batch (the last one may "
-                           "be smaller)")
-        if got == n // batch_size:
-            raise Feedback(f"{where}: the last {n % batch_size} example(s) would never be used in that "
-                           "epoch. The last batch may be smaller than batch_size, but it still counts")
-        if got == n // batch_size + 1:
-            raise Feedback(f"{where}: batch_size divides n here, so there is no smaller batch left "
-                           "over at the end")
-        if got in (batch_size // n, -(-batch_size // n), n * batch_size):
-            raise Feedback(f"{where}: a step uses batch_size examples, so the count goes down as "
-                           "batch_size goes up")
-        raise Feedback(f"{where}; an epoch is one pass over all n examples, a step uses one batch")
-    bad = [(10, 0), (10, 11)] if not hidden else [(10, -2), (0, 1)]
-    for n, batch_size in bad:
-        if n > 0:
-            _expect_value_error(fn, (n, batch_size), f"steps_per_epoch({n}, {batch_size})", "batch_size",
-                                "it must be between 1 and n")
-        else:
-            _expect_value_error(fn, (n, batch_size), f"steps_per_epoch({n}, {batch_size})", "n",
-                                "it must be >= 1")
+COUNT_N, COUNT_BATCH, COUNT_EPOCHS = 1000, 64, 3
+
+
+def count_run():
+    """The run the task asks about: minibatch_gd on a linear regression of COUNT_N examples."""
+    X, y = datasets.linear_data(n=COUNT_N, seed=0)
+    return minibatch_gd(LinearRegression(X, y), GD(0.01), np.zeros(2), batch_size=COUNT_BATCH,
+                        epochs=COUNT_EPOCHS, seed=0)
+
+
+def _whole(value, name):
+    require(not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)),
+            f"{name} should be a whole number, got {type(value).__name__}")
+    require(np.isfinite(value) and float(value) == int(value) and value >= 0,
+            f"{name} should be a whole number (0, 1, 2, ...), got {value!r}")
+    return int(value)
+
+
+def run_counts(steps, samples_seen, last_batch):
+    """Check the predicted History.steps, History.samples_seen and the size of each epoch's last batch."""
+    steps, samples_seen = _whole(steps, "steps"), _whole(samples_seen, "samples_seen")
+    last_batch = _whole(last_batch, "last_batch")
+    h = count_run()
+    sizes = np.diff(np.concatenate([[0], h.step_samples]))
+    n, batch, epochs = COUNT_N, COUNT_BATCH, COUNT_EPOCHS
+    if steps != h.steps:
+        if steps == epochs * (n // batch):
+            raise Feedback("steps: the last, smaller batch of an epoch is still a step; your count leaves it out")
+        if steps == -(-epochs * n // batch):
+            raise Feedback("steps: batches do not run on across epochs. Every epoch starts from a fresh order, "
+                           "so each epoch ends with its own smaller batch")
+        if steps in (epochs, epochs * n, n // batch, -(-n // batch)):
+            raise Feedback("steps: count the steps of one epoch (one per batch), then the epochs")
+        raise Feedback(f"steps = {steps} is not what the run makes: one step per batch, every batch of every epoch")
+    if samples_seen != h.samples_seen:
+        if samples_seen == steps * batch:
+            raise Feedback("samples_seen: not every step sees batch_size examples; the last batch of each epoch "
+                           "is smaller")
+        raise Feedback(f"samples_seen = {samples_seen}: samples_seen counts the examples whose gradient was "
+                       "computed; how many examples does one epoch use?")
+    ref_last = int(sizes[h.steps_per_epoch - 1])
+    if last_batch != ref_last:
+        if last_batch == batch:
+            raise Feedback(f"last_batch: {batch} does not divide {n}, so the last batch cannot be full")
+        if last_batch == batch - ref_last:
+            raise Feedback("last_batch: that is how many examples the last batch is short of a full one, not how "
+                           "many it holds")
+        raise Feedback(f"last_batch = {last_batch}: after the full batches of an epoch, what is left of its "
+                       f"{n} examples?")
 
 
 # --- exercise 2: the mini-batch partition -------------------------------------------------------
@@ -233,3 +251,64 @@ def minibatch_epoch(fn, hidden=False):
         _expect_value_error(fn, (-2.0, -2.0, X.copy(), Y.copy(), 1.0, batch_size),
                             f"minibatch_epoch(-2.0, -2.0, X, Y, 1.0, batch_size={batch_size})", "batch_size",
                             "it must be between 1 and the number of points")
+
+
+# --- exercise 5: diagnose five runs from their loss curves --------------------------------------------
+
+CAUSES = {
+    "not_shuffled": "batches taken in the same order every epoch repeat the same pattern of batch losses, "
+                    "epoch after epoch, like a saw",
+    "full_batch": "batch gradient descent makes one smooth step per epoch: a smooth batch-loss curve with "
+                  "few points",
+    "shuffled_minibatch": "mini-batches in a fresh order every epoch give a batch loss that jitters without "
+                          "a repeating pattern, while the full loss keeps falling",
+    "batch_size_1": "one example per step gives the noisiest batch loss of all, spread over orders of "
+                    "magnitude, and a full loss that jumps from epoch to epoch",
+    "lr_too_high": "a rate that is too high makes the loss grow from step to step, off the top of the scale "
+                   "within the first epochs",
+}
+DIAGNOSIS_DATA, DIAGNOSIS_EPOCHS, DIAGNOSIS_SEED = dict(n=64, seed=3), 30, 1
+_PANELS = {
+    "A": ("not_shuffled", dict(lr=0.05, batch_size=8, shuffle=False)),
+    "B": ("full_batch", dict(lr=0.05, batch_size=64, shuffle=True)),
+    "C": ("shuffled_minibatch", dict(lr=0.05, batch_size=8, shuffle=True)),
+    "D": ("batch_size_1", dict(lr=0.05, batch_size=1, shuffle=True)),
+    "E": ("lr_too_high", dict(lr=0.9, batch_size=8, shuffle=True)),
+}
+
+
+def diagnosis_problem():
+    """The data of the runs: a linear regression whose examples are stored sorted by their target."""
+    X, y = datasets.linear_data(**DIAGNOSIS_DATA)
+    order = np.argsort(y)
+    return LinearRegression(X[order], y[order])
+
+
+def diagnosis_runs():
+    data = diagnosis_problem()
+    with np.errstate(all="ignore"):     # panel E overflows on purpose
+        return {panel: minibatch_gd(data, GD(cfg["lr"]), np.zeros(2), batch_size=cfg["batch_size"],
+                                    epochs=DIAGNOSIS_EPOCHS, shuffle=cfg["shuffle"], seed=DIAGNOSIS_SEED)
+                for panel, (_, cfg) in _PANELS.items()}
+
+
+def diagnosis_curves():
+    """{panel: (epoch of each step, batch loss of each step, full-data loss minus its minimum after
+    each epoch)}: plain arrays, what the task's figure draws."""
+    data = diagnosis_problem()
+    loss_star = float(data.loss(data.solution()))
+    with np.errstate(all="ignore"):
+        return {panel: (h.step_epochs.astype(float), np.asarray(h.batch_loss, dtype=float),
+                        np.asarray(h.epoch_loss - loss_star, dtype=float))
+                for panel, h in diagnosis_runs().items()}
+
+
+def diagnosis_key():
+    return {panel: cause for panel, (cause, _) in _PANELS.items()}
+
+
+def diagnose(answer):
+    """Check {panel: cause} against the hidden configurations of the panels."""
+    check_labels(answer, diagnosis_key(), CAUSES, item="panel", value="cause",
+                 advice="Look at both of its curves: the noise of the batch loss, any pattern that repeats "
+                        "each epoch, and how many steps there are")

@@ -1,19 +1,21 @@
 """Checkers for solutions/06_why_it_is_hard.ipynb: gradient clipping, critical points,
-ill-conditioning.
+the time GD needs to leave a saddle, and critical points read off a contour map.
 
 The answer key is lessons_lib: ``loops.clip_by_norm``, the surfaces' Hessians at
-their known critical points (``minima``, ``saddle_points``), and
-``surfaces.Quadratic`` (its eigenvalues, and GD run on it with ``loops.minimize``).
+their critical points (``minima``, ``saddle_points``, or located by Newton's method),
+and GD on ``surfaces.Saddle`` run with ``loops.minimize``.
 """
 import numpy as np
 
 from . import Feedback, as_array, call, hidden_seed, require
+from ._labels import check_labels
 from ..loops import clip_by_norm as _clip_by_norm
 from ..loops import minimize
 from ..optimizers import GD
-from ..surfaces import LocalMinima, MonkeySaddle, Quadratic, Rosenbrock, Saddle
+from ..surfaces import LocalMinima, MonkeySaddle, Quadratic, Rosenbrock, Saddle, _refine
 
-__all__ = ["clip_by_norm", "classify_critical_point", "conditioning", "KINDS"]
+__all__ = ["clip_by_norm", "classify_critical_point", "escape_steps", "critical_points", "read_critical_points",
+           "KINDS"]
 
 KINDS = ("minimum", "maximum", "saddle", "flat")
 
@@ -165,65 +167,106 @@ def classify_critical_point(fn, hidden=False, default_tol=1e-6):
                        "(np.linalg.eigvalsh)")
 
 
-# --- exercise 3: the condition number and the largest stable learning rate ------------------------
+# --- exercise 3: how long GD takes to leave a saddle ----------------------------------------------
 
-def _quadratic_cases(hidden):
+ESCAPE_X0 = -1.5          # the start's x: on the saddle's downhill-towards-it axis
+
+
+def library_escape_steps(lr, y0):
+    """The first step t after which GD(lr) on Saddle(), started at (ESCAPE_X0, y0), has |y_t| > 1
+    (run with loops.minimize, long enough to see it)."""
+    steps = 64
+    while True:
+        with np.errstate(all="ignore"):
+            path = minimize(Saddle(), GD(lr), np.array([ESCAPE_X0, y0]), steps=steps).path
+        out = np.flatnonzero(np.abs(path[:, 1]) > 1)
+        if out.size:
+            return int(out[0])
+        steps *= 4
+
+
+def _escape_cases(hidden):
     if not hidden:
-        return [Quadratic(kappa=10.0), Quadratic(kappa=10.0, angle=0.6), Quadratic(kappa=4.0, angle=2.0, scale=3.0)]
-    return [Quadratic(kappa=1.0, scale=0.5), Quadratic(kappa=100.0, angle=-0.3, scale=0.2),
-            Quadratic(kappa=25.0, angle=1.1, scale=7.0)]
+        return [(0.1, 1e-3), (0.1, 1e-6), (0.25, 1e-8), (0.05, -1e-4)]
+    rng = np.random.default_rng(hidden_seed(61))
+    cases = []
+    while len(cases) < 6:
+        lr, y0 = float(rng.uniform(0.01, 0.45)), float(10 ** -rng.uniform(2, 14)) * rng.choice([-1, 1])
+        exact = np.log(1 / abs(y0)) / np.log(1 + 2 * lr)
+        if abs(exact - round(exact)) > 1e-6:      # no start that lands on |y| = 1 to rounding
+            cases.append((lr, y0))
+    return cases
 
 
-def _gd_stable(q, lr, steps=400):
-    """True when GD with rate lr does not blow up on q: after ``steps`` steps the loss has not grown."""
-    with np.errstate(all="ignore"):
-        h = minimize(q, GD(lr), q.start, steps=steps)
-    return (not h.diverged) and h.final_loss <= float(q.value(q.start))
-
-
-def conditioning(condition_number, max_stable_lr, hidden=False):
-    """Check condition_number(A) and max_stable_lr(A) on seeded Quadratic surfaces.
-
-    The rate is checked by what it does: GD at 0.98 times it is stable, at 1.02
-    times it blows up (along the steepest direction the error grows by a factor
-    |1 - lr * lambda_max| per step).
-    """
-    for q in _quadratic_cases(hidden):
-        A = q.A.copy()
-        name = repr(q)
-        got = as_array(call(condition_number, A.copy(), what="condition_number"), "the value of condition_number")
-        require(got.size == 1, f"condition_number should return one number, got shape {got.shape}")
-        got = float(got.reshape(()))
-        ref = q.kappa
-        if not _close(got, ref, rtol=1e-8):
-            diag = np.diag(A)
-            if _close(got, 1 / ref, rtol=1e-8):
-                raise Feedback(f"for {name} your condition number is below 1: it is the largest "
-                               "curvature over the smallest")
-            if not _close(diag.max() / diag.min(), ref, rtol=1e-6) and _close(got, diag.max() / diag.min(), rtol=1e-8):
-                raise Feedback(f"for {name} you read the curvatures off the diagonal of A: that works only "
-                               "when the valley's axes are the coordinate axes. Use the eigenvalues")
-            raise Feedback(f"for {name} your condition number is {got:.6g}: it is the ratio of the "
-                           "largest to the smallest eigenvalue of A")
-
-        lr = as_array(call(max_stable_lr, A.copy(), what="max_stable_lr"), "the value of max_stable_lr")
-        require(lr.size == 1, f"max_stable_lr should return one number, got shape {lr.shape}")
-        lr = float(lr.reshape(()))
-        require(np.isfinite(lr) and lr > 0, f"for {name} max_stable_lr returned {lr!r}: a learning "
-                                            "rate is a finite number > 0")
-        ref = 2.0 / q.lambda_max
-        if _close(lr, ref, rtol=1e-8):
+def escape_steps(fn, hidden=False):
+    """Check escape_steps(lr, y0): the first step after which |y| > 1 for GD on Saddle()."""
+    for lr, y0 in _escape_cases(hidden):
+        with np.errstate(all="ignore"):
+            out = call(fn, lr, y0, what="escape_steps")
+        value = as_array(out, "the value escape_steps returned")
+        require(value.size == 1, f"escape_steps should return one number, got shape {value.shape}")
+        value = float(value.reshape(()))
+        where = f"escape_steps({lr:g}, {y0:g})"
+        require(np.isfinite(value), f"{where} returned {value}: the distance to the x-axis grows by the same "
+                                    "factor every step, so the count is a finite number. Is that factor above 1?")
+        ref = library_escape_steps(lr, y0)
+        if value == ref:
             continue
-        diag = np.diag(A)
-        if not _close(diag.max(), q.lambda_max, rtol=1e-6) and _close(lr, 2.0 / diag.max(), rtol=1e-8):
-            raise Feedback(f"for {name} you read the curvature off the diagonal of A: for a rotated "
-                           "valley the curvatures are the eigenvalues")
-        if not _gd_stable(q, 0.98 * lr):
-            raise Feedback(f"for {name} GD with a rate 2% below yours still blows up: your rate is too "
-                           "large. Which direction's curvature limits the step?")
-        if _gd_stable(q, 1.02 * lr):
-            hint = " (even at 1.5 times your rate it is)" if _gd_stable(q, 1.5 * lr) else ""
-            raise Feedback(f"for {name} GD with a rate 2% above yours is still stable{hint}: yours is "
-                           "not the largest stable rate")
-        raise Feedback(f"for {name} your rate {lr:.6g} is close to the edge but not on it: compute it "
-                       "from the eigenvalues exactly")
+        require(value > 0, f"{where} = {value:g} is not a positive count of steps. Off the axis the slope along y "
+                           "points away from it: does one step move y towards the axis or away from it?")
+        require(value == int(value), f"{where} = {value:g} is not a whole number of steps: the count of steps "
+                                     "after which |y| is first above 1 rounds up")
+        with np.errstate(all="ignore"):
+            exact = np.log(1 / abs(y0)) / np.log(1 + 2 * lr)
+            no_two = np.log(1 / abs(y0)) / np.log(1 + lr)
+            linear = np.log(1 / abs(y0)) / (2 * lr)
+        if value == ref - 1 and value == np.floor(exact):
+            raise Feedback(f"{where} is one step short: after that many steps |y| is still below 1. "
+                           "Round the other way")
+        if value == ref + 1:
+            raise Feedback(f"{where} is one step too many: |y| is already above 1 one step earlier")
+        if value in (np.floor(no_two), np.ceil(no_two)):
+            raise Feedback(f"{where}: your growth factor per step misses a 2. The gradient of -y^2 along y "
+                           "is -2y, so a step moves y by lr times that")
+        if value in (np.floor(linear), np.ceil(linear)):
+            raise Feedback(f"{where}: you replaced ln(1 + 2 lr) by 2 lr. That is close only for a small lr; "
+                           "the count must be exact for every lr below 0.5")
+        if value < ref:
+            raise Feedback(f"{where} = {value:g} is too small: GD is still within |y| <= 1 after that many steps")
+        raise Feedback(f"{where} = {value:g} is too large: |y| is above 1 earlier than that")
+
+
+# --- exercise 4: read critical points off a contour map ---------------------------------------------
+
+# Newton's method from these guesses lands on six critical points of LocalMinima() (a tilted
+# Himmelblau function): the labels of the task's map. The kinds come from the Hessians.
+_POINT_GUESSES = {"A": (-0.2, -1.0), "B": (3.3, 0.0), "C": (-2.9, 3.1), "D": (0.2, 2.9), "E": (3.5, -1.8),
+                  "F": (-3.1, -0.1)}
+
+
+def critical_points():
+    """{label: (x, y)}: six critical points of LocalMinima(), located by Newton's method."""
+    surface = LocalMinima()
+    return {label: tuple(float(v) for v in _refine(surface, guess)) for label, guess in _POINT_GUESSES.items()}
+
+
+def critical_point_kinds():
+    """{label: kind} of the map's points, from the signs of the Hessian's eigenvalues (the answer key)."""
+    surface = LocalMinima()
+    return {label: _reference_kind(surface.hessian(np.array(p)), 1e-6) for label, p in critical_points().items()}
+
+
+_LOOK = {
+    "minimum": "at a minimum the surface rises in every direction: the point sits in the darkest part of "
+               "closed rings, lower than everything around it",
+    "maximum": "at a maximum the surface falls in every direction: the point sits in the brightest part of "
+               "closed rings, higher than everything around it",
+    "saddle": "at a saddle the surface rises along one direction and falls along another: two higher and two "
+              "lower regions meet there, and no ring of contour lines closes around it",
+}
+
+
+def read_critical_points(answer):
+    """Check {label: "minimum" | "maximum" | "saddle"} for the six points of the map."""
+    check_labels(answer, critical_point_kinds(), _LOOK, item="point", value="kind",
+                 advice="Look again at the contour lines and colours right around it")

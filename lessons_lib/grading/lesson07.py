@@ -11,75 +11,75 @@ import numbers
 
 import numpy as np
 
+from lessons_lib import datasets
 from lessons_lib.grading import Feedback, as_array, call, require
-from lessons_lib.loops import minimize
+from lessons_lib.grading._labels import check_labels
+from lessons_lib.loops import minimize, sgd
 from lessons_lib.optimizers import GD
+from lessons_lib.problems import LinearRegression
 from lessons_lib.schedules import Constant, Exponential, InverseTime, LinearDecay, Schedule, StepDecay
 from lessons_lib.surfaces import Quadratic
 
-__all__ = ["pick_learning_rate", "linear_decay", "robbins_monro",
-           "PICK_KAPPA", "PICK_SCALE", "PICK_STEPS", "PICK_TOL", "SCHEDULES"]
+__all__ = ["diagnosis_curves", "diagnose", "linear_decay", "robbins_monro", "loss_factor", "CAUSES", "SCHEDULES"]
 
 
-# -- exercise 1: pick a learning rate ------------------------------------------------
+# -- exercise 1: diagnose five SGD runs from their loss curves ----------------
 
-PICK_KAPPA, PICK_SCALE, PICK_STEPS, PICK_TOL = 10.0, 0.5, 60, 1e-6
-PICK_ANGLES = (0.0, math.pi / 2, 1.0)  # hidden starts: all slow, all steep, mixed
-
-
-def pick_surface():
-    return Quadratic(kappa=PICK_KAPPA, scale=PICK_SCALE)
-
-
-def hidden_starts(surface):
-    """Start points with the same loss as surface.start: along the shallow axis, along the
-    steep axis, and in between (angle in the eigenbasis)."""
-    loss0 = float(surface.loss(surface.start))
-    lam = surface.eigenvalues  # Quadratic(angle=0): the axes are the eigenvectors
-    return [np.sqrt(2 * loss0 / lam) * np.array([np.cos(a), np.sin(a)]) for a in PICK_ANGLES]
-
-
-def _real_number(value, name):
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not math.isfinite(value) or value <= 0):
-        raise Feedback(f"{name} should be a number > 0, got {value!r}")
-    return float(value)
-
-
-@np.errstate(all="ignore")  # a diverging rate overflows on purpose
-def _run_pick(lr, surface, start):
-    h = minimize(surface, GD(lr), start, steps=PICK_STEPS)
-    if h.final_loss < PICK_TOL and not h.diverged:
-        return
-    where = "" if start is None else f" (from the start {np.round(start, 4).tolist()}, same initial loss)"
-    lam_max = surface.lambda_max
-    if lr * lam_max > 2 or h.diverged:
-        raise Feedback(f"with lr = {lr:g} GD diverges{where}: the loss grows every step. The stability "
-                       "limit is 2/lambda_max: find lambda_max for this surface")
-    if lr * lam_max == 2:
-        raise Feedback(f"with lr = {lr:g} GD never settles{where}: the steep direction bounces between "
-                       "two points forever (lr sits exactly on the stability limit 2/lambda_max)")
-    longer = minimize(surface, GD(lr), start, steps=100 * PICK_STEPS)
-    below = np.flatnonzero(longer.epoch_loss < PICK_TOL)
-    need = f"it needs {below[0]} steps" if below.size else f"it needs more than {100 * PICK_STEPS} steps"
-    factors = np.abs(1 - lr * surface.eigenvalues)
-    if factors[0] >= factors[1]:
-        why = "the shallow direction (the smallest eigenvalue) creeps: a larger step would help it"
-    else:
-        why = "the steep direction swings back and forth and dies out slowly: lr is close to the limit"
-    raise Feedback(f"too slow{where}: with lr = {lr:g} the loss after {PICK_STEPS} steps is "
-                   f"{h.final_loss:.3g}, not below {PICK_TOL:g} ({need}); {why}")
+# The causes a student may name, and what each would look like (the feedback for a wrong pick).
+CAUSES = {
+    "too_high": "a rate that is too high makes the loss grow until the run stops (diverged)",
+    "too_low": "a rate that is too small makes the loss creep down steadily, still far above the minimum "
+               "when the run ends",
+    "constant": "a constant rate that suits SGD's start leaves the loss wandering up and down on a noise "
+                "floor once the noise of the one-example gradients balances the pull to the minimum",
+    "decays_too_fast": "a rate that decays too fast lets the loss freeze: a flat line, no wander at all, "
+                       "above the floor a constant rate reaches",
+    "well_decayed": "a rate that decays at a good pace keeps the loss falling, with less and less wander, "
+                    "far below a constant rate's noise floor",
+}
+# The hidden configurations behind the panels: SGD (batch size 1) on a linear regression.
+DIAGNOSIS_DATA = dict(n=48, seed=5)
+DIAGNOSIS_EPOCHS, DIAGNOSIS_SEED = 40, 7
+_PANELS = {
+    "A": ("constant", Constant(0.04)),
+    "B": ("too_low", Constant(0.0004)),
+    "C": ("well_decayed", InverseTime(0.04, decay=0.005)),
+    "D": ("too_high", Constant(1.2)),
+    "E": ("decays_too_fast", Exponential(0.04, decay=0.98)),
+}
 
 
-def pick_learning_rate(lr, hidden=False):
-    """Check that GD(lr) gets Quadratic(kappa=PICK_KAPPA, scale=PICK_SCALE) below PICK_TOL within
-    PICK_STEPS steps from its start; hidden: also from three other starts of the same loss."""
-    lr = _real_number(lr, "your learning rate")
-    surface = pick_surface()
-    _run_pick(lr, surface, None)
-    if hidden:
-        for start in hidden_starts(surface):
-            _run_pick(lr, surface, start)
+def diagnosis_problem():
+    X, y = datasets.linear_data(**DIAGNOSIS_DATA)
+    return LinearRegression(X, y)
+
+
+@np.errstate(all="ignore")  # panel D overflows on purpose
+def diagnosis_runs():
+    """{panel: History} of the hidden runs, and the loss at the least-squares solution."""
+    data = diagnosis_problem()
+    runs = {panel: sgd(data, GD(lr=schedule), np.zeros(2), epochs=DIAGNOSIS_EPOCHS, seed=DIAGNOSIS_SEED)
+            for panel, (_, schedule) in _PANELS.items()}
+    return runs, float(data.loss(data.solution()))
+
+
+def diagnosis_curves():
+    """{panel: the full-data loss above its minimum, at the start and after each epoch} (plain
+    arrays: what the task's figure draws; a diverged run's curve ends where it stopped)."""
+    runs, loss_star = diagnosis_runs()
+    with np.errstate(all="ignore"):
+        return {panel: np.asarray(h.epoch_loss - loss_star, dtype=float) for panel, h in runs.items()}
+
+
+def diagnosis_key():
+    """{panel: cause}: the answer key, for the tests (the runs' features are tested against it)."""
+    return {panel: cause for panel, (cause, _) in _PANELS.items()}
+
+
+def diagnose(answer):
+    """Check {panel: cause} against the hidden configurations of the panels."""
+    check_labels(answer, diagnosis_key(), CAUSES, item="panel", value="cause",
+                 advice="Compare its level, its slope and its wander over the last epochs with the other panels")
 
 
 # -- exercise 2: the linear decay schedule ---------------------------------------------
@@ -224,3 +224,50 @@ def robbins_monro(answer):
         problems.append(f"you left out {len(missing)} {these} both conditions")
     if problems:
         raise Feedback("; ".join(problems))
+
+
+# -- exercise 4: predict the loss's shrink factor per step ----------------------------
+
+FACTOR_KAPPA, FACTOR_SCALE, FACTOR_LR = 10.0, 0.5, 0.39
+FACTOR_STEPS = (150, 160)           # measured over these steps: the faster direction has died out
+
+
+def factor_surface():
+    return Quadratic(kappa=FACTOR_KAPPA, scale=FACTOR_SCALE)
+
+
+def measured_loss_factor():
+    """The loss of the library's GD run, late on: (loss at step b / loss at step a)^(1/(b - a))."""
+    a, b = FACTOR_STEPS
+    h = minimize(factor_surface(), GD(FACTOR_LR), steps=b)
+    return float((h.epoch_loss[b] / h.epoch_loss[a]) ** (1 / (b - a)))
+
+
+def loss_factor(value):
+    """Check the predicted factor by which the loss shrinks per step, late in the run."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise Feedback(f"loss_factor should be a number, got {value!r}")
+    value, ref = float(value), measured_loss_factor()
+    if math.isclose(value, ref, rel_tol=1e-3):
+        return
+    lam = factor_surface().eigenvalues
+    per_direction = np.abs(1 - FACTOR_LR * lam)          # the factors of the distance along each axis
+    steep, shallow = per_direction[np.argmax(lam)], per_direction[np.argmin(lam)]
+    if value < 0:
+        raise Feedback("a loss is never negative, so the factor between two losses is not either: the sign "
+                       "flips of 1 - lr*lambda cancel in the loss")
+    if value >= 1:
+        raise Feedback(f"with lr = {FACTOR_LR} both |1 - lr*lambda| are below 1, so the loss does shrink")
+    if any(math.isclose(value, f, rel_tol=1e-3) for f in per_direction):
+        raise Feedback("that is a factor for the distance along one axis; the loss is quadratic in the "
+                       "distance, so its factor is a square")
+    if math.isclose(value, min(steep, shallow) ** 2, rel_tol=1e-3):
+        raise Feedback("that is the factor of the direction that dies out first; late in the run the loss "
+                       "is all in the other direction, the one whose |1 - lr*lambda| is closer to 1")
+    if math.isclose(value, (steep * shallow), rel_tol=1e-3) or math.isclose(value, (steep ** 2 + shallow ** 2) / 2,
+                                                                             rel_tol=1e-3):
+        raise Feedback("the two directions do not mix: the loss is a sum of one term per direction, each "
+                       "shrinking by its own factor, and late in the run one term is all that is left")
+    raise Feedback(f"your factor {value:.4g} is not what a run of GD(lr={FACTOR_LR}) on this quadratic "
+                   "shows late on: find each direction's factor from its eigenvalue, then ask which "
+                   "term of the loss is left after many steps")

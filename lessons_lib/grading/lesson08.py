@@ -15,7 +15,7 @@ from lessons_lib.optimizers import Momentum
 from lessons_lib.problems import SigmoidNeuron  # noqa: F401 - the neuron of exercise 2, for the tests
 from lessons_lib.surfaces import Quadratic
 
-__all__ = ["momentum_step", "momentum_descent", "velocity_weights", "horizon", "optimal_momentum"]
+__all__ = ["momentum_step", "momentum_descent", "fill_steps", "optimal_momentum"]
 
 
 # -- exercise 1: the momentum step ---------------------------------------------------
@@ -102,68 +102,55 @@ def momentum_descent(fn, hidden=False):
     check_neuron_descent(fn, "momentum_descent", Momentum, MOMENTUM_LISTING_VARIANTS, neuron_cases(hidden))
 
 
-# -- exercise 3: the velocity as an exponentially weighted sum -----------------------
+# -- exercise 3: predict how long the velocity takes to fill -------------------------
 
-def _library_weights(t, lr, gamma):
-    """The weight of each past gradient in v after t steps, read off the library's Momentum:
-    feed it the unit vector e_k as the gradient of step k; then v = sum_k c_k e_k = c."""
-    opt = Momentum(lr, gamma=gamma)
-    theta = np.zeros(t)
-    for k in range(t):
-        theta = opt.step(theta, lambda x, k=k: np.eye(t)[k])
-    return opt.v.copy()
+FILL_LR, FILL_GAMMAS, FILL_WITHIN = 0.1, (0.9, 0.99), 0.01
 
 
-def velocity_weights(fn, hidden=False):
-    """Check velocity_weights(t, lr, gamma) -> [c_1, ..., c_t] (oldest gradient first)."""
-    cases = [(5, 0.1, 0.9), (3, 1.0, 0.5)]
-    if hidden:
-        cases += [(1, 0.3, 0.9), (12, 0.01, 0.99), (4, 0.5, 0.0)]
-    for t, lr, gamma in cases:
-        out = call(fn, t=t, lr=lr, gamma=gamma, what="velocity_weights")
-        require(out is not None, "velocity_weights returned None: return the array of weights")
-        mine = as_array(out, "the weights velocity_weights returned")
-        require(mine.shape == (t,), f"for t = {t} there are {t} gradients, so {t} weights; "
-                                    f"yours has shape {mine.shape}")
-        ref = _library_weights(t, lr, gamma)
-        if close(mine, ref):
-            continue
-        where = f"(t={t}, lr={lr:g}, gamma={gamma:g})"
-        if close(mine, ref[::-1]):
-            raise Feedback(f"your weights are in the opposite order: the first entry belongs to the "
-                           f"oldest gradient g_1, the last to the newest g_t {where}")
-        if close(mine * lr, ref):
-            raise Feedback(f"your weights are missing the learning rate: v collects lr*g {where}")
-        if gamma > 0 and (close(mine, ref * gamma) or close(mine, ref / gamma)):
-            raise Feedback(f"your powers of gamma are off by one: the newest gradient enters v "
-                           f"with weight lr, the one before with lr*gamma {where}")
-        raise Feedback(f"your weights {np.round(mine, 6).tolist()} do not match what momentum puts "
-                       f"in v {where}: unroll v_t = gamma*v_(t-1) + lr*g_t from v_0 = 0")
-
-
-def _library_horizon(gamma):
-    """v / lr after momentum has run long on a constant gradient 1 (measured, not a formula)."""
-    opt, theta = Momentum(1.0, gamma=gamma), np.zeros(1)
-    for _ in range(int(np.ceil(60 / (1 - gamma)))):  # gamma^steps < e^-60: v has settled
+def library_fill_steps(gamma, lr=FILL_LR, within=FILL_WITHIN):
+    """The first step t after which the library's Momentum, fed the same gradient 1 at every
+    step from v = 0, holds a v within ``within`` (relative) of the value it settles to."""
+    opt, theta = Momentum(lr, gamma=gamma), np.zeros(1)
+    for _ in range(int(np.ceil(60 / (1 - gamma)))):      # gamma^steps < e^-60: v has settled
         theta = opt.step(theta, lambda x: np.ones(1))
-    return float(opt.v[0])
+    limit = float(opt.v[0])
+    opt, theta = Momentum(lr, gamma=gamma), np.zeros(1)
+    for t in range(1, 100_000):
+        theta = opt.step(theta, lambda x: np.ones(1))
+        if abs(opt.v[0] - limit) <= within * limit:
+            return t
+    raise RuntimeError(f"Momentum(gamma={gamma}) did not settle")  # pragma: no cover
 
 
-def horizon(fn, hidden=False):
-    """Check horizon(gamma): the long-run sum of the weights divided by lr."""
-    gammas = [0.9, 0.5, 0.0] + ([0.99, 0.75, 0.2] if hidden else [])
-    for gamma in gammas:
-        out = call(fn, gamma, what="horizon")
-        require(out is not None, "horizon returned None: return a number")
-        mine = float(as_array(out, "the value horizon returned", shape=()))
-        ref = _library_horizon(gamma)
-        if close(mine, ref):
-            continue
-        if close(mine, ref - 1):
-            raise Feedback(f"for gamma = {gamma:g} your horizon leaves out the newest gradient "
-                           "(its weight is gamma^0 = 1)")
-        raise Feedback(f"for gamma = {gamma:g} your horizon is {mine:.6g}: run momentum with a "
-                       "constant gradient and watch what v / lr settles to")
+def _fill_one(value, gamma, name):
+    require(not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)),
+            f"{name} should be a whole number of steps, got {type(value).__name__}")
+    require(np.isfinite(value) and float(value) == int(value) and value >= 1,
+            f"{name} should be a whole number of steps (1, 2, ...), got {value!r}")
+    mine, ref = int(value), library_fill_steps(gamma)
+    if mine == ref:
+        return
+    where = f"{name} (gamma = {gamma:g})"
+    horizon = 1 / (1 - gamma)
+    if abs(mine - horizon) < 0.5:
+        raise Feedback(f"{where}: 1/(1 - gamma) is how many recent gradients v remembers, not how long v "
+                       "takes to fill. Write v_t on a steady slope as a geometric sum and ask when its "
+                       "missing part gamma^t drops below 1%")
+    if mine == ref - 1:
+        raise Feedback(f"{where}: one step short. At that step v is still a little more than 1% below "
+                       "where it settles: the count must round up, not down")
+    if abs(mine - np.log(0.1) / np.log(gamma)) < 1:
+        raise Feedback(f"{where}: that is when v is within 10% of where it settles, not 1%")
+    if mine < ref:
+        raise Feedback(f"{where} is too small: after that many steps v is still more than 1% below where "
+                       "it settles")
+    raise Feedback(f"{where} is too large: v is within 1% of where it settles earlier than that")
+
+
+def fill_steps(steps_090, steps_099):
+    """Check the predicted first steps after which v is within 1% of its steady value."""
+    _fill_one(steps_090, FILL_GAMMAS[0], "steps_090")
+    _fill_one(steps_099, FILL_GAMMAS[1], "steps_099")
 
 
 # -- exercise 4: the best lr and gamma for a quadratic --------------------------------

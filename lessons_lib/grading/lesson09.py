@@ -10,9 +10,11 @@ from lessons_lib.grading import Feedback, as_array, call, hidden_seed, require
 from lessons_lib.grading._steps import (MIXED_SIGNS, Run, check_neuron_descent, check_rule, close,
                                          momentum_cases, neuron_cases, quadratic_case, rosenbrock_case,
                                          run_library)
-from lessons_lib.optimizers import Nesterov
+from lessons_lib.loops import minimize
+from lessons_lib.optimizers import GD, Momentum, Nesterov
+from lessons_lib.surfaces import Quadratic
 
-__all__ = ["nesterov_step", "nag_descent", "to_torch", "torch_nesterov_step"]
+__all__ = ["nesterov_step", "nag_descent", "to_torch", "torch_nesterov_step", "diverging"]
 
 
 # -- exercise 1: the NAG step --------------------------------------------------------
@@ -229,3 +231,48 @@ def torch_nesterov_step(fn, hidden=False):
     check_rule(fn, "torch_nesterov_step", _torch_cases(hidden), _torch_reference, ("b",), TORCH_VARIANTS,
                point_hint=lambda t, run, ref: "the stored point phi already is the look-ahead point: "
                                               "take the gradient at phi itself")
+
+
+# -- exercise 4: predict which of GD, momentum and NAG diverge -------------------------------------
+#
+# The run the student predicts: the three optimizers with one rate on Quadratic(kappa=10)
+# (eigenvalues 1 and 10) from its start. lr * lambda_max = 1.5 is inside GD's and heavy-ball
+# momentum's stable ranges and outside NAG's: the look-ahead costs stability.
+
+RACE_LR, RACE_GAMMA, RACE_STEPS = 0.15, 0.9, 300
+RACE_NAMES = ("GD", "Momentum", "Nesterov")
+
+
+def _race_diverged():
+    """The names of the optimizers whose loss after RACE_STEPS steps is above the start's."""
+    surface = Quadratic(kappa=10.0)
+    optimizers = {"GD": GD(RACE_LR), "Momentum": Momentum(RACE_LR, gamma=RACE_GAMMA),
+                  "Nesterov": Nesterov(RACE_LR, gamma=RACE_GAMMA)}
+    start = surface.loss(surface.start)
+    return {name for name, opt in optimizers.items()
+            if not minimize(surface, opt, steps=RACE_STEPS).epoch_loss[-1] < start}
+
+
+def diverging(answer):
+    """Check the predicted set of the optimizers (names from RACE_NAMES) that diverge in the race."""
+    require(isinstance(answer, (set, frozenset, list, tuple)),
+            f"diverging should be a set of names from {RACE_NAMES}, got {type(answer).__name__}")
+    names = set(answer)
+    unknown = sorted(str(n) for n in names if n not in RACE_NAMES)
+    require(not unknown, f"{unknown} are not names of this race: use names from {RACE_NAMES}")
+    truth = _race_diverged()
+    if names == truth:
+        return
+    lam = Quadratic(kappa=10.0).lambda_max
+    where = f"(here lr * lambda_max = {RACE_LR * lam:g}, gamma = {RACE_GAMMA:g})"
+    if "GD" in names - truth:
+        raise Feedback(f"you predict that GD diverges: GD on a quadratic is stable while lr * lambda_max "
+                       f"stays below 2 {where}")
+    if "Momentum" in names - truth:
+        raise Feedback(f"you predict that heavy-ball momentum diverges: its stable range grows with gamma, "
+                       f"up to lr * lambda < 2 + 2*gamma {where}")
+    if not names:
+        raise Feedback(f"you predict that all three converge: compare lr * lambda_max with the stable range "
+                       f"of each method, not only with GD's {where}")
+    raise Feedback(f"your set misses an optimizer that diverges here: the look-ahead changes the stable "
+                   f"range, compare lr * lambda_max with each method's {where}")

@@ -1,18 +1,18 @@
 """Checkers for Exercises 11: RMSProp and Adadelta (solutions/11_rmsprop_adadelta.ipynb).
 
-The step rules use the convention of the update-rule exercises and the shared step-rule
-checker (:func:`lessons_lib.grading._steps.check_rule`); the answer keys are
-:class:`lessons_lib.optimizers.RMSProp` and :class:`lessons_lib.optimizers.Adadelta`
-(with its default scale lr = 1, which is the paper's rule). As in lesson 10, the
-visible cases use a large eps so that eps under and outside the root differ.
+The Adadelta step uses the convention of the update-rule exercises and the shared step-rule
+checker (:func:`lessons_lib.grading._steps.check_rule`); its answer key is
+:class:`lessons_lib.optimizers.Adadelta` (with its default scale lr = 1, which is the paper's
+rule). Exercise 2 reads a picture of step lengths made by the library's Adagrad, RMSProp and
+Adadelta; exercise 3 predicts where the library's RMSProp hovers.
 """
 import numpy as np
 
-from lessons_lib.grading import hidden_seed
+from lessons_lib.grading import Feedback, as_array, hidden_seed, require
 from lessons_lib.grading._steps import check_rule, quadratic_case, rosenbrock_case, run_library
-from lessons_lib.optimizers import Adadelta, RMSProp
+from lessons_lib.optimizers import Adadelta, Adagrad, RMSProp
 
-__all__ = ["rmsprop_step", "adadelta_step"]
+__all__ = ["adadelta_step", "STEP_LENGTHS", "which_is_which", "hover", "HOVER_RUN"]
 
 _AT_THETA = "at step {t} you took the gradient somewhere other than the current theta"
 
@@ -21,64 +21,7 @@ def _point_hint(t, run, ref):
     return _AT_THETA.format(t=t)
 
 
-# -- exercise 1: the RMSProp step ----------------------------------------------------
-
-def _rmsprop_cases(hidden):
-    # The (3, 4) case keeps its seed: with eps = 1e-8 and 300 steps, RMSProp ends up hopping
-    # across the minimum by about lr, where two equivalent formulas part beyond RTOL on some
-    # quadratics; seed 51 is not one of them. The other hidden cases are new every grading run.
-    cases = [quadratic_case(5, 5, dict(lr=0.05, beta=0.9, eps=0.05), 40),
-             rosenbrock_case(dict(lr=0.01, beta=0.9, eps=0.01), 40)]
-    if hidden:
-        cases += [quadratic_case(51, (3, 4), dict(lr=0.01, beta=0.99, eps=1e-8), 300),
-                  quadratic_case(hidden_seed(52), 1, dict(lr=0.1, beta=0.5, eps=1.0), 30),
-                  rosenbrock_case(dict(lr=1e-3, beta=0.95, eps=1e-4), 300)]
-    return cases
-
-
-def _wrong_rmsprop(update_E, move):
-    def wrong(theta, grad_fn, state, lr, beta, eps):
-        g = grad_fn(theta)
-        old = state["E"]
-        state["E"] = update_E(old, g, beta)
-        return move(theta, g, old, state["E"], lr, eps)
-    return wrong
-
-
-def _average(E, g, beta):
-    return beta * E + (1 - beta) * g * g
-
-
-def _rms_move(theta, g, old, E, lr, eps):
-    return theta - lr * g / np.sqrt(E + eps)
-
-
-RMSPROP_VARIANTS = [
-    (_wrong_rmsprop(lambda E, g, beta: beta * E + g * g, _rms_move),
-     "your E is not an average: the new g^2 enters without its weight (1 - beta)"),
-    (_wrong_rmsprop(lambda E, g, beta: E + g * g, _rms_move),
-     "your E is a growing sum, as in Adagrad: RMSProp keeps a decaying average of g^2"),
-    (_wrong_rmsprop(lambda E, g, beta: (1 - beta) * E + beta * g * g, _rms_move),
-     "your weights are swapped: the old average keeps the large share beta, the new g^2 gets 1 - beta"),
-    (_wrong_rmsprop(_average, lambda th, g, old, E, lr, eps: th - lr * g / (np.sqrt(E) + eps)),
-     "close, but the course puts eps under the square root"),
-    (_wrong_rmsprop(_average, lambda th, g, old, E, lr, eps: th - lr * g / (E + eps)),
-     "your step divides by E itself: the square root is missing"),
-    (_wrong_rmsprop(_average, lambda th, g, old, E, lr, eps: th - lr * g / np.sqrt(old + eps)),
-     "your step uses E from before this step's gradient was added: update E first, then step"),
-    (_wrong_rmsprop(_average, lambda th, g, old, E, lr, eps: th + lr * g / np.sqrt(E + eps)),
-     "your step moves theta uphill, along the gradient: check the sign"),
-]
-
-
-def rmsprop_step(fn, hidden=False):
-    """Check rmsprop_step(theta, grad_fn, state, lr, beta, eps) against lessons_lib.optimizers.RMSProp."""
-    check_rule(fn, "rmsprop_step", _rmsprop_cases(hidden),
-               lambda case: run_library(RMSProp(**case.hyper), case, ("E",)), ("E",), RMSPROP_VARIANTS,
-               point_hint=_point_hint)
-
-
-# -- exercise 2: the Adadelta step ---------------------------------------------------
+# -- exercise 1: the Adadelta step ---------------------------------------------------
 
 def _adadelta_cases(hidden):
     # The long (3, 4) case keeps its seed, as RMSProp's does (see _rmsprop_cases).
@@ -156,3 +99,93 @@ def adadelta_step(fn, hidden=False):
     check_rule(fn, "adadelta_step", _adadelta_cases(hidden),
                lambda case: run_library(Adadelta(**case.hyper), case, ("Eg", "Ed")), ("Eg", "Ed"),
                ADADELTA_VARIANTS, point_hint=_point_hint, theta_hint=_fixed_numerator)
+
+
+# -- exercise 2: read a picture of step lengths on a steady slope --------------------------
+#
+# Three optimizers on f(theta) = theta (gradient 1 everywhere), 1000 steps each; the task plots
+# the length of each step on log-log axes. Which run is which is the hidden configuration.
+
+SLOPE_STEPS = 1000
+_SLOPE_RUNS = {"A": ("RMSProp", lambda: RMSProp(0.01, beta=0.9, eps=1e-8)),
+               "B": ("Adadelta", lambda: Adadelta(rho=0.95, eps=1e-6)),
+               "C": ("Adagrad", lambda: Adagrad(0.1, eps=1e-8))}
+NAMES = ("Adagrad", "RMSProp", "Adadelta")
+
+
+def _step_lengths(optimizer):
+    theta, lengths = np.zeros(1), []
+    for _ in range(SLOPE_STEPS):
+        new = optimizer.step(theta, np.ones_like)
+        lengths.append(float(abs(new[0] - theta[0])))
+        theta = new
+    return np.array(lengths)
+
+
+# run -> the length of steps 1 .. SLOPE_STEPS (what the task's picture shows)
+STEP_LENGTHS = {run: _step_lengths(make()) for run, (_, make) in _SLOPE_RUNS.items()}
+
+
+def which_is_which(which, rmsprop_settles_at):
+    """Check the optimizer named for each run of STEP_LENGTHS, and RMSProp's late step length read
+    from the picture (within 20%)."""
+    require(isinstance(which, dict) and set(which) == set(_SLOPE_RUNS),
+            f"which should be a dict with the keys {sorted(_SLOPE_RUNS)}, one optimizer name each")
+    for run in sorted(which):
+        require(which[run] in NAMES, f"run {run}: {which[run]!r} is not one of {NAMES}")
+    require(len(set(which.values())) == len(NAMES), "each optimizer made exactly one of the runs")
+    hints = {"Adagrad": "its G only grows, so on a steady slope every step is shorter than the one before, "
+                        "by the same factor per decade of steps (a straight falling line on log-log axes)",
+             "RMSProp": "its average of g^2 fills up within about 1/(1 - beta) steps and then stays put: "
+                        "after a short start its steps all have one length",
+             "Adadelta": "its numerator is built from its own past steps, which start tiny (about "
+                         "sqrt(eps)): its steps start short and grow"}
+    for run in sorted(which):
+        truth = _SLOPE_RUNS[run][0]
+        if which[run] != truth:
+            named = which[run]
+            raise Feedback(f"run {run} does not behave like {named}: {hints[named]}")
+    settles = STEP_LENGTHS[[r for r, (name, _) in _SLOPE_RUNS.items() if name == "RMSProp"][0]][-1]
+    value = float(as_array(rmsprop_settles_at, "rmsprop_settles_at", shape=()))
+    if not abs(value - settles) <= 0.2 * settles:
+        if np.isclose(value, settles * np.sqrt(10), rtol=0.2):
+            raise Feedback("that is RMSProp's first step: read where its curve has gone flat, at the right "
+                           "of the picture")
+        raise Feedback("rmsprop_settles_at is not where RMSProp's curve goes flat: read the y-axis "
+                       "(logarithmic: each labelled tick is ten times the one below) at the right end")
+
+
+# -- exercise 3: where does RMSProp hover? ---------------------------------------------------
+
+# RMSProp on f(x) = a x^2 / 2 from x0: the run the task describes
+HOVER_RUN = dict(a=4.0, x0=1.0, lr=0.01, beta=0.9, eps=1e-8, steps=1000)
+
+
+def library_hover(a, x0, lr, beta, eps, steps):
+    """|x| after the steps of the library's RMSProp on f(x) = a x^2 / 2."""
+    opt, x = RMSProp(lr, beta=beta, eps=eps), np.array([x0])
+    for _ in range(steps):
+        x = opt.step(x, lambda z: a * z)
+    return float(abs(x[0]))
+
+
+def hover(value):
+    """Check the predicted |x| after HOVER_RUN (within 5%)."""
+    run = HOVER_RUN
+    x = float(as_array(value, "hover_at", shape=()))
+    want = library_hover(**run)
+    if abs(abs(x) - want) <= 0.05 * want:
+        return
+    lr, a = run["lr"], run["a"]
+    if abs(x) < 0.1 * want:
+        raise Feedback("you predict that x ends (almost) at the minimum: with a fixed lr RMSProp divides "
+                       "the gradient by its own root mean square, so near the minimum its steps do not "
+                       "shrink with the gradient")
+    if np.isclose(abs(x), lr, rtol=0.05):
+        raise Feedback("that is the length of one step, not the distance from the minimum: where must x be "
+                       "for one step to carry it to the mirror point on the other side?")
+    if np.isclose(abs(x), lr / (2 * a), rtol=0.05) or np.isclose(abs(x), lr / a, rtol=0.05):
+        raise Feedback("your answer depends on the curvature a: RMSProp's steps near a 2-cycle do not, "
+                       "because g / sqrt(E) is the sign of g once E is the mean of g^2")
+    raise Feedback("that is not where this run hovers: assume x jumps between +x* and -x*, work out E and "
+                   "the step there, and ask which x* makes the step exactly 2 x*")

@@ -1,11 +1,11 @@
-"""Checkers for Exercises 12: Adam, the lecture's Adam typo, Adamax, Nadam
-(solutions/12_adam_adamax_nadam.ipynb).
+"""Checkers for Exercises 12: Adam, the lecture's Adam typo, a bias correction derived, four
+Adam runs diagnosed (solutions/12_adam_adamax_nadam.ipynb).
 
-The step rules follow the convention of the update-rule exercises (lessons 08-12, see
+The step rule follows the convention of the update-rule exercises (lessons 08-12, see
 :mod:`lessons_lib.grading._steps`): the caller creates ``state`` once with zeros under
-the library's names and the step count, ``{"m": 0, "v": 0, "t": 0}`` for Adam and
-Nadam, ``{"m": 0, "u": 0, "t": 0}`` for Adamax (arrays shaped like theta); the
-student's step adds 1 to ``state["t"]``, updates the rest and returns the new theta.
+the library's names and the step count, ``{"m": 0, "v": 0, "t": 0}`` (arrays shaped
+like theta); the student's step adds 1 to ``state["t"]``, updates the rest and returns
+the new theta.
 :func:`lessons_lib.grading._steps.check_rule` runs it next to the matching class of
 :mod:`lessons_lib.optimizers` (the answer key) on seeded problems (mini-batches drawn
 in advance, so every run sees the same data) and replays the wrong versions of the
@@ -15,14 +15,15 @@ import numpy as np
 
 from lessons_lib import optimizers
 from lessons_lib.datasets import sparse_regression, two_moons
-from lessons_lib.grading import Feedback, as_array, call, hidden_seed
+from lessons_lib.grading import Feedback, as_array, call, hidden_seed, require
 from lessons_lib.grading._steps import (ATOL, RTOL, StepCase, check_rule, check_separate_states, close,
                                         first_difference, hyper_text, run_library)
 from lessons_lib.loops import batch_gd
 from lessons_lib.problems import MLP, LinearRegression, SigmoidNeuron
-from lessons_lib.surfaces import Beale, Rosenbrock
+from lessons_lib.surfaces import Beale, Quadratic, Rosenbrock
 
-__all__ = ["adam_step", "adam_on_neuron", "adamax_step", "nadam_step"]
+__all__ = ["adam_step", "adam_on_neuron", "correction_factor", "diagnosis", "CAUSES", "ADAM_PATHS",
+           "ADAM_SETTINGS"]
 
 
 # -- the problems the rules are run on ---------------------------------------------
@@ -133,78 +134,6 @@ _ADAM_VARIANTS = [
 ]
 
 
-def _adamax_rule(*, abs_g=True, correct_m=True, correct_u=False, eps_outside=False, average=False,
-                 decay_u=True, swap=False, t_offset=0):
-    def step(theta, grad_fn, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
-        if swap:
-            beta1, beta2 = beta2, beta1
-        g = grad_fn(theta)
-        state["t"] += 1
-        t = state["t"] + t_offset
-        state["m"] = beta1 * state["m"] + (1 - beta1) * g
-        size = np.abs(g) if abs_g else g
-        if average:
-            state["u"] = beta2 * state["u"] + (1 - beta2) * (size + eps)
-        else:
-            old = beta2 * state["u"] if decay_u else state["u"]
-            state["u"] = np.maximum(old, size if eps_outside else size + eps)
-        m_hat = state["m"] / (1 - beta1**t) if correct_m else state["m"]
-        u = state["u"] / (1 - beta2**t) if correct_u else state["u"]
-        return theta - lr * m_hat / (u + eps if eps_outside else u)
-    return step
-
-
-_ADAMAX_VARIANTS = [
-    (_adamax_rule(abs_g=False), "where the gradient is negative your u goes wrong: u should follow "
-                                "the size of the gradient, whatever its sign"),
-    (_adamax_rule(correct_m=False), "after one step your m_hat equals m: is the bias correction of m applied?"),
-    (_adamax_rule(correct_u=True), "your u is bias-corrected: a decaying maximum is not pulled towards "
-                                   "zero by its start, so Adamax leaves u as it is"),
-    (_adamax_rule(eps_outside=True), "you add eps outside the max (the paper's form); this exercise "
-                                     "puts it inside: u = max(beta2 * u, |g| + eps)"),
-    (_adamax_rule(average=True), "your u is a decaying average: Adamax keeps a decaying maximum"),
-    (_adamax_rule(decay_u=False), "your u never decays: the old u should shrink by beta2 before the max"),
-    (_adamax_rule(swap=True), "your m and u decay at each other's rates: are beta1 and beta2 swapped?"),
-    (_adamax_rule(t_offset=-1), T_ZERO),
-]
-
-
-def _nadam_rule(*, lookahead=True, correct_g=True, correct_m=True, dozat=False, correct=True,
-                eps_inside=False, t_offset=0):
-    def step(theta, grad_fn, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
-        g = grad_fn(theta)
-        state["t"] += 1
-        t = state["t"] + t_offset
-        state["m"] = beta1 * state["m"] + (1 - beta1) * g
-        state["v"] = beta2 * state["v"] + (1 - beta2) * g * g
-        c1 = (1 - beta1**t) if correct else 1.0
-        c2 = (1 - beta2**t) if correct else 1.0
-        m_hat = state["m"] / c1
-        v_hat = state["v"] / c2
-        denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
-        if not lookahead:
-            return theta - lr * m_hat / denom
-        momentum = state["m"] / (1 - beta1 ** (t + 1)) if dozat else (m_hat if correct_m else state["m"])
-        current = (1 - beta1) * g / (c1 if correct_g else 1.0)
-        return theta - lr / denom * (beta1 * momentum + current)
-    return step
-
-
-_NADAM_VARIANTS = [
-    (_nadam_rule(lookahead=False), "your steps are exactly Adam's: Nadam's update also looks ahead, "
-                                   "with a term in this step's gradient"),
-    (_nadam_rule(correct=False), "after one step your m_hat equals m: is the bias correction applied?"),
-    (_nadam_rule(correct_g=False), "the term with this step's gradient is not bias-corrected"),
-    (_nadam_rule(correct_m=False), "the momentum term of your update uses m without its bias correction"),
-    (_nadam_rule(dozat=True), "your momentum term is corrected with beta1**(t + 1), as in Dozat's paper "
-                              "(which also changes beta1 every step); this course's Nadam uses the same "
-                              "m_hat as Adam"),
-    (_nadam_rule(eps_inside=True), "your step matches Nadam with eps inside the square root; the course "
-                                   "adds eps after the square root, as in Adam"),
-    (_nadam_rule(t_offset=-1), T_ZERO),
-]
-
-
 # -- what the feedback says when no variant matches -------------------------------------
 
 def _point_hint(name):
@@ -253,7 +182,7 @@ def _check(fn, cls, state_keys, variants, hidden, what):
     name = cls.__name__
     try:
         for case in _hidden_cases() if hidden else _visible_cases():
-            betas = {"m": case.hyper["beta1"], "v": case.hyper["beta2"]}  # Adamax's u has no correction
+            betas = {"m": case.hyper["beta1"], "v": case.hyper["beta2"]}
             check_rule(fn, what, [case], lambda case: run_library(cls(**case.hyper), case, state_keys),
                        state_keys, variants, state_hint=_state_hint(betas), point_hint=_point_hint(name),
                        theta_hint=_theta_hint(name))
@@ -273,18 +202,6 @@ def adam_step(fn, hidden=False):
     """Exercise 1: adam_step(theta, grad_fn, state, lr, beta1, beta2, eps) with state m, v, t
     against optimizers.Adam."""
     _check(fn, optimizers.Adam, ("m", "v", "t"), _ADAM_VARIANTS, hidden, "adam_step")
-
-
-def adamax_step(fn, hidden=False):
-    """Exercise 3: adamax_step(theta, grad_fn, state, lr, beta1, beta2, eps) with state m, u, t
-    against optimizers.Adamax."""
-    _check(fn, optimizers.Adamax, ("m", "u", "t"), _ADAMAX_VARIANTS, hidden, "adamax_step")
-
-
-def nadam_step(fn, hidden=False):
-    """Exercise 4: nadam_step(theta, grad_fn, state, lr, beta1, beta2, eps) with state m, v, t
-    against optimizers.Nadam."""
-    _check(fn, optimizers.Nadam, ("m", "v", "t"), _NADAM_VARIANTS, hidden, "nadam_step")
 
 
 # -- exercise 2: the lecture's Adam loop, with its typo --------------------------------
@@ -356,3 +273,103 @@ def adam_on_neuron(fn, hidden=False):
             raise Feedback(f"your (w, b) came out inf or nan {where}: is something divided by zero?")
         raise Feedback(f"your (w, b) = ({got[0]:.6g}, {got[1]:.6g}) {where} is not where Adam ends up: "
                        "besides the lecture's typo, compare each line with the Adam rule in the task")
+
+
+# -- exercise 3: the bias correction of an average whose beta changes ----------------------
+
+def library_correction(betas):
+    """1 / m_t for the average m <- beta_k m + (1 - beta_k) g run from m = 0 with g = 1 at every step:
+    the factor that makes the corrected average of a constant gradient equal to that gradient."""
+    m = 0.0
+    for beta in betas:
+        m = beta * m + (1 - beta) * 1.0
+    return 1.0 / m
+
+
+def _correction_cases(hidden):
+    cases = [[0.9] * 5, [0.5, 0.9, 0.99], [0.8], [0.9, 0.95, 0.98, 0.99, 0.99, 0.99]]
+    if hidden:
+        rng = np.random.default_rng(hidden_seed(61))
+        cases += [rng.uniform(0.5, 0.995, size=int(rng.integers(2, 40))).tolist() for _ in range(5)]
+    return cases
+
+
+CORRECTION_MISTAKES = [
+    (lambda b: 1 / (1 - b[-1] ** len(b)),
+     "your factor uses only the last beta: the weight left on the zero start shrinks by each step's own "
+     "beta"),
+    (lambda b: 1 / (1 - b[0] ** len(b)),
+     "your factor uses only the first beta: the weight left on the zero start shrinks by each step's own "
+     "beta"),
+    (lambda b: 1 / (1 - np.mean(b) ** len(b)),
+     "your factor uses the average beta: what multiplies the zero start is not a power of the mean"),
+    (lambda b: 1 - np.prod(b),
+     "that is the weight the gradients carry in m_t, not the factor that corrects it"),
+    (lambda b: np.prod(b),
+     "that is the weight the zero start still carries; the correction divides by what the gradients carry"),
+    (lambda b: 1 / np.prod(b),
+     "you divide by the weight of the zero start: the correction divides by the weight of the gradients"),
+    (lambda b: 1 / (1 - np.prod(b[:-1])) if len(b) > 1 else np.inf,
+     "your product misses this step's beta: the average at step t has been multiplied by t betas"),
+]
+
+
+def correction_factor(fn, hidden=False):
+    """Check correction_factor(betas) -> the bias-correction factor after len(betas) steps."""
+    for betas in _correction_cases(hidden):
+        where = f"(betas = {[round(b, 4) for b in betas]})"
+        out = call(fn, list(betas), what="correction_factor")
+        value = float(as_array(out, "the factor correction_factor returned", shape=()))
+        want = library_correction(betas)
+        if np.isclose(value, want, rtol=1e-9, atol=0.0):
+            continue
+        for wrong, message in CORRECTION_MISTAKES:
+            with np.errstate(all="ignore"):
+                if np.isclose(value, wrong(betas), rtol=1e-9, atol=0.0):
+                    raise Feedback(f"{message} {where}")
+        raise Feedback(f"your factor does not turn the average of a constant gradient into that gradient "
+                       f"{where}: unroll m_t for g = 1 and see what it is")
+
+
+# -- exercise 4: four Adam runs, diagnosed from their paths ------------------------------------
+#
+# Four "Adam" rules on Quadratic(kappa=10) (f = (x^2 + 10 y^2) / 2) from its start, lr = 0.1 and the
+# default betas and eps; one is Adam, three miss a bias correction. The task gives their paths.
+
+CAUSES = ("Adam as written", "no correction of m", "no correction of v", "no correction at all")
+ADAM_SETTINGS = dict(kappa=10.0, lr=0.1, steps=20)
+_ADAM_RULES = {"Adam as written": _adam_rule(), "no correction of m": _adam_rule(correct_m=False),
+               "no correction of v": _adam_rule(correct_v=False),
+               "no correction at all": _adam_rule(correct_m=False, correct_v=False)}
+# which run was made by which rule (the hidden configuration)
+_ADAM_RUNS = {"A": "no correction of v", "B": "Adam as written", "C": "no correction at all",
+              "D": "no correction of m"}
+
+
+def _adam_path(cause):
+    surface = Quadratic(kappa=ADAM_SETTINGS["kappa"])
+    theta = surface.start.copy()
+    state = {"m": np.zeros(2), "v": np.zeros(2), "t": 0}
+    path = [theta]
+    for _ in range(ADAM_SETTINGS["steps"]):
+        theta = _ADAM_RULES[cause](theta, surface.grad, state, ADAM_SETTINGS["lr"])
+        path.append(theta)
+    return np.array(path)
+
+
+# run -> the (x, y) before the first step and after each step
+ADAM_PATHS = {run: _adam_path(cause) for run, cause in _ADAM_RUNS.items()}
+
+
+def diagnosis(answer):
+    """Check the rule named for each of the runs A to D in ADAM_PATHS."""
+    require(isinstance(answer, dict) and set(answer) == set(_ADAM_RUNS),
+            f"diagnosis should be a dict with the keys {sorted(_ADAM_RUNS)}, one cause each")
+    for run in sorted(answer):
+        require(answer[run] in CAUSES, f"run {run}: {answer[run]!r} is not one of the causes {CAUSES}")
+    require(len(set(answer.values())) == len(CAUSES), "each cause made exactly one of the runs")
+    for run in sorted(answer):
+        if answer[run] != _ADAM_RUNS[run]:
+            raise Feedback(f"run {run} was not made by that rule: measure its first step in units of lr, "
+                           "coordinate by coordinate, and work out m_hat / sqrt(v_hat) after one step for "
+                           "each rule (what are m and v after one step from zero?)")

@@ -1,184 +1,144 @@
-"""Checkers for ``solutions/20_which_optimizer.ipynb``: log-uniform sampling of learning rates
-and random search.
+"""Checkers for ``solutions/20_which_optimizer.ipynb``: how likely a random search is to find the
+usable window of learning rates, and reading that window off a sensitivity curve.
 
-Random samples cannot be compared with one magic array, so the sampler is judged
-by what must hold for any correct one: every sample in [low, high], the same
-samples from two identically seeded rngs, and a spread that is even on a log
-scale (a Kolmogorov-Smirnov distance on log(lr), with a threshold a correct
-sampler passes on these seeds with a wide margin). Random search runs a cheap,
-deterministic ``run(lr)``: the loss of gradient descent on a quadratic after a
-fixed number of steps, nan when gradient descent diverges.
+Exercise 1 is a derivation written as a function: the checker tries it on inputs it chooses
+(fresh ones in the hidden tests) and compares with the probability, which the tests check
+against log-uniform draws. Exercise 2 is read off a figure; its data are a search run with the
+library (:func:`sensitivity_curve`), and the answers are compared with what the data say, within
+tolerances that accept an honest reading of a log axis.
 """
+import functools
 import math
 
 import numpy as np
 
-from lessons_lib.grading import Feedback, as_array, call, require
+from lessons_lib import datasets, loops, optimizers, problems
+from lessons_lib.grading import Feedback, as_array, call, hidden_seed, require
 
-__all__ = ["sample_log_uniform", "random_search", "QuadraticRun"]
-
-KS_LIMIT = 2.2  # sqrt(n) * KS distance; a true log-uniform sample exceeds it with probability ~1e-4
-
-
-class QuadraticRun:
-    """run(lr): the loss after ``steps`` steps of GD on f(y) = lam/2 * y^2 from y = 1.
-
-    GD multiplies y by (1 - lr * lam) every step, so the loss is
-    lam/2 * (1 - lr*lam)^(2*steps); when |1 - lr*lam| > 1 the run diverges and
-    returns nan, as a training run whose loss overflowed would. The best rate is
-    1/lam. It is the second coordinate of ``loops.minimize(Quadratic(kappa=lam),
-    GD(lr), [0, 1], steps=steps)`` (tests check that). Every call is recorded.
-    """
-
-    def __init__(self, lam=10.0, steps=20, always_diverge=False):
-        self.lam, self.steps, self.always_diverge = lam, steps, always_diverge
-        self.calls = []
-
-    def loss(self, lr):
-        factor = 1.0 - lr * self.lam
-        if self.always_diverge or abs(factor) > 1.0:
-            return math.nan
-        return 0.5 * self.lam * factor ** (2 * self.steps)
-
-    def __call__(self, lr):
-        value = self.loss(float(lr))
-        self.calls.append((lr, value))
-        return value
+__all__ = ["p_hit", "budget_95", "sensitivity_curve", "LEVEL", "reading"]
 
 
-# -- exercise 1: log-uniform samples ---------------------------------------------------
+# -- exercise 1: the chance that random search finds the window ----------------------------------
 
-def _log_uniform_feedback(samples, low, high, who, where):
-    """Feedback unless the samples lie in [low, high] and are spread evenly over log(lr)."""
-    x = np.asarray(samples, dtype=float)
-    require(np.all(np.isfinite(x)), f"{who} {where} contain inf or nan")
-    inside = (x >= low * (1 - 1e-12)) & (x <= high * (1 + 1e-12))
-    if not np.all(inside):
-        lo, hi = float(np.min(x)), float(np.max(x))
-        in_exponents = (lo >= 10.0**low * (1 - 1e-12)) and (hi <= 10.0**high * (1 + 1e-12))
-        require(not in_exponents,
-                f"{who} {where} lie between 10**low and 10**high: low and high are the rates themselves, "
-                "not their exponents")
-        raise Feedback(f"{who} {where} are not all in [low, high]: they range from {lo:.3g} to {hi:.3g}")
-    n = len(x)
-    u = np.sort(np.log(x / low) / np.log(high / low))
-    ks = float(max(np.max(np.arange(1, n + 1) / n - u), np.max(u - np.arange(n) / n)))
-    if math.sqrt(n) * ks <= KS_LIMIT:
-        return
-    decades = math.log10(high / low)
-    top = float(np.mean(x >= high / 10))
-    if top > 2 / decades:
-        raise Feedback(f"{top:.0%} of {who} {where} fall in the top decade [{high / 10:g}, {high:g}], where a "
-                       f"log-uniform sampler puts about {1 / decades:.0%}: it looks like lr itself is sampled "
-                       "uniformly; every decade should get the same share")
-    raise Feedback(f"{who} {where} are not spread evenly over log(lr) (Kolmogorov-Smirnov distance {ks:.3f} "
-                   f"for {n} samples; an even spread stays below {KS_LIMIT / math.sqrt(n):.3f})")
+def _p_hit(w, r, n):
+    return 1.0 - (1.0 - w / r) ** n
 
 
-def sample_log_uniform(fn, hidden=False):
-    """Exercise 1: ``sample_log_uniform(rng, low, high, n)`` -> n rates, uniform in log(lr) on [low, high]."""
-    cases = [(0, 1e-5, 1.0, 4000), (1, 1e-3, 10.0, 2000)]
+def _hit_cases(hidden):
+    cases = [(1.5, 5.0, 8), (1.0, 5.0, 1), (0.5, 3.0, 20), (2.0, 2.0, 3)]
     if hidden:
-        cases = [(2, 0.01, 0.1, 3000), (3, 1e-8, 1e-2, 5000), (4, 2.0, 50.0, 2500), (5, 1e-4, 1.0, 1)]
-    for seed, low, high, n in cases:
-        _check_sampler_case(fn, seed, low, high, n)
+        rng = np.random.default_rng(hidden_seed(2001))
+        cases = []
+        for _ in range(8):
+            r = float(rng.uniform(1.0, 8.0))
+            cases.append((float(rng.uniform(0.05, 1.0) * r), r, int(rng.integers(1, 41))))
+    return cases
 
 
-def _check_sampler_case(fn, seed, low, high, n):
-    what = "your sample_log_uniform"
-    where = f"(low = {low:g}, high = {high:g}, n = {n})"
-    rng = np.random.default_rng(seed)
-    before = rng.bit_generator.state
-    first = call(fn, rng, low, high, n, what=what)
-    first = as_array(first, f"the samples {what} returned {where}", shape=(n,))
-    require(rng.bit_generator.state != before,
-            f"{what} {where} never used the rng you gave it: draw the samples from rng, so a seed repeats them")
-    again = as_array(call(fn, np.random.default_rng(seed), low, high, n, what=what),
-                     f"the samples {what} returned {where}", shape=(n,))
-    require(np.array_equal(first, again),
-            f"two identically seeded rngs gave {what} different samples {where}: draw only from the rng you are given")
-    if n > 1:
-        other = as_array(call(fn, np.random.default_rng(seed + 1000), low, high, n, what=what),
-                         f"the samples {what} returned {where}", shape=(n,))
-        require(not np.array_equal(first, other), f"{what} {where} returns the same samples for every seed")
-        _log_uniform_feedback(first, low, high, "your samples", where)
-    else:
-        require(low <= first[0] <= high, f"your sample {where} is not in [low, high]: it is {first[0]:.3g}")
+def p_hit(fn, hidden=False):
+    """Exercise 1: ``p_hit(window_decades, range_decades, budget)`` -> the probability that at least
+    one of ``budget`` log-uniform draws over the range lands in the window."""
+    for w, r, n in _hit_cases(hidden):
+        where = f"(window_decades = {w:.3g}, range_decades = {r:.3g}, budget = {n})"
+        got = float(as_array(call(fn, w, r, n, what="p_hit"), f"the probability p_hit returned {where}", shape=()))
+        want = _p_hit(w, r, n)
+        if math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-12):
+            continue
+        share = w / r
+        slips = [
+            (n * share, "your probability adds the draws' chances: for a large budget it would pass 1. Two "
+                        "draws can both land in the window; count the ways to miss instead"),
+            (share ** n, "that is the chance that every draw lands in the window: one is enough"),
+            (share, "that is the chance of a single draw: the budget has to enter"),
+            (_p_hit(w, r, n - 1), "count the draws again: your answer is that of one draw fewer"),
+            (1.0 - (1.0 - 10.0 ** w / 10.0 ** r) ** n, "the draws are uniform in log(lr): the window's share of "
+                                                        "the range is measured in decades, not in rates"),
+            ((1.0 - share) ** n, "that is the chance that every draw misses the window"),
+        ]
+        for slip, message in slips:
+            if math.isclose(got, slip, rel_tol=1e-6, abs_tol=1e-12):
+                raise Feedback(f"{message} {where}")
+        require(0.0 <= got <= 1.0, f"p_hit returned {got:.3g} {where}: a probability lies in [0, 1]")
+        raise Feedback(f"p_hit {where} is not the chance that at least one draw lands in the window")
 
 
-# -- exercise 2: random search -----------------------------------------------------------
-
-def random_search(fn, hidden=False):
-    """Exercise 2: ``random_search(run, budget, rng, low=1e-4, high=1.0) -> (best_lr, best_loss)``.
-
-    Evaluates ``run`` at ``budget`` log-uniform rates from ``rng`` and returns the rate
-    with the lowest finite loss (``(None, inf)`` when every run diverged)."""
-    cases = [(0, 30, 1e-4, 1.0), (1, 1000, 1e-6, 1.0)]
-    if hidden:
-        cases = [(2, 1, 1e-3, 0.1), (3, 200, 0.05, 0.5), (4, 2000, 1e-5, 10.0)]
-    for seed, budget, low, high in cases:
-        _check_search_case(fn, seed, budget, low, high)
-    if hidden:
-        _check_search_case(fn, 6, 5, 1e-3, 1.0, run=QuadraticRun(always_diverge=True))
+def budget_95(value):
+    """Exercise 1, its use: the smallest budget that finds a 1.5-decade window in the lesson's
+    5-decade range with probability at least 0.95."""
+    got = float(as_array(value, "budget_95", shape=()))
+    require(got == round(got) and got >= 1, f"budget_95 should be a whole number of runs, got {got!r}")
+    n = int(round(got))
+    if _p_hit(1.5, 5.0, n) < 0.95:
+        raise Feedback("with that budget the search still misses the window more often than once in 20 searches")
+    if _p_hit(1.5, 5.0, n - 1) >= 0.95:
+        raise Feedback("a smaller budget already finds the window with probability 0.95: the task asks for the "
+                       "smallest")
 
 
-def _is_number(value):
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
+# -- exercise 2: reading the usable window off a sensitivity curve -------------------------------
+
+LEVEL = 0.33            # the usable window: the tried rates whose final loss is below this level
 
 
-def _check_search_case(fn, seed, budget, low, high, run=None):
-    what = "your random_search"
-    where = f"(budget = {budget}, rates in [{low:g}, {high:g}])"
-    run = QuadraticRun() if run is None else run
-    got = call(fn, run, budget, np.random.default_rng(seed), low, high, what=what)
-    require(len(run.calls) == budget,
-            f"{what} {where} evaluated run {len(run.calls)} times; the budget is {budget} runs")
-    require(all(_is_number(lr) for lr, _ in run.calls), f"{what} {where} called run with something other than a number")
-    rates = np.array([float(lr) for lr, _ in run.calls])
-    losses = np.array([loss for _, loss in run.calls])
-    if budget >= 100:
-        _log_uniform_feedback(rates, low, high, "the rates you tried", where)
-    else:
-        _in_range(rates, low, high, "the rates you tried", where)
-    again = QuadraticRun(always_diverge=run.always_diverge)
-    call(fn, again, budget, np.random.default_rng(seed), low, high, what=what)
-    require([lr for lr, _ in again.calls] == [lr for lr, _ in run.calls],
-            f"two identically seeded rngs made {what} try different rates {where}: draw them from the rng given")
-    require(isinstance(got, (tuple, list)) and len(got) == 2,
-            f"{what} should return two things, (best_lr, best_loss); got {got!r}")
-    best_lr, best_loss = got
-    finite = np.isfinite(losses)
-    if not finite.any():
-        require(best_lr is None and _is_number(best_loss) and float(best_loss) == math.inf,
-                f"every run diverged {where} (every loss was nan), so {what} should return (None, inf); "
-                f"it returned {got!r}")
-        return
-    require(best_lr is not None and _is_number(best_lr) and _is_number(best_loss),
-            f"{what} {where} returned {got!r}; some runs converged, so best_lr and best_loss should be numbers")
-    best_lr, best_loss = float(best_lr), float(best_loss)
-    hits = np.flatnonzero(rates == best_lr)
-    require(hits.size > 0, f"your best_lr {where} is not one of the rates you tried")
-    k = int(hits[0])
-    require(not np.isnan(losses[k]),
-            f"{what} {where} picked a run that diverged (its loss is nan): a nan compares false with "
-            "everything, so it can slip through a min; skip runs whose loss is not finite")
-    require(best_loss == losses[k] or math.isclose(best_loss, losses[k], rel_tol=1e-12),
-            f"your best_loss {where} is not the loss that run returned for your best_lr")
-    i_best = int(np.argmin(np.where(finite, losses, np.inf)))
-    if k == i_best:
-        return
-    require(k != int(np.argmax(np.where(finite, losses, -np.inf))),
-            f"{what} {where} returned the rate with the highest loss; random search keeps the lowest")
-    require(k != budget - 1, f"{what} {where} returned the last rate tried, not the best one")
-    require(k != 0, f"{what} {where} returned the first rate tried, not the best one")
-    raise Feedback(f"{what} {where} returned a rate whose loss is {losses[k]:.3g}, but one of the rates you "
-                   f"tried reached {losses[i_best]:.3g}")
+def sensitivity_curve():
+    """(lrs, losses): 40 learning rates drawn log-uniformly from [1e-4, 10] (seed 0), sorted, and the
+    loss of logistic regression on the two moons after 30 steps of RMSProp at each (inf: diverged)."""
+    lrs, losses = _curve()
+    return lrs.copy(), losses.copy()
 
 
-def _in_range(x, low, high, who, where):
-    require(np.all((x >= low * (1 - 1e-12)) & (x <= high * (1 + 1e-12))),
-            f"{who} {where} are not all in [low, high]: they range from {np.min(x):.3g} to {np.max(x):.3g}")
+@functools.lru_cache(maxsize=1)
+def _curve():
+    # computed once per process (40 short runs); callers get copies
+    X, y = datasets.two_moons(n=200, noise=0.1, seed=0)
+    problem = problems.LogisticRegression(X, y)
+    lrs = np.sort(10 ** np.random.default_rng(0).uniform(-4, 1, 40))
+    losses = []
+    for lr in lrs:
+        h = loops.batch_gd(problem, optimizers.RMSProp(lr=float(lr)), np.zeros(3), epochs=30)
+        losses.append(math.inf if h.diverged else h.final_loss)
+    return lrs, np.array(losses)
+
+
+def _window():
+    """(smallest, largest) tried rate whose loss is below LEVEL: the answer the figure shows (private: in the
+    kernel a public function of this module would answer the student)."""
+    lrs, losses = sensitivity_curve()
+    good = lrs[losses < LEVEL]
+    return float(good.min()), float(good.max())
+
+
+def _rate(value, name):
+    got = float(as_array(value, name, shape=()))
+    require(math.isfinite(got) and got > 0, f"{name} should be a learning rate (a positive number), got {got!r}")
+    return got
+
+
+def reading(window_low, window_high, window_decades):
+    """Exercise 2: the window's ends read off the figure (within a factor 1.5, about a sixth of a
+    decade) and its width in decades (within 0.25 decades)."""
+    low, high = _rate(window_low, "window_low"), _rate(window_high, "window_high")
+    decades = float(as_array(window_decades, "window_decades", shape=()))
+    true_low, true_high = _window()
+    lrs, losses = sensitivity_curve()
+    require(low < high, "your window_low is above your window_high: low is the smaller rate")
+    best = float(lrs[np.argmin(losses)])
+    for got, want, name in [(low, true_low, "window_low"), (high, true_high, "window_high")]:
+        if abs(math.log10(got / want)) <= math.log10(1.5):
+            continue
+        if abs(math.log10(got / best)) <= math.log10(1.5):
+            raise Feedback(f"your {name} is near the lowest point of the curve: the window is every rate whose "
+                           f"loss is below the dotted line, and {name} is one of its ends")
+        raise Feedback(f"your {name} is not where the points cross the dotted line: look again at the "
+                       "points below it, on the log axis (each tick is a factor 10)")
+    true_decades = math.log10(true_high / true_low)
+    if abs(decades - true_decades) <= 0.25 or abs(decades - math.log10(high / low)) <= 0.05:
+        return                      # the figure's width, or the width of the ends you read
+    if math.isclose(decades, high / low, rel_tol=0.05):
+        raise Feedback("window_decades looks like the ratio high / low: a decade is a factor 10, so count "
+                       "powers of ten")
+    if math.isclose(decades, math.log(high / low), rel_tol=0.05):
+        raise Feedback("window_decades looks like a natural logarithm: decades count powers of ten")
+    if math.isclose(decades, high - low, rel_tol=0.05):
+        raise Feedback("window_decades looks like a difference of rates: on a log axis a width is a ratio")
+    raise Feedback("window_decades is not the width of the window in decades")

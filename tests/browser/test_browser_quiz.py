@@ -32,6 +32,10 @@ def test_a_wrong_choice_shows_its_hint_and_a_right_number_is_correct(lab, lab_se
 
     wrong = 2
     box = lab.cell(1).locator(".quiz-question-too_high")
+    box.get_by_text("what happens?").wait_for(timeout=30_000)       # the question's markdown, rendered
+    figure = lab.cell(1).locator(".quiz-question-which_curve img")
+    figure.wait_for(timeout=30_000)                                 # and the figure of the one that has one
+    assert figure.count() == 1
     box.locator("label", has_text=BY_ID["too_high"].options[wrong]).click()
     box.get_by_role("button", name="Check").click()
     hint = BY_ID["too_high"].hints[wrong]
