@@ -21,7 +21,7 @@ ANSWERS = {"ex1_two_layer_backward": "two_layer_backward", "ex2_linear_backward"
            "ex3_fixed_backward": "fixed_backward"}
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_two_layer_backward_test", 3), ("ex2_linear_backward_test", 2), ("ex3_fixed_backward_test", 3),
-          ("ex4_diagnose_test", 3)]
+          ("ex4_diagnose_test", 3), ("ex5_written", 2)]
 
 
 @pytest.mark.parametrize("grade_id", list(ANSWERS))
