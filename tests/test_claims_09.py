@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from lessons_lib import datasets, loops, problems, surfaces, widgets  # noqa: E402
-from lessons_lib.optimizers import Momentum, Nesterov  # noqa: E402
+from lessons_lib.optimizers import GD, Momentum, Nesterov  # noqa: E402
 
 import notebook_text  # noqa: E402
 
@@ -58,7 +58,8 @@ def test_links(text):
     assert "spot the bug in one of the lecture's NAG listings" in text
     assert "one of its NAG listings has a bug: [Exercise 2](../exercises/09_nesterov.ipynb)" in text
     assert "indent" not in text                                            # the bug is not given away
-    assert "[Exercise 3](../exercises/09_nesterov.ipynb)" in text
+    assert "[Exercise 3](../exercises/09_nesterov.ipynb) asks you to write the conversion" in text
+    assert "predict which of GD, momentum and NAG diverges at one shared learning rate" in text
     assert "[10 · Adagrad](10_adagrad.ipynb)" in text
 
 
@@ -173,12 +174,16 @@ def test_nag_has_the_smaller_stable_range(ravine, text):
     assert f"{mom.final_loss:.0e}" == "3e-13" and nag.final_loss > 1e100
     assert "With lr = 0.036 momentum converges to a loss of 3e-13 while NAG blows up" in text
     assert "a learning rate tuned close to momentum's limit can make NAG diverge" in text
-    # the playground suggestion: Quadratic(kappa=10), lr = 0.15 for both
+    # the playground suggestion, Exercise 4's setting: Quadratic(kappa=10), lr = 0.15 for all three. The
+    # stable ranges decide it (NAG alone diverges), so the lesson poses it and does not print the outcome.
     q = surfaces.Quadratic(kappa=10)
-    assert 1.357 / q.lambda_max < 0.15 < 3.8 / q.lambda_max
+    assert 1.357 / q.lambda_max < 0.15 < 2 / q.lambda_max < 3.8 / q.lambda_max
+    assert loops.minimize(q, GD(lr=0.15), steps=300).final_loss < 1e-6
     assert loops.minimize(q, Momentum(lr=0.15, gamma=0.9), steps=300).final_loss < 1e-6
     assert loops.minimize(q, Nesterov(lr=0.15, gamma=0.9), steps=300).final_loss > 1e6
-    assert "with lr = 0.15 for both: beyond NAG's limit" in text and "so NAG diverges and momentum does not" in text
+    assert "with lr = 0.15 for all three, the setting of [Exercise 4](../exercises/09_nesterov.ipynb)" in text
+    assert "predict from the stable ranges of section 2 which of them diverge" in text
+    assert "so NAG diverges and momentum does not" not in text              # Exercise 4's answer stays out
 
 
 def test_gamma_099_on_the_neuron_gives_bigger_u_turns_and_nags_are_still_smaller(text):

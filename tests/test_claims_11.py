@@ -313,3 +313,15 @@ def test_eps_conventions_and_library_defaults(text):
 def test_predict_first_and_the_closing_boxes(text):
     notebook_text.assert_lesson_closing(text, 7, urls=('https://arxiv.org/abs/1212.5701',))
     assert "[12 · Adam, Adamax and Nadam](12_adam_adamax_nadam.ipynb)" in text
+
+
+def test_the_exercise_sentences_describe_the_set(text):
+    """The set (solutions/11_rmsprop_adadelta.ipynb): 1 Adadelta step, 2 a picture of step lengths,
+    3 where RMSProp hovers, 4 the units (written)."""
+    link = "(../exercises/11_rmsprop_adadelta.ipynb)"
+    notebook_text.says(text, "write the Adadelta step, tell Adagrad, RMSProp and Adadelta apart in a picture of their step lengths",
+                       "predict where RMSProp hovers next to a minimum",
+                       f"[Exercise 1]{link} asks you to write the step, and [Exercise 4]{link} to work out the units",
+                       "why both do is part of Exercise 4.",
+                       f"[Exercise 3]{link} asks you to predict where it hovers")
+    assert "the RMSProp step and" not in text                              # RMSProp's step is not a task any more

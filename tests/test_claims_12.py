@@ -55,6 +55,13 @@ def test_links_the_exercises_and_the_spot_the_bug(text):
     assert "spot the bug in the lecture's Adam loop" in text
     for k in (2, 3, 4):
         assert f"[Exercise {k}](../exercises/12_adam_adamax_nadam.ipynb)" in text
+    # what the set asks now (solutions/12: Adam step, fix the loop, the efficient form, four Adams)
+    notebook_text.says(text, "derive Kingma & Ba's efficient form of the step, and diagnose which of four Adams leaves "
+                       "out a bias correction",
+                       "[Exercise 3](../exercises/12_adam_adamax_nadam.ipynb) asks you to fold both corrections into "
+                       "a learning rate that changes with $t$",
+                       "[Exercise 4](../exercises/12_adam_adamax_nadam.ipynb) to diagnose four Adams from their paths")
+    assert "write Adamax and Nadam" not in text and "to write Nadam's step" not in text   # tasks the set dropped
     # the lesson points at the buggy slide without naming the bug (m built from v)
     assert "One lecture slide gets one of Adam's two lines wrong" in text
     assert "beta1 * v" not in text and r"\beta_1 v_{t-1}" not in text

@@ -38,7 +38,7 @@ def test_notebook_runs_the_experiments_the_claims_assume(code, text):
                     "datasets.corrupt_labels(y_train_true, 0.3, n_classes=10, seed=0)"]:
         assert snippet in code, f"the notebook no longer runs {snippet!r}; update the claims and this test"
     _in(text, "[exercises/16_training_tricks.ipynb](../exercises/16_training_tricks.ipynb) covers this",
-        "Exercises 1 and 2 belong here", "python -m lessons_lib.grade exercises/16_training_tricks.ipynb")
+        "Exercises 1, 2 and 5 belong here", "python -m lessons_lib.grade exercises/16_training_tricks.ipynb")
     for k in (1, 2):
         _in(text, f"[Exercise {k}](../exercises/16_training_tricks.ipynb)")
     for k in (3, 4):                                           # lesson 17's

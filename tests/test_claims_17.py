@@ -41,9 +41,16 @@ def test_notebook_runs_the_experiments_the_claims_assume(code, text):
     assert (Path(__file__).resolve().parent.parent / "exercises" / "17_noise_stopping_search.ipynb").exists()
     # the tasks of lesson 16's set on this lesson's tricks are still linked where the lesson discusses them
     for k in (3, 4):
-        _in(text, f"[Exercise {k}](../exercises/16_training_tricks.ipynb)")
-    for k in (1, 2):                                           # lesson 16's
-        assert f"[Exercise {k}]" not in text
+        _in(text, f"Lesson 16's [Exercise {k}](../exercises/16_training_tricks.ipynb)")
+    for k in (1, 2):                                           # lesson 16's own tasks
+        assert f"[Exercise {k}](../exercises/16_training_tricks.ipynb)" not in text
+    # and this lesson's own set (solutions/17): 1 noise stays loud, 2 grid miss, 3 jitter, 4 validation loss
+    own = "(../exercises/17_noise_stopping_search.ipynb)"
+    _in(text, f"this lesson's [Exercise 1]{own} asks how long annealed noise stays loud",
+        f"its [Exercise 3]{own} to predict the jitter that noise of constant variance leaves",
+        f"[Exercise 2]{own} asks how far a log-spaced grid can miss the best rate",
+        f"this lesson's [Exercise 4]{own} what the validation loss may be used for",
+        f"**Exercises:** [17 Noise, early stopping and search]{own}")
 
 
 def test_lesson_structure(text):

@@ -32,7 +32,17 @@ def rng_text(values, digits=3):
 
 def test_structure_links_and_neighbours(text):
     says(text, "**Learning objectives.**", "**You need** lesson 05", "lesson 08", "lesson 12",
-         "**Exercises:** none yet", "**Next:** [19 Modern practice](19_modern_practice.ipynb)")
+         "**Next:** [19 Modern practice](19_modern_practice.ipynb)")
+    # its own set (solutions/18): 1 how far the minimum may move, 2 sharpness of a quadratic, 3 a small shift,
+    # 4 what it would take (written)
+    own = "(../exercises/18_generalisation.ipynb)"
+    assert (REPO / "exercises" / "18_generalisation.ipynb").exists() and "none yet" not in text
+    says(text, f"**Exercises:** [exercises/18_generalisation.ipynb]{own}: derive how far a minimum may move",
+         "python -m lessons_lib.grade exercises/18_generalisation.ipynb",
+         f"[Exercise 1]{own} asks how far a well of a given width may move, and [Exercise 3]{own} what the ratio "
+         "becomes for a much smaller shift", f"[Exercise 2]{own} derives $S$ at a quadratic minimum",
+         f"[Exercise 4]{own} asks what it would take to claim that small batches generalise better",
+         f"**Exercises:** [18 Generalisation]{own}.")
     assert (REPO / "notebooks" / "19_modern_practice.ipynb").exists()
     # held-out 1, wells 1, sharpness 1, Adam 1
     notebook_text.assert_lesson_closing(text, predict_first=4, urls=(

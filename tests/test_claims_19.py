@@ -28,7 +28,16 @@ def ns():
 
 def test_structure_links_and_neighbours(text):
     says(text, "**Learning objectives.**", "**You need** lesson 05", "lesson 07", "lesson 08", "lesson 12",
-         "**Exercises:** none yet", "**Next:** [20 Which optimizer](20_which_optimizer.ipynb)")
+         "**Next:** [20 Which optimizer](20_which_optimizer.ipynb)")
+    # its own set (solutions/19): 1 a weight the data never move, 2 warm-up distance, 3 four curves, 4 L2 in Adam
+    own = "(../exercises/19_modern_practice.ipynb)"
+    assert (REPO / "exercises" / "19_modern_practice.ipynb").exists() and "none yet" not in text
+    says(text, f"**Exercises:** [exercises/19_modern_practice.ipynb]{own}: predict where AdamW and Adam with L2",
+         "python -m lessons_lib.grade exercises/19_modern_practice.ipynb",
+         f"[Exercise 2]{own} asks you to derive how far Adam travels during a warm-up",
+         f"[Exercise 1]{own} asks where the two leave a weight the data never move",
+         f"[Exercise 4]{own} why L2 inside Adam makes the decay hard to tune",
+         f"[Exercise 3]{own} gives you four more runs to diagnose", f"**Exercises:** [19 Modern practice]{own}.")
     assert (REPO / "notebooks" / "20_which_optimizer.ipynb").exists()
     # warm-up 1, AMSGrad 2, AdamW 2, range test 1, loss curves 1
     notebook_text.assert_lesson_closing(text, predict_first=7, urls=(

@@ -210,3 +210,14 @@ def test_the_lesson_closes_like_the_others(text):
         "https://arxiv.org/abs/2007.01547", "https://arxiv.org/abs/1910.05446",
         "https://arxiv.org/abs/1705.08292", "https://jmlr.org/papers/v13/bergstra12a.html"))
     assert text.index("## Check your understanding") < text.index("## Common mistakes")
+
+
+def test_the_exercise_sentences_describe_the_set(text):
+    """The set (solutions/20_which_optimizer.ipynb): 1 will the search find the window (derive), 2 read the
+    usable window (a picture), 3 when SGD with momentum (written). The lesson writes the sampler and the loop."""
+    own = "(../exercises/20_which_optimizer.ipynb)"
+    _in(text, "derive how likely a random search is to find the usable window of learning rates, read a window off a "
+        "sensitivity curve, and argue when you would still pick SGD with momentum",
+        f"[Exercises 1 and 2]{own} ask how likely such a search is to find a usable window (section 5), and to read "
+        "one off a sensitivity curve", f"[Exercise 3]{own} asks when you would pick SGD with momentum")
+    assert "write the sampler" not in text and "write the random search" not in text      # tasks the set dropped

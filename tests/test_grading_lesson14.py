@@ -14,13 +14,14 @@ from exercise_support import (assert_bug_is_named, assert_feedback, assert_not_i
                               assert_notebook_structure, bug_cases)
 from lessons_lib.gradcheck import numerical_gradient
 from lessons_lib.grading import lesson14 as check
+from lessons_lib.grading._answers import bug_subsets
 
 LESSON = "14"
 ANSWERS = {"ex1_two_layer_backward": "two_layer_backward", "ex2_linear_backward": "linear_backward",
            "ex3_fixed_backward": "fixed_backward"}
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_two_layer_backward_test", 3), ("ex2_linear_backward_test", 2), ("ex3_fixed_backward_test", 3),
-          ("ex4_diagnose_test", 3)]
+          ("ex4_diagnose_test", 3), ("ex5_written", 2)]
 
 
 @pytest.mark.parametrize("grade_id", list(ANSWERS))
@@ -159,7 +160,7 @@ def test_the_listing_in_the_task_is_the_checkers_buggy_variant(nb, sources):
 def test_every_bug_of_the_listing_changes_the_gradient_on_every_visible_case():
     for case in (check._random_case(8, 3, 5, 3, 0, "relu"), check._random_case(6, 4, 6, 2, 1, "relu")):
         mlp, params, ref = case
-        for bugs in check._bug_subsets():
+        for bugs in bug_subsets(check.LISTING_BUGS):
             variant = check.listing_variant(mlp.X, mlp.y, *params, bugs=bugs)
             assert not all(np.allclose(v, r) for v, r in zip(variant, ref)), bugs
         assert all(np.allclose(v, r, rtol=1e-12) for v, r in zip(check.listing_variant(mlp.X, mlp.y, *params), ref))

@@ -14,7 +14,7 @@ LESSON = "15"
 ANSWERS = {"ex2_leaky_relu_std": "leaky_relu_std"}
 # (grade_id of each graded cell, points), in notebook order
 GRADED = [("ex1_relu_depth_test", 3), ("ex2_leaky_relu_std_test", 3), ("ex3_diagnose_init_test", 3),
-          ("ex4_read_factor_test", 2)]
+          ("ex4_read_factor_test", 2), ("ex5_written", 2)]
 
 
 def test_solution_passes(ref):

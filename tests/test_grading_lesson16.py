@@ -20,8 +20,8 @@ ANSWERS = {"ex1_dropout": ("dropout_forward", "dropout_backward"), "ex2_batchnor
 CHECKERS = {"ex1_dropout": check.dropout, "ex2_batchnorm": check.batchnorm_forward,
             "ex3_gradient_noise": check.gradient_noise, "ex4_best_epoch": check.best_epoch}
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_dropout_test", 2), ("ex2_batchnorm_test", 2), ("ex3_gradient_noise_test", 1),
-          ("ex4_best_epoch_test", 2)]
+GRADED = [("ex1_dropout_test", 2), ("ex2_batchnorm_test", 4), ("ex3_gradient_noise_test", 1),
+          ("ex4_best_epoch_test", 1), ("ex5_scaled_weights_test", 4)]
 
 
 @pytest.mark.parametrize("grade_id", list(ANSWERS))
@@ -64,12 +64,20 @@ DROPOUT_BUGS = {
 
 BATCHNORM_BUGS = {
     "wrong axis": ([("X.mean(axis=0)", "X.mean(axis=1, keepdims=True)"),
-                    ("X.var(axis=0)", "X.var(axis=1, keepdims=True)")], "normalised each example across its features"),
+                    ("X.var(axis=0)", "X.var(axis=1, keepdims=True)")], "one of the listing's bugs is still there"),
+    "wrong axis, its message": ([("X.mean(axis=0)", "X.mean(axis=1, keepdims=True)"),
+                                 ("X.var(axis=0)", "X.var(axis=1, keepdims=True)")],
+                                "taken across each example's features"),
     "whole array": ([("X.mean(axis=0)", "X.mean()"), ("X.var(axis=0)", "X.var()")],
                     "one mean and one variance for the whole array"),
-    "eps outside the root": ([("np.sqrt(var + eps)", "(np.sqrt(var) + eps)")], "added after the square root"),
+    "eps outside the root": ([("np.sqrt(var + eps)", "(np.sqrt(var) + eps)")], "eps is still added after the square root"),
     "no eps": ([("np.sqrt(var + eps)", "np.sqrt(var)")], "does not depend on eps"),
-    "unbiased variance": ([("X.var(axis=0)", "X.var(axis=0, ddof=1)")], "divides by m - 1"),
+    "unbiased variance": ([("X.var(axis=0)", "X.var(axis=0, ddof=1)")], "the variance still divides by m - 1"),
+    "the listing as it is": ([("X.mean(axis=0)", "X.mean(axis=1, keepdims=True)"),
+                              ("X.var(axis=0)", "X.var(axis=1, ddof=1, keepdims=True)"),
+                              ("np.sqrt(var + eps)", "(np.sqrt(var) + eps)")], "3 of the listing's bugs are still there"),
+    "axis fixed only": ([("X.var(axis=0)", "X.var(axis=0, ddof=1)"), ("np.sqrt(var + eps)", "(np.sqrt(var) + eps)")],
+                        "2 of the listing's bugs are still there"),
     "divided by the variance": ([("np.sqrt(var + eps)", "(var + eps)")], "divided by the variance"),
     "gamma and beta swapped": ([("gamma * X_hat + beta", "beta * X_hat + gamma")], "gamma and beta are swapped"),
     "gamma and beta ignored": ([("gamma * X_hat + beta", "X_hat")], "ignores gamma and beta"),
@@ -85,6 +93,49 @@ def test_batchnorm_output_is_normalised():
     out = check._batchnorm_reference(X, np.ones(6), np.zeros(6), 1e-5)
     assert np.allclose(out.mean(axis=0), 0, atol=1e-12)
     assert np.allclose(out.var(axis=0), X.var(axis=0) / (X.var(axis=0) + 1e-5), rtol=1e-12)
+
+
+def test_the_listing_in_the_task_is_the_checkers_buggy_variant(sources):
+    """The task prints the listing; run it, and it is listing_variant with all three bugs."""
+    text = sources["ex2_task"]
+    start = text.index("```python\n") + len("```python\n")
+    namespace = {"np": np}
+    exec(text[start:text.index("\n```", start)], namespace)
+    X, gamma, beta, eps = check._batchnorm_case(16, 5, 0, 1e-5)
+    listing = namespace["listing_batchnorm"](X, gamma, beta, eps)
+    assert np.allclose(listing, check.listing_variant(X, gamma, beta, eps, check.LISTING_BUGS))
+    assert np.allclose(check.listing_variant(X, gamma, beta, eps), check._batchnorm_reference(X, gamma, beta, eps))
+    assert_feedback("3 of the listing's bugs are still there", check.batchnorm_forward, namespace["listing_batchnorm"])
+
+
+# -- exercise 5: batch norm and the scale of the weights ---------------------------------------
+
+def test_scaled_weights_key_is_the_scale_invariance():
+    """L(cW) = L(W) under batch norm: the measured ratios are 1, 1/c and 1 to within 1%."""
+    loss, g1, g2 = check._scaled_weights_ratios()
+    assert abs(loss - 1) < 0.01 and abs(g1 * check.SCALE - 1) < 0.01 and abs(g2 - 1) < 0.01
+
+
+def test_scaled_weights_accepts_the_solution(ref):
+    check.scaled_weights(ref["loss_ratio"], ref["grad_W1_ratio"], ref["grad_W2_ratio"])
+    check.scaled_weights(1, 0.1, 1, hidden=True)
+
+
+@pytest.mark.parametrize("answers, message", [
+    ((10.0, 0.1, 1.0), "loss_ratio: batch norm divides"),
+    ((0.5, 0.1, 1.0), "loss_ratio: follow the forward pass"),
+    ((1.0, 10.0, 1.0), "a larger weight does not get a larger gradient"),
+    ((1.0, 1.0, 1.0), "its gradient is taken at the scaled"),
+    ((1.0, 0.01, 1.0), "one factor 1/c too many"),
+    ((1.0, 0.5, 1.0), "use L(c W_1) = L(W_1) and the chain rule"),
+    ((1.0, 0.1, 0.1), "W_2 was not scaled"),
+    ((1.0, 0.1, 10.0), "they are not larger"),
+    ((1.0, 0.1, 3.0), "what does layer 2 see"),
+    (("1", 0.1, 1.0), "loss_ratio should be a number"),
+    ((1.0, None, 1.0), "grad_W1_ratio should be a number"),
+])
+def test_scaled_weights_mistakes_are_named(answers, message):
+    assert_feedback(message, check.scaled_weights, *answers)
 
 
 # -- exercise 3: gradient noise -------------------------------------------------------------
@@ -212,7 +263,7 @@ def test_not_implemented_passes_through():
 # -- the notebook ----------------------------------------------------------------------
 
 def test_notebook_structure(nb):
-    assert_notebook_structure(nb, GRADED)
+    assert_notebook_structure(nb, GRADED, without_hidden=["ex5_scaled_weights_test"])
 
 
 def test_each_function_keeps_its_scaffold_outside_the_solution_region(nb):
@@ -220,5 +271,5 @@ def test_each_function_keeps_its_scaffold_outside_the_solution_region(nb):
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.metadata["nbgrader"]["solution"]:
             outside = re.sub(r"### BEGIN SOLUTION.*?### END SOLUTION", "", cell.source, flags=re.S)
-            for name in ANSWERS[cell.metadata["nbgrader"]["grade_id"]]:
+            for name in ANSWERS.get(cell.metadata["nbgrader"]["grade_id"], ()):   # ex5 answers with values
                 assert f"def {name}(" in outside

@@ -202,6 +202,13 @@ def test_the_slowest_lessons_run_times_are_the_benchmarks():
     assert set(slowest) <= set(stated), f"the guide leaves out slow lessons: {sorted(set(slowest) - set(stated))}"
 
 
+def test_the_guide_names_the_readmes_slides_command():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- slides-command -->\s*```bash\n(.+?)\n```", readme, flags=re.S)
+    assert block, "the README has no fenced command after <!-- slides-command -->"
+    assert f"`{block[1].strip()}`" in guide_text(), f"the guide does not give the slides command {block[1]!r}"
+
+
 def test_the_readme_links_the_guide():
     assert "(docs/instructor_guide.md)" in (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -61,3 +61,26 @@ def test_the_eps_convention_says_where_each_library_puts_it():
     step = np.zeros(2) - Adagrad(lr=1.0, eps=eps).step(np.zeros(2), lambda x: g)
     np.testing.assert_allclose(step, g / np.sqrt(g * g + eps), rtol=1e-14)
     assert not np.allclose(step, g / (np.abs(g) + eps))
+
+
+def test_checking_your_own_work_explains_the_rubrics_and_the_quizzes_as_they_are():
+    import json
+
+    section = README.split("### Checking your own work", 1)[1].split("\n### ", 1)[0]
+    assert "collapsed **Rubric** cell" in section and "write\nyour answer first" in section
+    assert "**Check your understanding** quiz" in section and "never the answer" in section
+    written = 0
+    for path in sorted((REPO / "exercises").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for i, cell in enumerate(cells):
+            grader = cell["metadata"].get("nbgrader", {})
+            if cell["cell_type"] == "markdown" and grader.get("solution") and grader.get("grade"):
+                written += 1
+                rubric = cells[i + 1] if i + 1 < len(cells) else {"metadata": {}, "source": ""}
+                assert "rubric" in rubric["metadata"].get("tags", []), f"{path.name}: no rubric under cell {i}"
+                assert "".join(rubric["source"]).startswith("<details><summary>Rubric"), (
+                    f"{path.name}: the rubric under cell {i} is not a collapsed 'Rubric' cell")
+    assert written >= 10
+    for lesson in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        text = lesson.read_text(encoding="utf-8")
+        assert "## Check your understanding" in text and "show_quiz(" in text, f"{lesson.name} has no quiz"

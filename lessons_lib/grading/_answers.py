@@ -36,3 +36,15 @@ def check_diagnosis(diagnosis, key, causes, signatures, what, look):
         if cause != key[label]:
             raise Feedback(f"{what} {label} is not '{cause}': {signatures[cause]}, and that is not what {what} "
                            f"{label} shows; {look}")
+
+
+def bug_subsets(bugs):
+    """Every non-empty subset of a listing's bugs (tuples in the listing's order): what a student who fixed
+    some of them, but not all, may hand in."""
+    return [tuple(b for k, b in enumerate(bugs) if mask >> k & 1) for mask in range(1, 2 ** len(bugs))]
+
+
+def bugs_left(bugs, messages, where):
+    """The feedback for an answer that still holds ``bugs`` of a listing (their messages joined)."""
+    count = "one of the listing's bugs is" if len(bugs) == 1 else f"{len(bugs)} of the listing's bugs are"
+    return Feedback(f"{count} still there {where}: " + "; and ".join(messages[b] for b in bugs))

@@ -11,7 +11,7 @@ import numpy as np
 
 from lessons_lib.datasets import load_digits, spirals, two_moons
 from lessons_lib.grading import Feedback, as_array, call, hidden_seed, require
-from lessons_lib.grading._answers import array_like as _array_like, check_diagnosis
+from lessons_lib.grading._answers import array_like as _array_like, bug_subsets, bugs_left, check_diagnosis
 from lessons_lib.problems import MLP
 
 __all__ = ["two_layer_backward", "linear_backward", "fixed_backward", "diagnose", "SUSPECTS", "CAUSES"]
@@ -246,11 +246,6 @@ def listing_variant(X, y, W1, b1, W2, b2, bugs=()):
     return dW1, db1, dW2, db2
 
 
-def _bug_subsets():
-    n = len(LISTING_BUGS)
-    return [tuple(b for k, b in enumerate(LISTING_BUGS) if mask >> k & 1) for mask in range(1, 2 ** n)]
-
-
 def fixed_backward(fn, hidden=False):
     """Exercise 3: ``fixed_backward(X, y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)`` for a relu hidden layer.
 
@@ -278,12 +273,10 @@ def _check_fixed_case(fn, mlp, params, ref):
     got = [as_array(g, f"the {name} {what} returned", shape=p.shape) for name, g, p in zip(names, out, params)]
     if all(_close(g, r) for g, r in zip(got, ref)):
         return
-    for bugs in _bug_subsets():
+    for bugs in bug_subsets(LISTING_BUGS):
         variant = listing_variant(X, y, *params, bugs=bugs)
         if all(_close(g, v) for g, v in zip(got, variant)):
-            left = "; and ".join(_LISTING_MESSAGES[b] for b in bugs)
-            count = "one of the listing's bugs is" if len(bugs) == 1 else f"{len(bugs)} of the listing's bugs are"
-            raise Feedback(f"{count} still there {where}: {left}")
+            raise bugs_left(bugs, _LISTING_MESSAGES, where)
     wrong = [name for name, g, r in zip(names, got, ref) if not _close(g, r)]
     raise Feedback(f"your {', '.join(wrong)} {where} differ from backprop's: a gradient check on the mean "
                    "cross-entropy shows which block is off; fix the listing's bugs, and only those")

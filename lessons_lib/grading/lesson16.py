@@ -1,11 +1,12 @@
-"""Checkers for ``solutions/16_training_tricks.ipynb``: inverted dropout, batch normalisation,
-gradient noise and early stopping.
+"""Checkers for ``solutions/16_training_tricks.ipynb``: inverted dropout, a batch-normalisation listing to
+fix, gradient noise, early stopping, and what batch norm does when a layer's weights are scaled.
 
 lessons_lib has no dropout, batch-norm, gradient-noise or early-stopping code
 (the lessons build them), so the answer keys are the short reference functions
 below, each the formula of the task written out once. The early-stopping curves
 come from a seeded run of :func:`lessons_lib.loops.minibatch_gd` on an MLP, with
-a callback that measures the validation loss after every epoch.
+a callback that measures the validation loss after every epoch. The key of exercise 5 is
+:class:`lessons_lib.problems.DeepTanhNet` with batch norm, measured.
 """
 import functools
 
@@ -13,11 +14,13 @@ import numpy as np
 
 from lessons_lib.datasets import train_test_split, two_moons
 from lessons_lib.grading import Feedback, as_array, call, hidden_seed, require
+from lessons_lib.grading._answers import bug_subsets, bugs_left
 from lessons_lib.loops import minibatch_gd
 from lessons_lib.optimizers import Adam
-from lessons_lib.problems import MLP
+from lessons_lib.problems import MLP, DeepTanhNet
 
-__all__ = ["dropout", "batchnorm_forward", "gradient_noise", "best_epoch", "validation_curve"]
+__all__ = ["dropout", "batchnorm_forward", "gradient_noise", "best_epoch", "validation_curve", "scaled_weights",
+           "LISTING_BUGS"]
 
 
 def _close(a, b, rtol=1e-10, atol=1e-12):
@@ -158,7 +161,8 @@ def _batchnorm_case(m, d, seed, eps):
 
 
 def batchnorm_forward(fn, hidden=False):
-    """Exercise 2: ``batchnorm_forward(X, gamma, beta, eps=1e-5) -> out`` for X of shape (m, d)."""
+    """Exercise 2: ``batchnorm_forward(X, gamma, beta, eps=1e-5) -> out`` for X of shape (m, d), the listing
+    fixed; an answer that still holds some of the listing's bugs is told which."""
     cases = [_batchnorm_case(16, 5, 0, 1e-5), _batchnorm_case(8, 3, 1, 0.5)]
     if hidden:
         small = _batchnorm_case(10, 4, hidden_seed(2), 0.1)
@@ -168,6 +172,25 @@ def batchnorm_forward(fn, hidden=False):
         cases = [small, const, _batchnorm_case(2, 7, hidden_seed(4), 1e-5), _batchnorm_case(64, 10, hidden_seed(5), 1e-3)]
     for X, gamma, beta, eps in cases:
         _check_batchnorm_case(fn, X, gamma, beta, eps)
+
+
+# the listing of exercise 2 has these three bugs
+LISTING_BUGS = ("axis", "ddof", "eps_outside")
+_LISTING_MESSAGES = {
+    "axis": "the statistics are still taken across each example's features; batch normalisation takes them "
+            "for each feature over the batch",
+    "ddof": "the variance still divides by m - 1; batch normalisation uses the batch's own variance, dividing by m",
+    "eps_outside": "eps is still added after the square root; it belongs under it, added to the variance",
+}
+
+
+def listing_variant(X, gamma, beta, eps, bugs=()):
+    """The listing's batch-norm forward pass with some of its bugs left in (none: the correct one)."""
+    axis = 1 if "axis" in bugs else 0
+    mean = X.mean(axis=axis, keepdims=True)
+    var = X.var(axis=axis, ddof=1 if "ddof" in bugs else 0, keepdims=True)
+    root = np.sqrt(var) + eps if "eps_outside" in bugs else np.sqrt(var + eps)
+    return gamma * (X - mean) / root + beta
 
 
 def _check_batchnorm_case(fn, X, gamma, beta, eps):
@@ -183,6 +206,10 @@ def _check_batchnorm_case(fn, X, gamma, beta, eps):
     if _close(out, expected, rtol=1e-8, atol=1e-10):
         return
     with np.errstate(all="ignore"):
+        for bugs in bug_subsets(LISTING_BUGS):
+            variant = listing_variant(X, gamma, beta, eps, bugs)
+            if len(X) > 1 and np.allclose(out, variant, rtol=1e-8, atol=1e-10):
+                raise bugs_left(bugs, _LISTING_MESSAGES, where)
         for variant, message in _batchnorm_variants(X, gamma, beta, eps):
             require(not (variant.shape == out.shape and np.allclose(out, variant, rtol=1e-8, atol=1e-10)),
                     f"{message} {where}")
@@ -406,3 +433,58 @@ def _check_best_epoch_case(fn, losses, patience):
         require(got[1] != stop - 1, f"you stop one epoch early {where}: training stops once patience epochs "
                                     "in a row have brought no improvement, not before")
     raise Feedback(f"{what} returned {got} {where}; that is not where this run restores and stops")
+
+
+# -- exercise 5: batch norm and the scale of the weights ----------------------------------
+
+SCALE = 10.0
+
+
+def _scaled_weights_ratios():
+    """(loss, |dL/dW_1|, |dL/dW_2|) after W_1 is multiplied by SCALE, over before, for a DeepTanhNet with
+    batch norm (6 layers of 16 units, two moons, weights of standard deviation 0.5)."""
+    X, y = two_moons(n=200, noise=0.1, seed=0)
+    net = DeepTanhNet(X, y, width=16, depth=6, axis=0)
+    theta = net.init(0.5, seed=0)
+    first = X.shape[1] * net.width                         # W_1 is the first block of theta
+    second = slice(first, first + net.width * net.width)
+    scaled = theta.copy()
+    scaled[:first] *= SCALE
+    g, g_scaled = net.grad(theta), net.grad(scaled)
+    return (net.loss(scaled) / net.loss(theta),
+            np.linalg.norm(g_scaled[:first]) / np.linalg.norm(g[:first]),
+            np.linalg.norm(g_scaled[second]) / np.linalg.norm(g[second]))
+
+
+def scaled_weights(loss_ratio, grad_W1_ratio, grad_W2_ratio, hidden=False):
+    """Exercise 5: the three ratios (after / before) when W_1 of a batch-norm network is multiplied by SCALE,
+    against the library's DeepTanhNet within 3%. (hidden adds nothing: the question has one answer.)"""
+    values = []
+    for name, value in (("loss_ratio", loss_ratio), ("grad_W1_ratio", grad_W1_ratio), ("grad_W2_ratio", grad_W2_ratio)):
+        require(isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool),
+                f"{name} should be a number, got {type(value).__name__}")
+        values.append(float(value))
+    loss, g1, g2 = values
+    key_loss, key_g1, key_g2 = _scaled_weights_ratios()
+
+    def near(value, target):
+        return abs(value - target) <= 0.03 * abs(target)
+    if not near(loss, key_loss):
+        require(not near(loss, SCALE) and not near(loss, 1 / SCALE),
+                "loss_ratio: batch norm divides every unit's input by its standard deviation over the batch; "
+                "what is left of a factor that multiplies W_1?")
+        raise Feedback("loss_ratio: follow the forward pass: z_1 = X W_1 is multiplied, then normalised per unit")
+    if not near(g1, key_g1):
+        require(not near(g1, SCALE), "grad_W1_ratio: a larger weight does not get a larger gradient here: if "
+                                     "L(c W) = L(W) for every c, differentiate both sides with respect to W")
+        require(not near(g1, 1.0), "grad_W1_ratio: the loss is the same, but its gradient is taken at the scaled "
+                                   "W_1: L(c W) = L(W); differentiate both sides with respect to W")
+        require(not near(g1, 1 / SCALE ** 2), "grad_W1_ratio: one factor 1/c too many; 1/c^2 is what happens to "
+                                              "the relative size of a step, |gradient| / |W_1|")
+        raise Feedback("grad_W1_ratio: use L(c W_1) = L(W_1) and the chain rule")
+    if not near(g2, key_g2):
+        require(not near(g2, 1 / SCALE), "grad_W2_ratio: W_2 was not scaled, and after the norm the activations "
+                                         "that reach it are the same as before")
+        require(not near(g2, SCALE), "grad_W2_ratio: the activations of layer 1 come out of a norm and a tanh: "
+                                     "they are not larger")
+        raise Feedback("grad_W2_ratio: what does layer 2 see of the change in W_1?")
