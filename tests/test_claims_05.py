@@ -295,6 +295,17 @@ def test_a_good_test_accuracy_before_one_epoch(text, digits):
     assert 3 * model.n_samples == 4044 and 4044 / 280 > 14
 
 
+def test_common_mistakes_do_not_give_exercise_3_away(text):
+    # exercise 3 asks students to find and fix the lecture's listings' bugs, exercise 4 what the stochastic one
+    # computes: the lesson warns, without naming the bugs (as test_claims_08 guards for lesson 08)
+    _, mistakes = text.split("## Common mistakes", 1)
+    assert "**Trusting a loop you have not traced.**" in mistakes
+    assert "The lecture's two listings fail this check; [Exercise 3](../exercises/05_minibatch.ipynb) asks you where." in mistakes
+    for giveaway in ("`dw", "db`", "resetting", "reset", "set back to zero", "mini_batch_size", "batch_size = 0", "% batch",
+                     "division by zero", "divides by zero", "once per epoch", "sum of all gradients"):
+        assert giveaway not in text, f"lesson 05 gives exercise 3's bug away: {giveaway!r}"
+
+
 def test_predict_first_and_the_closing_boxes(text):
     notebook_text.assert_lesson_closing(text, 5, urls=('https://arxiv.org/abs/1606.04838',))
     assert "[06 · Why deep-learning optimization is hard](06_why_it_is_hard.ipynb)" in text

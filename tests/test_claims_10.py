@@ -342,9 +342,9 @@ def test_predict_first_and_the_closing_boxes(text):
 
 
 def test_the_exercise_sentences_describe_the_set(text):
-    """The set (solutions/10_adagrad.ipynb): the step, the distance on a steady slope, four runs, a written answer."""
+    """The set (solutions/10_adagrad.ipynb): the step, the distance after a change of slope, four runs, a written answer."""
     notebook_text.says(text, "[exercises/10_adagrad.ipynb](../exercises/10_adagrad.ipynb): write the Adagrad step,",
-                       "derive how far it travels on a steady slope, diagnose four runs",
+                       "derive how far it travels after the slope changes, diagnose four runs",
                        "[Exercise 1](../exercises/10_adagrad.ipynb) asks you to write the step yourself",
                        "[Exercise 4](../exercises/10_adagrad.ipynb) asks why the shrinking rates")
     assert "read the effective rates out of" not in text                  # a task the set no longer has

@@ -193,8 +193,8 @@ def _surfaces_recursion():
 def _adagrad_loop_and_dict_call():
     """A derived distance summed in a plain loop; a diagnosis built with dict(...)."""
     return (Submission("adagrad")
-            .answer("ex2_adagrad_distance", "def adagrad_distance(lr, c, t, eps):\n    G, total = 0.0, 0.0\n"
-                    "    for _ in range(t):\n        G += c * c\n        total += lr * abs(c) / (G + eps) ** 0.5\n"
+            .answer("ex2_adagrad_distance", "def adagrad_distance(lr, c1, t1, c2, t2, eps):\n    G, total = t1 * c1 ** 2, 0.0\n"
+                    "    for _ in range(t2):\n        G += c2 * c2\n        total += lr * abs(c2) / (G + eps) ** 0.5\n"
                     "    return total\n")
             .answer("ex3_diagnosis", "diagnosis = dict(A='G not accumulated', B='eps outside the root',\n"
                     "                 C='eps under the root', D='no square root')\n"))

@@ -272,3 +272,14 @@ def test_every_graded_cell_has_its_kind(nb):
 
 def test_the_written_answer_has_a_locked_rubric(nb):
     assert_rubric_follows(nb, "ex4_written")
+
+
+def test_the_rubric_students_see_does_not_state_exercise_3s_fix(sources):
+    # the rubric is a locked cell of the student copy, visible before exercise 3 is done: it says what a
+    # full answer covers, not where the listing's bug is or how to fix it (the solution cell says that)
+    rubric = " ".join(sources["ex4_rubric"].split()).lower()
+    for giveaway in ("reset", "once per epoch", "per step", "`dw", "db`", "set back", "zero", "sum of the gradients",
+                     "momentum", "gamma = 1"):
+        assert giveaway not in rubric, f"the ex4 rubric gives away {giveaway!r}"
+    for point in ("$k$-th step", "not sgd", "later method"):               # what a full answer covers
+        assert point in rubric, point

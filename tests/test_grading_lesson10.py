@@ -101,38 +101,73 @@ def test_adagrad_distance_accepts_reference(ref):
 
 
 def test_adagrad_distance_accepts_a_plain_loop():
-    def loop(lr, c, t, eps):
+    def loop(lr, c1, t1, c2, t2, eps):
         G, total = 0, 0
-        for _ in range(t):
-            G += c * c
-            total += lr * abs(c) / (G + eps) ** 0.5
+        for _ in range(t1):
+            G += c1 * c1
+        for _ in range(t2):
+            G += c2 * c2
+            total += lr * abs(c2) / (G + eps) ** 0.5
         return total
     check.adagrad_distance(loop, hidden=True)
 
 
 def test_adagrad_distance_reference_is_the_library():
-    """For small eps the distance is close to the integral 2 lr sqrt(t) and far below GD's t lr |c|."""
-    d = check.library_distance(0.1, 1.0, 100, 1e-8)
-    assert abs(d - 2 * 0.1 * np.sqrt(100)) < 0.2 and d < 0.2 * 100 * 0.1
+    """After a steep start the gentle stretch is slow: G remembers the steep gradients (the lesson's steady
+    slope, lr/sqrt(k) per step, does not give this task's answer)."""
+    d = check.library_distance(0.1, 10.0, 50, 1.0, 100, 1e-8)
+    steady = check.library_distance(0.1, 1.0, 0, 1.0, 100, 1e-8)
+    assert abs(steady - 2 * 0.1 * np.sqrt(100)) < 0.2                  # the lesson's case: t1 = 0
+    assert d < steady / 4
+    expect = sum(0.1 / np.sqrt(50 * 100 + k) for k in range(1, 101))
+    assert d == pytest.approx(expect, rel=1e-9)
+    # the sign of either slope does not change the distance after the change
+    assert check.library_distance(0.5, -1.0, 20, 3.0, 10, 0.5) == pytest.approx(
+        check.library_distance(0.5, 1.0, 20, -3.0, 10, 0.5), rel=1e-12)
 
 
-def _steps(length):
-    return lambda lr, c, t, eps: sum(length(lr, abs(c), k, eps) for k in range(1, t + 1))
+def _after(length, steps=lambda t2: t2):
+    return lambda lr, c1, t1, c2, t2, eps: sum(length(lr, abs(c1), t1, abs(c2), k, eps)
+                                               for k in range(1, steps(t2) + 1))
+
+
+def _right(lr, a1, t1, a2, k, eps):
+    return lr * a2 / np.sqrt(t1 * a1 * a1 + k * a2 * a2 + eps)
+
+
+def _steady_from_the_lesson(lr, c1, t1, c2, t2, eps):
+    # the lesson's steady slope, lr / sqrt(k), continued past the change
+    return sum(lr / np.sqrt(k) for k in range(t1 + 1, t1 + t2 + 1))
+
+
+def _whole_run(lr, c1, t1, c2, t2, eps):
+    before = sum(lr * c1 / np.sqrt(k * c1 * c1 + eps) for k in range(1, t1 + 1))
+    return abs(before + np.sign(c2) * _after(_right)(lr, c1, t1, c2, t2, eps))
 
 
 @pytest.mark.parametrize("bug, message", [
-    (lambda lr, c, t, eps: t * lr * abs(c) / np.sqrt(c * c + eps), "all your steps are as long as the first"),
-    (lambda lr, c, t, eps: lr * abs(c) / np.sqrt(t * c * c + eps), "the length of the t-th step alone"),
-    (_steps(lambda lr, a, k, eps: lr * a / (np.sqrt(k * a * a) + eps)), "eps outside the square root"),
-    (_steps(lambda lr, a, k, eps: lr * a / (k * a * a + eps)), "the square root is missing"),
-    (_steps(lambda lr, a, k, eps: lr * a / np.sqrt((k - 1) * a * a + eps)), "G from before its own gradient"),
-    (lambda lr, c, t, eps: _steps(lambda lr, a, k, eps: lr * a / np.sqrt(k * a * a + eps))(lr, c, t - 1, eps),
-     "one step too few"),
-    (lambda lr, c, t, eps: 2 * lr * np.sqrt(t), "the integral that approximates the sum"),
-    (lambda lr, c, t, eps: -_steps(lambda lr, a, k, eps: lr * a / np.sqrt(k * a * a + eps))(lr, c, t, eps),
-     "your distance is negative"),
-    (lambda lr, c, t, eps: t * lr * abs(c), "not the one Adagrad travels"),
-    (lambda lr, c, t, eps: [1.0, 2.0], "should have shape ()"),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr * a2 / np.sqrt(k * a2 * a2 + eps)), "your G starts from zero again"),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr / np.sqrt(k)), "your G starts from zero again"),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr * a2 / np.sqrt((t1 + k) * a2 * a2 + eps)),
+     "as if their gradient had been c2"),
+    (_steady_from_the_lesson, "as if their gradient had been c2"),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr * a1 / np.sqrt(t1 * a1 * a1 + k * a2 * a2 + eps)),
+     "its own gradient, c2"),
+    (lambda lr, c1, t1, c2, t2, eps: t2 * _right(lr, abs(c1), t1, abs(c2), 1, eps), "as long as the first of them"),
+    (lambda lr, c1, t1, c2, t2, eps: _right(lr, abs(c1), t1, abs(c2), t2, eps), "the length of the last step alone"),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr * a2 / (np.sqrt(t1 * a1 * a1 + k * a2 * a2) + eps)),
+     "eps outside the square root"),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr * a2 / (t1 * a1 * a1 + k * a2 * a2 + eps)), "the square root is missing"),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr * a2 / np.sqrt(t1 * a1 * a1 + (k - 1) * a2 * a2 + eps)),
+     "G from before its own gradient"),
+    (_after(_right, steps=lambda t2: t2 - 1), "one step too few"),
+    (_after(_right, steps=lambda t2: t2 + 1), "one step too many"),
+    (_whole_run, "the distance from the start"),
+    (lambda lr, c1, t1, c2, t2, eps: 2 * lr / abs(c2) * (np.sqrt(t1 * c1 * c1 + t2 * c2 * c2) - np.sqrt(t1 * c1 * c1)),
+     "the integral that approximates the sum"),
+    (lambda lr, c1, t1, c2, t2, eps: -_after(_right)(lr, c1, t1, c2, t2, eps), "your distance is negative"),
+    (lambda lr, c1, t1, c2, t2, eps: t2 * lr * abs(c2), "not the one Adagrad travels after the change"),
+    (lambda lr, c1, t1, c2, t2, eps: [1.0, 2.0], "should have shape ()"),
 ])
 def test_adagrad_distance_names_the_mistake(bug, message):
     assert_feedback(message, check.adagrad_distance, bug)

@@ -68,69 +68,102 @@ def adagrad_step(fn, hidden=False):
                                               "the current theta")
 
 
-# -- exercise 2: how far Adagrad travels on a constant slope ------------------------------
+# -- exercise 2: how far Adagrad travels after the slope changes -------------------------
+#
+# Lesson 10 (section 2) works out a steady slope: step k is lr/sqrt(k), about 2 lr sqrt(t) in all.
+# The task changes the slope after t1 steps, so that answer no longer fits: G still holds the t1
+# squared gradients of before the change.
 
-def library_distance(lr, c, t, eps):
-    """|theta_t - theta_0| after t steps of the library's Adagrad where every gradient is c."""
+def library_distance(lr, c1, t1, c2, t2, eps):
+    """|theta_(t1+t2) - theta_t1|: the library's Adagrad fed gradient c1 for t1 steps, then c2 for t2 steps."""
     opt = Adagrad(lr, eps=eps)
-    theta0 = np.zeros(1)
-    theta = theta0
-    for _ in range(t):
-        theta = opt.step(theta, lambda x: np.full_like(x, c))
-    return float(abs(theta[0] - theta0[0]))
+    theta = np.zeros(1)
+    for _ in range(t1):
+        theta = opt.step(theta, lambda x: np.full_like(x, c1))
+    at_change = theta
+    for _ in range(t2):
+        theta = opt.step(theta, lambda x: np.full_like(x, c2))
+    return float(abs(theta[0] - at_change[0]))
 
 
 def _distance_cases(hidden):
-    cases = [(0.1, 1.0, 100, 1e-8), (0.5, -3.0, 10, 0.5), (1.0, 0.2, 1, 1.0), (0.01, 50.0, 400, 100.0)]
+    cases = [(0.1, 10.0, 50, 1.0, 100, 1e-8), (0.5, -1.0, 20, 3.0, 10, 0.5), (1.0, 0.2, 5, -0.3, 2, 1.0),
+             (0.01, 1.0, 400, 50.0, 30, 100.0)]
     if hidden:
         rng = np.random.default_rng(hidden_seed(43))
         for _ in range(6):
-            cases.append((float(rng.uniform(0.01, 2.0)), float(rng.choice([-1, 1]) * rng.uniform(0.05, 20.0)),
+            c1, c2 = (float(rng.choice([-1, 1]) * rng.uniform(0.05, 20.0)) for _ in range(2))
+            cases.append((float(rng.uniform(0.01, 2.0)), c1, int(rng.integers(1, 600)), c2,
                           int(rng.integers(2, 600)), float(10 ** rng.uniform(-8, 1))))
     return cases
 
 
-def _sum_of_steps(lr, c, t, eps, size):
-    return float(sum(size(lr, abs(c), k, eps) for k in range(1, t + 1)))
+def _after(size, steps=lambda t2: t2):
+    """A distance that adds size(lr, |c1|, t1, |c2|, k, eps) over the steps k = 1 .. steps(t2) after the change."""
+    return lambda lr, c1, t1, c2, t2, eps: float(sum(size(lr, abs(c1), t1, abs(c2), k, eps)
+                                                     for k in range(1, steps(t2) + 1)))
+
+
+def _course_step(lr, a1, t1, a2, k, eps):
+    return lr * a2 / np.sqrt(t1 * a1 * a1 + k * a2 * a2 + eps)
+
+
+def _from_the_start(lr, c1, t1, c2, t2, eps):
+    before = sum(np.sign(c1) * lr * abs(c1) / np.sqrt(k * c1 * c1 + eps) for k in range(1, t1 + 1))
+    return float(abs(before + np.sign(c2) * _after(_course_step)(lr, c1, t1, c2, t2, eps)))
 
 
 DISTANCE_MISTAKES = [
-    (lambda lr, c, t, eps: t * lr * abs(c) / np.sqrt(c * c + eps),
-     "all your steps are as long as the first: G keeps growing, so every step is shorter than the one "
-     "before"),
-    (lambda lr, c, t, eps: lr * abs(c) / np.sqrt(t * c * c + eps),
-     "that is the length of the t-th step alone: the distance adds up all t steps"),
-    (lambda lr, c, t, eps: _sum_of_steps(lr, c, t, eps, lambda lr, a, k, eps: lr * a / (np.sqrt(k) * a + eps)),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr * a2 / np.sqrt(k * a2 * a2 + eps)),
+     "your G starts from zero again at the change: Adagrad never forgets, G still holds the squared "
+     "gradients of the steps before it"),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr * a2 / np.sqrt((t1 + k) * a2 * a2 + eps)),
+     "your G counts the steps before the change as if their gradient had been c2: what did each of them add "
+     "to G?"),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr * a1 / np.sqrt(t1 * a1 * a1 + k * a2 * a2 + eps)),
+     "after the change each step multiplies its own gradient, c2, by the rate: not the gradient of before"),
+    (lambda lr, c1, t1, c2, t2, eps: t2 * _course_step(lr, abs(c1), t1, abs(c2), 1, eps),
+     "all your steps after the change are as long as the first of them: G keeps growing, so every step is "
+     "shorter than the one before"),
+    (lambda lr, c1, t1, c2, t2, eps: _course_step(lr, abs(c1), t1, abs(c2), t2, eps),
+     "that is the length of the last step alone: the distance adds up all the steps after the change"),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr * a2 / (np.sqrt(t1 * a1 * a1 + k * a2 * a2) + eps)),
      "your steps put eps outside the square root: the course's Adagrad puts it under the root, next to G"),
-    (lambda lr, c, t, eps: _sum_of_steps(lr, c, t, eps, lambda lr, a, k, eps: lr * a / (k * a * a + eps)),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr * a2 / (t1 * a1 * a1 + k * a2 * a2 + eps)),
      "your steps divide by G itself: the square root is missing"),
-    (lambda lr, c, t, eps: _sum_of_steps(lr, c, t, eps, lambda lr, a, k, eps: lr * a / np.sqrt((k - 1) * a * a + eps)),
-     "your k-th step divides by G from before its own gradient was added: on step k, G already holds k "
-     "squared gradients"),
-    (lambda lr, c, t, eps: _sum_of_steps(lr, c, t - 1, eps, lambda lr, a, k, eps: lr * a / np.sqrt(k * a * a + eps)),
-     "your sum has one step too few: count the steps from 1 to t"),
-    (lambda lr, c, t, eps: 2 * lr * np.sqrt(t),
-     "2 lr sqrt(t) is the integral that approximates the sum for small eps: the task asks for the distance "
-     "after exactly t steps, with this eps"),
+    (_after(lambda lr, a1, t1, a2, k, eps: lr * a2 / np.sqrt(t1 * a1 * a1 + (k - 1) * a2 * a2 + eps)),
+     "each of your steps divides by G from before its own gradient was added: a step adds its g^2 to G "
+     "first"),
+    (_after(_course_step, steps=lambda t2: t2 - 1),
+     "your sum has one step too few: count the steps after the change from 1 to t2"),
+    (_after(_course_step, steps=lambda t2: t2 + 1),
+     "your sum has one step too many: the change comes after step t1, so t2 steps follow it"),
+    (_from_the_start,
+     "that is the distance from the start: the task asks only for the t2 steps after the change"),
+    (lambda lr, c1, t1, c2, t2, eps: 2 * lr / abs(c2) * (np.sqrt(t1 * c1 * c1 + t2 * c2 * c2) - np.sqrt(t1 * c1 * c1)),
+     "that is the integral that approximates the sum: the task asks for the distance after exactly t2 steps, "
+     "with this eps"),
 ]
 
 
 def adagrad_distance(fn, hidden=False):
-    """Check adagrad_distance(lr, c, t, eps): the distance Adagrad travels in t steps of gradient c."""
-    for lr, c, t, eps in _distance_cases(hidden):
-        where = f"(lr={lr:g}, c={c:g}, t={t}, eps={eps:g})"
-        out = call(fn, lr, c, t, eps, what="adagrad_distance")
+    """Check adagrad_distance(lr, c1, t1, c2, t2, eps): the distance Adagrad travels in the t2 steps of
+    gradient c2 that follow t1 steps of gradient c1."""
+    for lr, c1, t1, c2, t2, eps in _distance_cases(hidden):
+        where = f"(lr={lr:g}, c1={c1:g}, t1={t1}, c2={c2:g}, t2={t2}, eps={eps:g})"
+        out = call(fn, lr, c1, t1, c2, t2, eps, what="adagrad_distance")
         value = as_array(out, "the distance adagrad_distance returned", shape=())
-        want = library_distance(lr, c, t, eps)
+        want = library_distance(lr, c1, t1, c2, t2, eps)
         if np.isclose(value, want, rtol=1e-9, atol=0.0):
             continue
         if np.isclose(-value, want, rtol=1e-9, atol=0.0):
-            raise Feedback(f"your distance is negative: a distance is a length, whatever the sign of c {where}")
+            raise Feedback(f"your distance is negative: a distance is a length, whatever the sign of c2 {where}")
         for wrong, message in DISTANCE_MISTAKES:
-            if np.isclose(value, wrong(lr, c, t, eps), rtol=1e-9, atol=0.0):
+            if np.isclose(value, wrong(lr, c1, t1, c2, t2, eps), rtol=1e-9, atol=0.0):
                 raise Feedback(f"{message} {where}")
-        raise Feedback(f"your distance is not the one Adagrad travels {where}: write down the length of "
-                       "step k (what G holds then) and add the lengths up")
+        raise Feedback(f"your distance is not the one Adagrad travels after the change {where}: write down what "
+                       "G holds when step k after the change is taken, the length of that step, and add the "
+                       "lengths up")
 
 
 # -- exercise 3: diagnose four runs from their paths --------------------------------------
