@@ -161,8 +161,7 @@ CASES = {
         "        return out\n    _a.resolve = _resolve\n")), {}, False),
     "forbidden_gradcheck": (lambda: _unanswered("backpropagation").answer("ex2_shared_inputs", (
         "from lessons_lib import gradcheck as gc_module\n\ndef shared_inputs(u, v):\n"
-        "    J = lambda t: np.tanh(t[0] * t[1]) + t[0] ** 2 * t[1]\n"
-        "    return tuple(gc_module.numerical_gradient(J, np.array([u, v], dtype=float)))\n")), {}, False),
+        "    return tuple(gc_module.numerical_gradient(check.tree_J, np.array([u, v], dtype=float)))\n")), {}, False),
     "forged_stdin_messages": (lambda: _attack("gradients", (
         "import json\n" + FIND_AGENT_PARAM + "for _mod in _agents():\n    _a = _mod.agent\n    _ask = _a.ask_raw\n"
         "    def _forge(prompt, _ask=_ask, _a=_a):\n        reply = _ask(_a.prefix + json.dumps({'op': 'result', 'ok': True, 'value': [1.0, 2.0], 'after': []}))\n"

@@ -75,8 +75,8 @@ def test_shared_inputs_key_is_the_tree():
     """The checker's correct variant is the gradient of tree_J (central differences, tight)."""
     for u, v in [(0.3, -0.7), (1.2, 1.9), (-1.5, 0.2)]:
         h = 1e-6
-        du = (check.tree_J(u + h, v) - check.tree_J(u - h, v)) / (2 * h)
-        dv = (check.tree_J(u, v + h) - check.tree_J(u, v - h)) / (2 * h)
+        du = (check.tree_J((u + h, v)) - check.tree_J((u - h, v))) / (2 * h)
+        dv = (check.tree_J((u, v + h)) - check.tree_J((u, v - h))) / (2 * h)
         assert np.allclose(check._tree_variant(u, v), (du, dv), rtol=1e-7)
 
 
@@ -95,7 +95,7 @@ def test_exercise_2_may_not_estimate_the_gradient():
     from lessons_lib import gradcheck
 
     def shared_inputs(u, v):
-        return tuple(gradcheck.numerical_gradient(lambda t: check.tree_J(t[0], t[1]), np.array([u, v])))
+        return tuple(gradcheck.numerical_gradient(check.tree_J, np.array([u, v])))
     text = assert_feedback("your code called lessons_lib.gradcheck.numerical_gradient", check.shared_inputs,
                            shared_inputs)
     assert "not a finite-difference estimate" in text

@@ -16,7 +16,7 @@ from lessons_lib.grading import Feedback, as_array, call, hidden_seed, refuse_ca
 from lessons_lib.grading._answers import array_like as _array_like
 from lessons_lib.problems import SigmoidNeuron
 
-__all__ = ["max_affine", "shared_inputs", "overwritten_grad"]
+__all__ = ["max_affine", "shared_inputs", "overwritten_grad", "tree_J"]
 
 # What an answer may not use, by checker (the safe grader enforces it, see lessons_lib.autograder.probe):
 # exercise 2 asks for the derivatives the student derived, so its answer may not estimate them.
@@ -124,8 +124,9 @@ def _check_max_case(fn, W, b, x):
 
 # -- exercise 2: a tree in which u and v are each used twice ---------------------------
 
-def tree_J(u, v):
-    """J(u, v) = tanh(u v) + u^2 v, the tree of exercise 2."""
+def tree_J(theta):
+    """J(u, v) = tanh(u v) + u^2 v, the tree of exercise 2, at theta = (u, v)."""
+    u, v = float(theta[0]), float(theta[1])
     return math.tanh(u * v) + u * u * v
 
 
@@ -177,7 +178,7 @@ def _check_tree_point(fn, u, v):
             f"{what} should return two numbers, (dJ_du, dJ_dv); got {type(out).__name__}"
             + (f" of length {len(out)}" if isinstance(out, (tuple, list, np.ndarray)) else ""))
     got = np.array([as_array(g, f"each number {what} returned", shape=()) for g in out])
-    result = gradcheck(lambda t: tree_J(t[0], t[1]), lambda _: got, np.array([u, v]), h=1e-6, rtol=1e-6, atol=1e-9)
+    result = gradcheck(tree_J, lambda _: got, np.array([u, v]), h=1e-6, rtol=1e-6, atol=1e-9)
     if result.ok:
         return
     for bug, message in _TREE_BUGS:
