@@ -34,9 +34,9 @@ def test_structure_links_and_neighbours(text):
     assert (REPO / "exercises" / "19_modern_practice.ipynb").exists() and "none yet" not in text
     says(text, f"**Exercises:** [exercises/19_modern_practice.ipynb]{own}: predict where AdamW and Adam with L2",
          "python -m lessons_lib.grade exercises/19_modern_practice.ipynb",
-         f"[Exercise 2]{own} asks you to derive how far Adam travels during a warm-up",
+         f"[Exercise 2]{own} asks you to derive how far Adam travels during a warm-up when its bias correction is left out",
          f"[Exercise 1]{own} asks where the two leave a weight the data never move",
-         f"[Exercise 4]{own} why L2 inside Adam makes the decay hard to tune",
+         f"[Exercise 4]{own} what rescaling the loss does to each",
          f"[Exercise 3]{own} gives you four more runs to diagnose", f"**Exercises:** [19 Modern practice]{own}.")
     assert (REPO / "notebooks" / "20_which_optimizer.ipynb").exists()
     # warm-up 1, AMSGrad 2, AdamW 2, range test 1, loss curves 1

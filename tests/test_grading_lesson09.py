@@ -13,12 +13,12 @@ from lessons_lib.grading import lesson09 as check
 
 LESSON = "09"
 # (grade_id of each graded cell, points), in notebook order
-GRADED = [("ex1_nesterov_step_test", 3), ("ex2_nag_descent_test", 2), ("ex3_torch_form_test", 3),
+GRADED = [("ex1_nesterov_step_test", 3), ("ex2_nag_descent_test", 2), ("ex3_averaged_form_test", 3),
           ("ex4_diverging_test", 2)]
 # the kind of each graded cell (issue 12), in notebook order
 KINDS = [("ex1_nesterov_step_test", "task-implement"),
          ("ex2_nag_descent_test", "task-fix-listing"),
-         ("ex3_torch_form_test", "task-derive"),
+         ("ex3_averaged_form_test", "task-derive"),
          ("ex4_diverging_test", "task-predict")]
 
 
@@ -149,79 +149,125 @@ def test_nag_descent_names_the_bug(flags, message):
     assert_feedback(message, check.nag_descent, _nag(*flags))
 
 
-# -- exercise 3: the torch form ------------------------------------------------------------------
+# -- exercise 3: NAG with an averaging buffer ------------------------------------------------------
 
 def test_torch_form_accepts_reference(ref):
-    check.to_torch(ref["to_torch"], hidden=True)
-    check.torch_nesterov_step(ref["torch_nesterov_step"], hidden=True)
+    check.to_averaged(ref["to_averaged"], hidden=True)
+    check.averaged_nesterov_step(ref["averaged_nesterov_step"], hidden=True)
+
+
+def _averaged(theta, v, lr, gamma):
+    return theta - gamma * v, (1 - gamma) * v / lr
+
+
+def test_the_averaged_form_is_the_course_nag_and_not_the_lessons_torch_form():
+    """Lesson 09 prints torch's raw buffer and step; the task's form differs from it, state and step."""
+    lr, gamma, theta, v = 0.05, 0.9, np.array([1.0, -2.0]), np.zeros(2)
+    phi, b = _averaged(theta, v, lr, gamma)
+    grad = lambda x: np.array([1.0, 10.0]) * x                          # noqa: E731
+    for _ in range(50):
+        v = gamma * v + lr * grad(theta - gamma * v)
+        theta = theta - v
+        g = grad(phi)
+        b = gamma * b + (1 - gamma) * g
+        phi = phi - lr * (g + gamma / (1 - gamma) * b)
+        want_phi, want_b = _averaged(theta, v, lr, gamma)
+        np.testing.assert_allclose(phi, want_phi, atol=1e-12)
+        np.testing.assert_allclose(b, want_b, atol=1e-12)
+        assert not np.allclose(b, v / lr)                               # not torch's buffer
 
 
 @pytest.mark.parametrize("bug, message", [
-    (lambda theta, v, lr, gamma: (theta + gamma * v, v / lr), "wrong side of theta"),
-    (lambda theta, v, lr, gamma: (theta - v, v / lr), "by the whole velocity"),
-    (lambda theta, v, lr, gamma: (theta, v / lr), "your phi is theta itself"),
-    (lambda theta, v, lr, gamma: (theta - gamma * v, v), "still contains the learning rate"),
-    (lambda theta, v, lr, gamma: (theta - gamma * v, v * lr), "scales with lr the wrong way"),
+    (lambda theta, v, lr, gamma: (theta + gamma * v, (1 - gamma) * v / lr), "wrong side of theta"),
+    (lambda theta, v, lr, gamma: (theta - v, (1 - gamma) * v / lr), "by the whole velocity"),
+    (lambda theta, v, lr, gamma: (theta, (1 - gamma) * v / lr), "your phi is theta itself"),
+    (lambda theta, v, lr, gamma: (theta - gamma * v, v / lr), "torch's raw-gradient buffer"),
+    (lambda theta, v, lr, gamma: (theta - gamma * v, v / (lr * (1 - gamma))), "1 - gamma upside down"),
+    (lambda theta, v, lr, gamma: (theta - gamma * v, (1 - gamma) * v), "still contains the learning rate"),
+    (lambda theta, v, lr, gamma: (theta - gamma * v, (1 - gamma) * v * lr), "scales with lr the wrong way"),
+    (lambda theta, v, lr, gamma: (theta - gamma * v, 0.5 * v / lr), "not the averaging buffer"),
     (lambda theta, v, lr, gamma: theta - gamma * v, "should return the pair (phi, b)"),
 ])
-def test_to_torch_names_the_bug(bug, message):
-    assert_feedback(message, check.to_torch, bug)
+def test_to_averaged_names_the_bug(bug, message):
+    assert_feedback(message, check.to_averaged, bug)
 
 
-def test_to_torch_must_not_change_its_inputs():
+def test_to_averaged_must_not_change_its_inputs():
     def in_place(theta, v, lr, gamma):
-        v /= lr
-        return theta - gamma * lr * v, v
-    assert_feedback("changed the arrays it was given", check.to_torch, in_place)
+        v *= (1 - gamma) / lr
+        return theta - gamma * lr / (1 - gamma) * v, v
+    assert_feedback("changed the arrays it was given", check.to_averaged, in_place)
 
 
-def _t_uphill(phi, grad_fn, state, lr, gamma):
+def _a_uphill(phi, grad_fn, state, lr, gamma):
     g = grad_fn(phi)
-    state["b"] = gamma * state["b"] + g
-    return phi + lr * (g + gamma * state["b"])
+    state["b"] = gamma * state["b"] + (1 - gamma) * g
+    return phi + lr * (g + gamma / (1 - gamma) * state["b"])
 
 
-def _t_plain(phi, grad_fn, state, lr, gamma):
-    g = grad_fn(phi)
-    state["b"] = gamma * state["b"] + g
-    return phi - lr * state["b"]
-
-
-def _t_old_buffer(phi, grad_fn, state, lr, gamma):
-    g = grad_fn(phi)
-    new_phi = phi - lr * (g + gamma * state["b"])
-    state["b"] = gamma * state["b"] + g
-    return new_phi
-
-
-def _t_look_again(phi, grad_fn, state, lr, gamma):
-    g = grad_fn(phi - gamma * lr * state["b"])
-    state["b"] = gamma * state["b"] + g
-    return phi - lr * (g + gamma * state["b"])
-
-
-def _t_dampened(phi, grad_fn, state, lr, gamma):
+def _a_torch_step(phi, grad_fn, state, lr, gamma):
     g = grad_fn(phi)
     state["b"] = gamma * state["b"] + (1 - gamma) * g
     return phi - lr * (g + gamma * state["b"])
 
 
-def _t_not_stored(phi, grad_fn, state, lr, gamma):
+def _a_plain(phi, grad_fn, state, lr, gamma):
     g = grad_fn(phi)
-    b = gamma * state["b"] + g
-    return phi - lr * (g + gamma * b)
+    state["b"] = gamma * state["b"] + (1 - gamma) * g
+    return phi - lr / (1 - gamma) * state["b"]
+
+
+def _a_old_buffer(phi, grad_fn, state, lr, gamma):
+    g = grad_fn(phi)
+    new_phi = phi - lr * (g + gamma / (1 - gamma) * state["b"])
+    state["b"] = gamma * state["b"] + (1 - gamma) * g
+    return new_phi
+
+
+def _a_upside_down(phi, grad_fn, state, lr, gamma):
+    g = grad_fn(phi)
+    state["b"] = gamma * state["b"] + (1 - gamma) * g
+    return phi - lr * (g + gamma * (1 - gamma) * state["b"])
+
+
+def _a_look_again(phi, grad_fn, state, lr, gamma):
+    g = grad_fn(phi - gamma * lr / (1 - gamma) * state["b"])
+    state["b"] = gamma * state["b"] + (1 - gamma) * g
+    return phi - lr * (g + gamma / (1 - gamma) * state["b"])
+
+
+def _a_raw_buffer(phi, grad_fn, state, lr, gamma):
+    g = grad_fn(phi)
+    state["b"] = gamma * state["b"] + g
+    return phi - lr * (g + gamma / (1 - gamma) * state["b"])
+
+
+def _a_torch_form(phi, grad_fn, state, lr, gamma):
+    """The form lesson 09 prints, copied: torch's raw buffer and step."""
+    g = grad_fn(phi)
+    state["b"] = gamma * state["b"] + g
+    return phi - lr * (g + gamma * state["b"])
+
+
+def _a_not_stored(phi, grad_fn, state, lr, gamma):
+    g = grad_fn(phi)
+    b = gamma * state["b"] + (1 - gamma) * g
+    return phi - lr * (g + gamma / (1 - gamma) * b)
 
 
 @pytest.mark.parametrize("bug, message", [
-    (_t_uphill, "moves phi uphill"),
-    (_t_plain, "torch's plain momentum"),
-    (_t_old_buffer, "torch's plain momentum"),
-    (_t_look_again, "take the gradient at phi itself"),
-    (_t_dampened, "averages the gradients"),
-    (_t_not_stored, "state['b'] is still zero after step 1"),
+    (_a_uphill, "moves phi uphill"),
+    (_a_torch_step, "torch's step, whose buffer holds raw gradients"),
+    (_a_plain, "plain momentum"),
+    (_a_old_buffer, "plain momentum"),
+    (_a_upside_down, "1 - gamma upside down"),
+    (_a_look_again, "take the gradient at phi itself"),
+    (_a_raw_buffer, "adds the raw gradient"),
+    (_a_torch_form, "that is torch's form, the one lesson 09 works out"),
+    (_a_not_stored, "state['b'] is still zero after step 1"),
 ])
-def test_torch_nesterov_step_names_the_bug(bug, message):
-    assert_feedback(message, check.torch_nesterov_step, bug)
+def test_averaged_nesterov_step_names_the_bug(bug, message):
+    assert_feedback(message, check.averaged_nesterov_step, bug)
 
 
 # -- exercise 4: predict which diverge -------------------------------------------------------------
@@ -251,8 +297,8 @@ def test_diverging_names_the_mistake(answer, message):
 
 # -- unanswered exercises -----------------------------------------------------------------
 
-@pytest.mark.parametrize("checker", [check.nesterov_step, check.nag_descent, check.to_torch,
-                                     check.torch_nesterov_step])
+@pytest.mark.parametrize("checker", [check.nesterov_step, check.nag_descent, check.to_averaged,
+                                     check.averaged_nesterov_step])
 def test_not_implemented_passes_through(checker):
     assert_not_implemented_passes_through(checker)
 

@@ -239,13 +239,27 @@ def test_diagnosis_accepts_reference(ref):
 
 
 def test_the_runs_take_the_first_steps_the_task_derives():
-    """First steps of 1, 0.1, 31.6 and 3.16 lr in each coordinate (lr = 0.1)."""
-    lengths = {"Adam as written": 1.0, "no correction of m": 0.1, "no correction of v": 1 / np.sqrt(1e-3),
-               "no correction at all": 0.1 / np.sqrt(1e-3)}
+    """With beta2 = 0.99: first steps of 1, 0.1, 10 and 1 lr in each coordinate (lr = 0.1), not the
+    lesson's 1, 0.1, 31.6 and 3.16 lr (beta2 = 0.999); "no correction at all" ties with Adam on step 1."""
+    assert check.ADAM_SETTINGS["beta2"] == 0.99 and check.ADAM_SETTINGS["lr"] == 0.1
+    lengths = {"Adam as written": 1.0, "no correction of m": 0.1, "no correction of v": 1 / np.sqrt(0.01),
+               "no correction at all": 0.1 / np.sqrt(0.01)}
     for run, cause in check._ADAM_RUNS.items():
         path = check.ADAM_PATHS[run]
         np.testing.assert_allclose(np.abs(path[1] - path[0]) / 0.1, lengths[cause], rtol=1e-6)
     assert sorted(check._ADAM_RUNS.values()) == sorted(check.CAUSES)
+
+
+def test_the_second_step_tells_adam_from_no_correction():
+    """Same point after step 1, so the same g2: the uncorrected step 2 is (1 - beta1^2) / sqrt(1 - beta2^2)
+    times Adam's in each coordinate, and no later step of the two runs is the same."""
+    runs = {cause: check.ADAM_PATHS[run] for run, cause in check._ADAM_RUNS.items()}
+    adam, neither = runs["Adam as written"], runs["no correction at all"]
+    np.testing.assert_allclose(neither[1], adam[1], rtol=1e-7)
+    np.testing.assert_allclose((neither[2] - neither[1]) / (adam[2] - adam[1]),
+                               (1 - 0.9**2) / np.sqrt(1 - 0.99**2), rtol=1e-6)
+    assert np.all(np.isfinite(np.concatenate(list(runs.values()))))
+    assert not np.allclose(neither[2:], adam[2:], rtol=1e-3)
 
 
 @pytest.mark.parametrize("change, message", [

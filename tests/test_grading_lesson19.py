@@ -10,7 +10,7 @@ import pytest
 
 from exercise_support import (assert_feedback, assert_hidden_inputs_change_with_the_run_seed,
                               assert_not_implemented_passes_through, assert_notebook_structure, assert_task_kinds)
-from lessons_lib import optimizers, schedules
+from lessons_lib import optimizers
 from lessons_lib.grading import lesson19 as check
 
 LESSON = "19"
@@ -62,39 +62,67 @@ def test_decay_names_each_slip(values, message):
 
 # -- exercise 2 ---------------------------------------------------------------------------------
 
+def _factor(k):
+    """m / sqrt(v) over g after k steps of the constant gradient g, from zero: no bias correction."""
+    return (1 - 0.9**k) / math.sqrt(1 - 0.999**k)
+
+
+def _rates(lr, T, t):
+    return [lr * min(k, T) / T for k in range(1, t + 1)]
+
+
 def _closed_form(lr, warmup_steps, t, g):
-    T = warmup_steps
-    if t <= T:
-        return lr * t * (t + 1) / (2 * T)
-    return lr * (T + 1) / 2 + lr * (t - T)
+    return sum(rate * _factor(k) for k, rate in enumerate(_rates(lr, warmup_steps, t), 1))
 
 
-def _by_the_library(lr, warmup_steps, t, g):
-    opt, theta = optimizers.Adam(lr=schedules.Warmup(lr, steps=warmup_steps)), np.zeros(1)
-    for _ in range(t):
-        theta = opt.step(theta, lambda p: np.full_like(p, g))
-    return abs(theta[0])
+def _by_hand(lr, warmup_steps, t, g):
+    """A student's loop: the uncorrected rule written out, in one coordinate."""
+    m = v = theta = 0.0
+    for k in range(1, t + 1):
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        theta -= lr * min(k, warmup_steps) / warmup_steps * m / (math.sqrt(v) + 1e-8)
+    return abs(theta)
 
 
-@pytest.mark.parametrize("fn", [_closed_form, _by_the_library])
+@pytest.mark.parametrize("fn", [_closed_form, _by_hand])
 def test_warmup_distance_accepts_reference_and_other_honest_answers(ref, fn):
     check.warmup_distance(ref["warmup_distance"])
     check.warmup_distance(ref["warmup_distance"], hidden=True)
     check.warmup_distance(fn, hidden=True)
 
 
+def test_the_reference_is_not_the_corrected_adam_the_lesson_works_out():
+    """Lesson 19 gives Adam's corrected first step (lr); the task's rule goes further, step after step."""
+    for lr, T, t, g in check._warmup_cases(False) + check._warmup_cases(True):
+        want = check._adam_distance(lr, T, t, g)
+        assert want == pytest.approx(_closed_form(lr, T, t, g), rel=1e-6)
+        corrected = check._adam_distance(lr, T, t, g, corrected=True)
+        assert corrected == pytest.approx(sum(_rates(lr, T, t)), rel=1e-6)
+        assert want > 1.5 * corrected
+    assert check._adam_distance(0.1, 30, 30, 1.0) == pytest.approx(9.402208, rel=1e-6)
+
+
 def test_hidden_inputs_change_with_the_run_seed():
     assert_hidden_inputs_change_with_the_run_seed(check._warmup_cases)
 
 
+def _warm(fn):
+    return lambda lr, T, t, g: sum(rate * fn(k) for k, rate in enumerate(_rates(lr, T, t), 1))
+
+
 WARMUP_SLIPS = {
+    "bias-corrected": (lambda lr, T, t, g: sum(_rates(lr, T, t)), "with its bias correction"),
     "times g": (lambda lr, T, t, g: abs(g) * _closed_form(lr, T, t, g), "changes with the size of the gradient"),
-    "no warm-up": (lambda lr, T, t, g: lr * t, "ignores the warm-up"),
-    "counted from 0": (lambda lr, T, t, g: lr * t * (t - 1) / (2 * T), "count the steps from 1"),
-    "no handover": (lambda lr, T, t, g: lr * t * (t + 1) / (2 * T), "stops growing"),
-    "last rate": (lambda lr, T, t, g: lr * min(t, T) / T, "the rate of the last step"),
+    "no warm-up": (lambda lr, T, t, g: sum(lr * _factor(k) for k in range(1, t + 1)), "ignores the warm-up"),
+    "counted from 0": (lambda lr, T, t, g: sum(lr * min(k - 1, T) / T * _factor(k) for k in range(1, t + 1)),
+                       "count the steps from 1"),
+    "no handover": (lambda lr, T, t, g: sum(lr * k / T * _factor(k) for k in range(1, t + 1)), "stops growing"),
+    "first step's factor": (_warm(lambda k: 0.1 / math.sqrt(0.001)), "after k steps from zero"),
+    "upside down": (_warm(lambda k: 1 / _factor(k)), "upside down"),
+    "last step": (lambda lr, T, t, g: lr * min(t, T) / T * _factor(t), "the last step"),
     "signed": (lambda lr, T, t, g: -_closed_form(lr, T, t, g), "a positive number"),
-    "other": (lambda lr, T, t, g: 0.77, "not how far Adam moves theta"),
+    "other": (lambda lr, T, t, g: 0.77, "not how far this Adam moves theta"),
 }
 
 

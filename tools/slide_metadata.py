@@ -214,8 +214,9 @@ NOTES = {
          "Board: the generalisation gap is test loss minus training loss; the test set is never used to "
          "choose anything, or it stops measuring generalisation."),
         ("gen-06", "notes-18-2",
-         "Board: near a minimum, L(θ* + δ) ≈ L(θ*) + ½ δᵀHδ; for noise δ ~ N(0, σ²I) the expected rise is "
-         "½σ²·tr(H): sharpness is curvature. Ask the room: did our small-batch runs find the flatter minima? (Here, no.)"),
+         "Board: near a minimum, L(θ* + δ) ≈ L(θ*) + ½ δᵀHδ. Ask the room: for noise δ ~ N(0, σ²I) on every "
+         "weight, which property of H does the expected rise measure, and how does it scale with σ? (Leave it "
+         "open: exercise 2 of set 18 derives it.) Then: did our small-batch runs find the flatter minima? (Here, no.)"),
     ],
     "19": [
         ("mod-02", "notes-19-3",

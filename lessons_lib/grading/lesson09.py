@@ -14,7 +14,7 @@ from lessons_lib.loops import minimize
 from lessons_lib.optimizers import GD, Momentum, Nesterov
 from lessons_lib.surfaces import Quadratic
 
-__all__ = ["nesterov_step", "nag_descent", "to_torch", "torch_nesterov_step", "diverging"]
+__all__ = ["nesterov_step", "nag_descent", "to_averaged", "averaged_nesterov_step", "diverging"]
 
 
 # -- exercise 1: the NAG step --------------------------------------------------------
@@ -129,21 +129,23 @@ def nag_descent(fn, hidden=False):
     check_neuron_descent(fn, "nag_descent", Nesterov, NAG_LISTING_VARIANTS, neuron_cases(hidden))
 
 
-# -- exercise 3: the torch form --------------------------------------------------------
+# -- exercise 3: NAG stored with an averaging buffer ----------------------------------------
 #
-# torch.optim.SGD(momentum=gamma, nesterov=True) stores phi = theta - gamma*v (the look-ahead
-# point) and a buffer b = v / lr; its rule is b <- gamma*b + g(phi); phi <- phi - lr*(g + gamma*b).
-# The reference for the student's torch-form run is the library's Nesterov run, translated.
+# torch.optim.SGD(momentum=gamma, nesterov=True) stores phi = theta - gamma*v (the look-ahead point)
+# and a raw-gradient buffer v / lr; lesson 09 prints that form. The task's form stores the same phi
+# and a buffer that averages the gradients, b <- gamma*b + (1 - gamma)*g(phi), so b = (1 - gamma)*v/lr
+# and phi <- phi - lr*(g + gamma/(1 - gamma)*b) (lesson 09 does not work this out).
+# The reference for the student's run is the library's Nesterov run, translated.
 
-def _torch_reference(case):
+def _averaged_reference(case):
     lr, gamma = case.hyper["lr"], case.hyper["gamma"]
     run = run_library(Nesterov(lr, gamma=gamma), case, ("v",))
     vs = [np.zeros_like(run.thetas[0])] + [s["v"] for s in run.states]
     return Run([theta - gamma * v for theta, v in zip(run.thetas, vs)], run.points,
-               [{"b": s["v"] / lr} for s in run.states])
+               [{"b": (1 - gamma) * s["v"] / lr} for s in run.states])
 
 
-def _torch_cases(hidden):
+def _averaged_cases(hidden):
     cases = [quadratic_case(9, 5, dict(lr=0.05, gamma=0.9), 40),
              rosenbrock_case(dict(lr=1e-3, gamma=0.9), 40)]
     if hidden:
@@ -152,41 +154,47 @@ def _torch_cases(hidden):
     return cases
 
 
-def to_torch(fn, hidden=False):
-    """Check to_torch(theta, v, lr, gamma) -> (phi, b) on the states of a library Nesterov run."""
-    for case in _torch_cases(hidden):
+def to_averaged(fn, hidden=False):
+    """Check to_averaged(theta, v, lr, gamma) -> (phi, b) on the states of a library Nesterov run."""
+    for case in _averaged_cases(hidden):
         lr, gamma = case.hyper["lr"], case.hyper["gamma"]
         run = run_library(Nesterov(lr, gamma=gamma), case, ("v",))
         where = f"(theta and v after steps of NAG on {case.label})"
         for theta, state in zip(run.thetas[1:], run.states):
             v = state["v"]
             given_theta, given_v = theta.copy(), v.copy()
-            out = call(fn, given_theta, given_v, lr=lr, gamma=gamma, what="to_torch")
+            out = call(fn, given_theta, given_v, lr=lr, gamma=gamma, what="to_averaged")
             require(np.array_equal(given_theta, theta) and np.array_equal(given_v, v),
-                    "to_torch changed the arrays it was given: return new arrays")
+                    "to_averaged changed the arrays it was given: return new arrays")
             require(isinstance(out, (tuple, list)) and len(out) == 2,
-                    f"to_torch should return the pair (phi, b), got {type(out).__name__}")
-            phi = as_array(out[0], "the phi to_torch returned", shape=theta.shape)
-            b = as_array(out[1], "the b to_torch returned", shape=theta.shape)
-            want_phi, want_b = theta - gamma * v, v / lr
+                    f"to_averaged should return the pair (phi, b), got {type(out).__name__}")
+            phi = as_array(out[0], "the phi to_averaged returned", shape=theta.shape)
+            b = as_array(out[1], "the b to_averaged returned", shape=theta.shape)
+            want_phi, want_b = theta - gamma * v, (1 - gamma) * v / lr
             if not close(phi, want_phi):
                 if close(phi, theta + gamma * v):
-                    raise Feedback(f"your phi lies on the wrong side of theta: torch stores the point "
+                    raise Feedback(f"your phi lies on the wrong side of theta: this form stores the point "
                                    f"momentum is about to carry theta to {where}")
                 if close(phi, theta - v):
                     raise Feedback(f"your phi moves theta by the whole velocity: the look-ahead uses "
                                    f"only the momentum part of it {where}")
                 if close(phi, theta):
-                    raise Feedback(f"your phi is theta itself: torch stores the look-ahead point {where}")
-                raise Feedback(f"your phi is not the point torch stores {where}")
+                    raise Feedback(f"your phi is theta itself: this form stores the look-ahead point {where}")
+                raise Feedback(f"your phi is not the point this form stores {where}")
             if not close(b, want_b):
-                if close(b, v):
-                    raise Feedback(f"your b still contains the learning rate: torch's buffer "
-                                   f"collects raw gradients (b <- gamma*b + g) {where}")
-                if close(b, v * lr):
+                if close(b, v / lr):
+                    raise Feedback(f"your b is torch's raw-gradient buffer (b <- gamma*b + g): this buffer "
+                                   f"averages, each gradient enters with the weight 1 - gamma {where}")
+                if close(b, v * lr / (1 - gamma)) or close(b, v / (lr * (1 - gamma))):
+                    raise Feedback(f"your b has the factor 1 - gamma upside down: after one step from zero "
+                                   f"the buffer holds (1 - gamma)*g, and v holds lr*g {where}")
+                if close(b, (1 - gamma) * v) or close(b, v):
+                    raise Feedback(f"your b still contains the learning rate: this buffer averages "
+                                   f"gradients, v contains lr {where}")
+                if close(b, v * lr) or close(b, (1 - gamma) * v * lr):
                     raise Feedback(f"your b scales with lr the wrong way: v contains lr once, "
-                                   f"torch's buffer not at all {where}")
-                raise Feedback(f"your b is not torch's momentum buffer {where}")
+                                   f"the buffer not at all {where}")
+                raise Feedback(f"your b is not the averaging buffer {where}")
 
 
 def _wrong_torch(look, update_b, move):
@@ -198,37 +206,53 @@ def _wrong_torch(look, update_b, move):
     return wrong
 
 
-def _torch_b(b, g, gamma):
-    return gamma * b + g
+def _averaged_b(b, g, gamma):
+    return gamma * b + (1 - gamma) * g
 
 
-def _torch_move(phi, g, old, b, lr, gamma):
-    return phi - lr * (g + gamma * b)
+def _averaged_move(phi, g, old, b, lr, gamma):
+    return phi - lr * (g + gamma / (1 - gamma) * b)
 
 
 def _at_phi(phi, b, lr, gamma):
     return phi
 
 
-TORCH_VARIANTS = [
-    (_wrong_torch(_at_phi, _torch_b, lambda phi, g, old, b, lr, gamma: phi + lr * (g + gamma * b)),
+def _moving(move):
+    """A step that takes g at phi and averages the buffer correctly, then moves phi by move(...)."""
+    return _wrong_torch(_at_phi, _averaged_b, move)
+
+
+AVERAGED_VARIANTS = [
+    (_moving(lambda phi, g, old, b, lr, gamma: phi + lr * (g + gamma / (1 - gamma) * b)),
      "your step moves phi uphill, along the gradient: check the sign of the update"),
-    # phi - lr*(g + gamma*b) with the buffer from before this step is the same step
-    (_wrong_torch(_at_phi, _torch_b, lambda phi, g, old, b, lr, gamma: phi - lr * b),
-     "your step is torch's plain momentum: the Nesterov form looks one buffer update further "
+    (_moving(lambda phi, g, old, b, lr, gamma: phi - lr * (g + gamma * b)),
+     "your step is torch's step, whose buffer holds raw gradients: with an averaging buffer, how much "
+     "of the course's v does b hold?"),
+    # phi - lr*(g + gamma/(1 - gamma)*b) with the buffer from before this step is the same step
+    (_moving(lambda phi, g, old, b, lr, gamma: phi - lr / (1 - gamma) * b),
+     "your step is plain momentum: the Nesterov form looks one buffer update further "
      "(is the buffer in your update the one from before this step?)"),
-    (_wrong_torch(lambda phi, b, lr, gamma: phi - gamma * lr * b, _torch_b, _torch_move),
+    (_moving(lambda phi, g, old, b, lr, gamma: phi - lr * (g + gamma * (1 - gamma) * b)),
+     "your step has the factor 1 - gamma upside down: after one step from zero, which is larger, "
+     "b or v / lr?"),
+    (_wrong_torch(lambda phi, b, lr, gamma: phi - gamma * lr / (1 - gamma) * b, _averaged_b, _averaged_move),
      "the stored point phi already is the look-ahead point: take the gradient at phi itself"),
-    (_wrong_torch(_at_phi, lambda b, g, gamma: gamma * b + (1 - gamma) * g, _torch_move),
-     "your buffer averages the gradients (a factor 1 - gamma, torch's 'dampening'): with "
-     "dampening = 0 the buffer is b <- gamma*b + g"),
+    (_wrong_torch(_at_phi, lambda b, g, gamma: gamma * b + g,
+                  lambda phi, g, old, b, lr, gamma: phi - lr * (g + gamma * b)),
+     "that is torch's form, the one lesson 09 works out: its buffer adds the raw gradients; this one "
+     "averages them, b <- gamma*b + (1 - gamma)*g, and the move of phi has to change with it"),
+    (_wrong_torch(_at_phi, lambda b, g, gamma: gamma * b + g, _averaged_move),
+     "your buffer adds the raw gradient (torch's b <- gamma*b + g): this one averages, "
+     "b <- gamma*b + (1 - gamma)*g"),
 ]
 
 
-def torch_nesterov_step(fn, hidden=False):
-    """Check torch_nesterov_step(phi, grad_fn, state, lr, gamma): many steps of it must stay at
-    phi = theta - gamma*v and b = v/lr of the library's Nesterov run."""
-    check_rule(fn, "torch_nesterov_step", _torch_cases(hidden), _torch_reference, ("b",), TORCH_VARIANTS,
+def averaged_nesterov_step(fn, hidden=False):
+    """Check averaged_nesterov_step(phi, grad_fn, state, lr, gamma): many steps of it must stay at
+    phi = theta - gamma*v and b = (1 - gamma)*v/lr of the library's Nesterov run."""
+    check_rule(fn, "averaged_nesterov_step", _averaged_cases(hidden), _averaged_reference, ("b",),
+               AVERAGED_VARIANTS,
                point_hint=lambda t, run, ref: "the stored point phi already is the look-ahead point: "
                                               "take the gradient at phi itself")
 

@@ -349,11 +349,13 @@ def efficient_form(fn, hidden=False):
 
 # -- exercise 4: four Adam runs, diagnosed from their paths ------------------------------------
 #
-# Four "Adam" rules on Quadratic(kappa=10) (f = (x^2 + 10 y^2) / 2) from its start, lr = 0.1 and the
-# default betas and eps; one is Adam, three miss a bias correction. The task gives their paths.
+# Four "Adam" rules on Quadratic(kappa=10) (f = (x^2 + 10 y^2) / 2) from its start, lr = 0.1,
+# beta1 = 0.9 and beta2 = 0.99 (not the default 0.999 the lesson works out: with 0.99 the uncorrected
+# rule's first step is lr, the same as Adam's, and only the second step tells them apart); one is Adam,
+# three miss a bias correction. The task gives their paths.
 
 CAUSES = ("Adam as written", "no correction of m", "no correction of v", "no correction at all")
-ADAM_SETTINGS = dict(kappa=10.0, lr=0.1, steps=20)
+ADAM_SETTINGS = dict(kappa=10.0, lr=0.1, beta1=0.9, beta2=0.99, steps=20)
 _ADAM_RULES = {"Adam as written": _adam_rule(), "no correction of m": _adam_rule(correct_m=False),
                "no correction of v": _adam_rule(correct_v=False),
                "no correction at all": _adam_rule(correct_m=False, correct_v=False)}
@@ -368,7 +370,8 @@ def _adam_path(cause):
     state = {"m": np.zeros(2), "v": np.zeros(2), "t": 0}
     path = [theta]
     for _ in range(ADAM_SETTINGS["steps"]):
-        theta = _ADAM_RULES[cause](theta, surface.grad, state, ADAM_SETTINGS["lr"])
+        theta = _ADAM_RULES[cause](theta, surface.grad, state, ADAM_SETTINGS["lr"],
+                                   beta1=ADAM_SETTINGS["beta1"], beta2=ADAM_SETTINGS["beta2"])
         path.append(theta)
     return np.array(path)
 
@@ -386,6 +389,7 @@ def diagnosis(answer):
     require(len(set(answer.values())) == len(CAUSES), "each cause made exactly one of the runs")
     for run in sorted(answer):
         if answer[run] != _ADAM_RUNS[run]:
-            raise Feedback(f"run {run} was not made by that rule: measure its first step in units of lr, "
-                           "coordinate by coordinate, and work out m_hat / sqrt(v_hat) after one step for "
-                           "each rule (what are m and v after one step from zero?)")
+            raise Feedback(f"run {run} was not made by that rule: measure its steps in units of lr, "
+                           "coordinate by coordinate, and work out m_hat / sqrt(v_hat) for each rule with "
+                           "beta2 = 0.99, not the lesson's 0.999 (what are m and v after one step from zero? "
+                           "where two rules take the same first step, compare their second steps)")

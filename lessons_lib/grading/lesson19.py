@@ -1,5 +1,6 @@
 """Checkers for ``solutions/19_modern_practice.ipynb``: AdamW's decay against L2 inside Adam on a
-weight the data never move, how far Adam travels during warm-up, and loss curves to diagnose.
+weight the data never move, how far Adam without bias correction travels during warm-up, and loss
+curves to diagnose.
 
 The references are runs of the library (``optimizers.Adam``, ``optimizers.AdamW``,
 ``schedules.Warmup``, ``loops.minibatch_gd``), never a formula typed in here. The causes behind the
@@ -70,14 +71,18 @@ def decay(theta_adamw, theta_adam_l2):
 
 # -- exercise 2: how far Adam travels during warm-up ----------------------------------------------
 
-def _adam_distance(lr, warmup_steps, t, g):
-    """How far the library's Adam with Warmup(lr, warmup_steps) carries theta in t steps of the
-    constant gradient g (one coordinate)."""
+def _adam_distance(lr, warmup_steps, t, g, corrected=False):
+    """How far Adam with Warmup(lr, warmup_steps) carries theta in t steps of the constant gradient g
+    (one coordinate), with the bias correction left out (the task) or kept (corrected=True, a slip).
+
+    The library's Adam runs; each step of the uncorrected rule is its rate times m / sqrt(v), from the
+    library's own m and v after that step (eps negligible, as the task says)."""
     opt = optimizers.Adam(lr=schedules.Warmup(lr, steps=warmup_steps))
-    theta = np.zeros(1)
+    theta, distance = np.zeros(1), 0.0
     for _ in range(t):
         theta = opt.step(theta, lambda p: np.full_like(p, g))
-    return float(abs(theta[0]))
+        distance += opt.lr_t * abs(opt.m[0]) / math.sqrt(opt.v[0])
+    return float(abs(theta[0])) if corrected else distance
 
 
 def _warmup_cases(hidden):
@@ -93,8 +98,9 @@ def _warmup_cases(hidden):
 
 
 def warmup_distance(fn, hidden=False):
-    """Exercise 2: ``warmup_distance(lr, warmup_steps, t, g)`` -> how far Adam (its defaults but the
-    rate) with ``Warmup(lr, warmup_steps)`` carries theta in t steps of the constant gradient g."""
+    """Exercise 2: ``warmup_distance(lr, warmup_steps, t, g)`` -> how far Adam without its bias
+    correction (its defaults but the rate) with ``Warmup(lr, warmup_steps)`` carries theta in t steps
+    of the constant gradient g."""
     for lr, warm, t, g in _warmup_cases(hidden):
         where = f"(lr = {lr:.3g}, warmup_steps = {warm}, t = {t}, g = {g:.3g})"
         got = float(as_array(call(fn, lr, warm, t, g, what="warmup_distance"),
@@ -106,21 +112,31 @@ def warmup_distance(fn, hidden=False):
                                  f"the distance warmup_distance returned {where}", shape=()))
         require(math.isclose(other_g, got, rel_tol=1e-9),
                 f"your distance changes with the size of the gradient {where}: on a constant gradient, what are "
-                "Adam's bias-corrected m_hat and v_hat after any number of steps?")
+                "m and v after k steps from zero, and what is m / sqrt(v)?")
         rates = [lr * min(k, warm) / warm for k in range(1, t + 1)]
+        ratio = [(1 - 0.9**k) / math.sqrt(1 - 0.999**k) for k in range(1, t + 1)]
         slips = [
-            (lr * t, "your distance ignores the warm-up: the rate only reaches lr after warmup_steps steps"),
-            (lr * sum((k - 1) / warm for k in range(1, t + 1)) if t <= warm else math.nan,
+            (_adam_distance(lr, warm, t, g, corrected=True),
+             "that is the distance of Adam with its bias correction: this Adam has none, so m and v are not "
+             "m_hat and v_hat"),
+            (sum(r * lr for r in ratio), "your distance ignores the warm-up: the rate only reaches lr after "
+                                         "warmup_steps steps"),
+            (sum(r * lr * (k - 1) / warm for k, r in enumerate(ratio, 1)) if t <= warm else math.nan,
              "the first step of the warm-up already has a rate above 0: count the steps from 1"),
-            (lr * t * (t + 1) / (2 * warm), "after warmup_steps steps the rate stops growing: it stays at lr"),
-            (rates[-1], "that is the rate of the last step, not the distance of all t steps"),
+            (sum(r * lr * k / warm for k, r in enumerate(ratio, 1)) if t > warm else math.nan,
+             "after warmup_steps steps the rate stops growing: it stays at lr"),
+            (sum(a * 0.1 / math.sqrt(0.001) for a in rates),
+             "m and v grow with every step: after k steps from zero they are not what they are after one"),
+            (sum(a * math.sqrt(1 - 0.999**k) / (1 - 0.9**k) for k, a in enumerate(rates, 1)),
+             "your factor is upside down: which of m and v is the smaller share of its limit early on?"),
+            (rates[-1] * ratio[-1], "that is the last step, not the distance of all t steps"),
             (-want, "give the distance, a positive number"),
         ]
         for slip, message in slips:
             if math.isclose(got, slip, rel_tol=1e-5):
                 raise Feedback(f"{message} {where}")
-        raise Feedback(f"that is not how far Adam moves theta {where}: add up the steps, each of length "
-                       "(its rate) x (m_hat / sqrt(v_hat))")
+        raise Feedback(f"that is not how far this Adam moves theta {where}: add up the steps, each of length "
+                       "(its rate) x (m / sqrt(v)), with the m and v of that step")
 
 
 # -- exercise 3: which cause made which curve? ----------------------------------------------------
