@@ -162,6 +162,12 @@ CASES = {
     "forbidden_gradcheck": (lambda: _unanswered("backpropagation").answer("ex2_shared_inputs", (
         "from lessons_lib import gradcheck as gc_module\n\ndef shared_inputs(u, v):\n"
         "    return tuple(gc_module.numerical_gradient(check.tree_J, np.array([u, v], dtype=float)))\n")), {}, False),
+    # the same through a function of the student's own: the grader's numerical_gradient calls back
+    # into the kernel from inside the kernel's call (this once hung the grader past every time limit)
+    "forbidden_gradcheck_own_function": (lambda: _unanswered("backpropagation").answer("ex2_shared_inputs", (
+        "from lessons_lib import gradcheck as gc_module\n\ndef shared_inputs(u, v):\n"
+        "    f = lambda p: np.tanh(p[0] * p[1]) + p[0] ** 2 * p[1]\n"
+        "    return tuple(gc_module.numerical_gradient(f, np.array([u, v], dtype=float)))\n")), {}, False),
     "forged_stdin_messages": (lambda: _attack("gradients", (
         "import json\n" + FIND_AGENT_PARAM + "for _mod in _agents():\n    _a = _mod.agent\n    _ask = _a.ask_raw\n"
         "    def _forge(prompt, _ask=_ask, _a=_a):\n        reply = _ask(_a.prefix + json.dumps({'op': 'result', 'ok': True, 'value': [1.0, 2.0], 'after': []}))\n"
@@ -238,7 +244,8 @@ def test_private_references_are_not_there_and_the_reason_is_given(graded):
     results, _ = graded
     momentum = messages_by_test(results["private_best_pair"])
     assert any("_best_pair" in m for m in momentum.values()), momentum
-    backprop = messages_by_test(results["forbidden_gradcheck"])
-    assert any("lessons_lib.gradcheck" in m and "not allow" in m for m in backprop.values()), backprop
+    for name in ("forbidden_gradcheck", "forbidden_gradcheck_own_function"):
+        backprop = messages_by_test(results[name])
+        assert any("lessons_lib.gradcheck" in m and "not allow" in m for m in backprop.values()), (name, backprop)
     claimed = messages_by_test(results["kernel_claims_a_grader_function"])
     assert any("lessons_lib.gradcheck" in m for m in claimed.values()), claimed

@@ -158,6 +158,20 @@ def _backprop_gradcheck_in_ex1():
     return sub
 
 
+def _backprop_gradcheck_inside_the_function():
+    # The student's function calls the library's numerical_gradient (the grader's, during a test)
+    # on a lambda of its own (the kernel's): a call back into the kernel from inside a callback.
+    sub = Submission("backpropagation")
+    sub.answer("ex1_max_affine", (
+        "from lessons_lib.gradcheck import numerical_gradient\n\n"
+        + sub.solution("ex1_max_affine").replace("def max_affine(", "def _max_affine(") + "\n\n"
+        "def max_affine(W, b, x):\n    J, dW, db, dx = _max_affine(W, b, x)\n"
+        "    numeric = numerical_gradient(lambda v: float(np.max(W @ v + b)), np.asarray(x, dtype=float))\n"
+        "    if not np.allclose(numeric, dx, atol=1e-4):\n        print('my dx and the numerical one differ here')\n"
+        "    return J, dW, db, dx\n"))
+    return sub
+
+
 def _training_tricks_classes():
     sub = Submission("training_tricks")
     sub.answer("ex1_dropout", (
@@ -256,6 +270,7 @@ CASES = {
     "momentum_dataclass_rows_loops_math": (_momentum_classes, {}),
     "own_error_subclass_and_generator": (_minibatch_own_error, {}),
     "gradcheck_used_in_exercise_1": (_backprop_gradcheck_in_ex1, {}),
+    "gradcheck_called_inside_the_answer_function": (_backprop_gradcheck_inside_the_function, {}),
     "dropout_class_and_early_stopping_index": (_training_tricks_classes, {}),
     "p_hit_with_reduce": (_which_optimizer_reduce, {}),
     "recursive_descent_on_library_surface": (_surfaces_recursion, {}),

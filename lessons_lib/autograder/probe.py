@@ -177,7 +177,6 @@ class _Bridge:
         self.outbox = asyncio.Queue()          # what the thread answers the kernel
         self.inbox = queue.Queue()             # what the kernel said, for the thread
         self.gone = None
-        self.callbacks = None                  # answers the kernel's callbacks without the thread
         self.finished = False
 
     def finish(self):                          # event loop: the test's thread has returned
@@ -187,10 +186,9 @@ class _Bridge:
     async def on_prompt(self, text):           # event loop
         if self.finished:                      # the test is over: whatever the kernel asks, it ends
             return _DONE
-        if self.callbacks is not None:
-            answer = self.callbacks(text)      # a callback during a call: answered right here
-            if answer is not None:
-                return answer
+        # Everything, callbacks included, goes to the test's thread (_exchange answers callbacks
+        # there): a grader function the kernel calls may call one of the student's functions back
+        # (numerical_gradient(f, ...)), which needs this loop free to carry that call.
         self.inbox.put(text)
         return await self.outbox.get()
 
@@ -427,7 +425,7 @@ class Probe:
             while reply.get("op") == "input":         # the student's own input(): an empty line
                 self.bridge.send("")
                 reply = self._load(self.bridge.receive())
-            if reply.get("op") != "callback":         # (callbacks are answered by _callback_in_loop)
+            if reply.get("op") != "callback":
                 return reply
             message = self._answer_callback(reply)
 
@@ -514,7 +512,6 @@ class Probe:
         exception's name and message, "timeout" or "died" when the kernel stopped answering."""
         loop = asyncio.get_running_loop()
         self.bridge = bridge = _Bridge(loop)
-        bridge.callbacks = self._callback_in_loop
         self.forbidden_calls = []
         self.sent = set()
         self.watching = _forbidding(self.source, test_source)
@@ -574,18 +571,6 @@ class Probe:
             finally:
                 _Quiet.leave()
                 grading.RUN_SEED.reset(token)
-
-    def _callback_in_loop(self, text):
-        """The answer to a callback prompt, computed in the event loop's thread (one thread switch
-        less per callback: the test's thread is waiting for its call's result meanwhile); None
-        for any other prompt."""
-        try:
-            request = self._load(text)
-        except WireError:
-            return None
-        if request.get("op") != "callback":
-            return None
-        return json.dumps(self._answer_callback(request))
 
     # -- the student's cells (their calls of the stubs' functions are answered here) -------------
     async def run_cell(self, kernel, source, timeout):
