@@ -79,6 +79,23 @@ def _race():
     plots.race_html(surfaces.Beale(), [O.Momentum(lr=0.005), O.Adam(lr=0.09), O.RMSProp(lr=0.03)], steps=300)
 
 
+def _quiz_times(repeats):
+    """Per lesson: building its QuizWidget (figures drawn: what the quiz cell costs) and pressing a
+    Check button (every question answered with option 0 or the number 1, checked one by one)."""
+    from lessons_lib import quiz as Q
+    rows = {}
+    for lesson in Q.available():
+        build, check = [], []
+        for _ in range(repeats):
+            build.append(_ms(lambda: widgets.QuizWidget(lesson)))
+            w = widgets.QuizWidget(lesson)
+            for q in w.questions:
+                w.inputs[q.id].value = 0 if isinstance(q, Q.Choice) else "1"
+                check.append(_ms(lambda: w.check(q.id)))
+        rows[lesson] = (statistics.median(build), max(check))
+    return rows
+
+
 def _slowest_axes_redraw(w):
     worst = 0.0
     for ax in w.figure.axes:
@@ -164,6 +181,14 @@ def main():
           f"| {'':>10} | {'':>7} |")
     print()
 
+    quiz = _quiz_times(max(1, min(3, args.repeats)))
+    head = "quiz (a lesson's check of understanding)"
+    print(f"| {head:<42} | {'build ms':>8} | {'slowest Check ms':>16} |")
+    print(f"|{'-' * 44}|{'-' * 10}|{'-' * 18}|")
+    for lesson, (build, check) in quiz.items():
+        print(f"| {f'QuizWidget({lesson!r})':<42} | {build:>8.1f} | {check:>16.2f} |")
+    print()
+
     drags = {}
     for name, setup in widget_drag.SETUPS.items():
         make = setup["make"].replace("widgets.", "")
@@ -182,6 +207,10 @@ def main():
         verdict = "PASS" if u < TARGET_MS else "FAIL"
         failed += verdict == "FAIL"
         print(f"{verdict}: {name} update {u:.1f} ms < {TARGET_MS:.0f} ms ({TARGET_MS / u:.1f}x under the target)")
+    slowest_check = max(check for _, check in quiz.values())
+    failed += slowest_check >= TARGET_MS
+    print(f"{'PASS' if slowest_check < TARGET_MS else 'FAIL'}: QuizWidget() Check button {slowest_check:.2f} ms "
+          f"< {TARGET_MS:.0f} ms (the slowest question of every lesson)")
     for label, (name, (fps, settle, error, _)) in drags.items():
         ok = fps >= TARGET_FPS and settle <= TARGET_SETTLE_MS and error is None
         failed += not ok
