@@ -49,7 +49,7 @@ def test_notebook_runs_the_experiments_the_claims_assume(code, text):
     _in(text, f"this lesson's [Exercise 1]{own} asks how long annealed noise stays loud",
         f"its [Exercise 3]{own} to predict the jitter that noise of constant variance leaves",
         f"[Exercise 2]{own} asks how far a log-spaced grid can miss the best rate",
-        f"this lesson's [Exercise 4]{own} what the validation loss may be used for",
+        f"this lesson's [Exercise 4]{own} how optimistic the validation loss gets",
         f"**Exercises:** [17 Noise, early stopping and search]{own}")
 
 
