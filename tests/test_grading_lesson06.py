@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from exercise_support import (assert_feedback, assert_not_implemented_passes_through,
+from exercise_support import (assert_feedback, cell, assert_not_implemented_passes_through,
                               assert_notebook_structure, assert_kinds_and_share, assert_rubric_follows, unanswered)
 from lessons_lib.grading import lesson06 as check
 from lessons_lib.loops import minimize
@@ -229,7 +229,8 @@ def test_read_critical_points_accepts_the_solution(ref):
 
 
 def test_the_map_points_are_distinct_critical_points_of_every_kind():
-    surface, points = LocalMinima(), check.critical_points()
+    surface, points = check.map_surface(), check.critical_points()
+    assert surface.tilt == check.MAP_TILT != LocalMinima().tilt
     for p in points.values():
         assert np.linalg.norm(surface.grad(np.array(p))) < 1e-9
     assert len({np.round(p, 6).tobytes() for p in map(np.array, points.values())}) == len(points)
@@ -239,6 +240,18 @@ def test_the_map_points_are_distinct_critical_points_of_every_kind():
     for label, kind in check.critical_point_kinds().items():
         if kind == "minimum":
             assert np.min(np.linalg.norm(surface.minima - np.array(points[label]), axis=1)) < 1e-6
+
+
+def test_the_map_points_cannot_be_read_off_the_lessons_printed_minima():
+    """Lessons 04 and 06 print LocalMinima()'s four minima: no labelled point is at, or near, one of them."""
+    printed = LocalMinima().minima
+    for label, p in check.critical_points().items():
+        assert np.min(np.linalg.norm(printed - np.array(p), axis=1)) > 0.5, label
+
+
+def test_the_task_draws_and_names_the_checkers_surface(nb):
+    assert "surface, points = check.map_surface(), check.critical_points()" in cell(nb, "ex4_read_critical_points").source
+    assert f"`LocalMinima(tilt={check.MAP_TILT})`" in cell(nb, "ex4_task").source
 
 
 @pytest.mark.parametrize("change, message", [
